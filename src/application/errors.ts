@@ -1,0 +1,33 @@
+import { GtxError } from '../domain/index.js';
+
+export class LedgerVersionConflictError extends GtxError {
+  constructor(streamId: string, expected: string | number, actual: number) {
+    super(
+      'LEDGER_VERSION_CONFLICT',
+      `stream ${streamId}: expected version ${String(expected)}, found ${actual}`,
+      { details: { streamId, expected, actual } },
+    );
+  }
+}
+
+export class LedgerClosedError extends GtxError {
+  constructor() {
+    super('LEDGER_CLOSED', 'the ledger is closed');
+  }
+}
+
+/** A row that cannot be read back as an event: corrupt JSON, unknown schema version, bad hash. */
+export class LedgerCorruptError extends GtxError {
+  constructor(position: number, reason: string, cause?: unknown) {
+    super('LEDGER_CORRUPT', `ledger row at position ${position}: ${reason}`, {
+      cause,
+      details: { position },
+    });
+  }
+}
+
+export class LedgerUnavailableError extends GtxError {
+  constructor(reason: string, cause?: unknown) {
+    super('LEDGER_UNAVAILABLE', `the ledger cannot be used: ${reason}`, { cause });
+  }
+}

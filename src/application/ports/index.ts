@@ -1,0 +1,6 @@
+export * from './clock.port.js';
+export * from './event-ledger.port.js';
+export * from './id-generator.port.js';
+export * from './logger.port.js';
+export * from './messaging-transport.port.js';
+export * from './random.port.js';

@@ -1,0 +1,40 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { OutboundKind, TransmissionContent, TransportFailure } from '../../domain/index.js';
+
+export interface TransportRequest {
+  readonly commandId: string;
+  readonly kind: OutboundKind;
+  readonly conversationRef: string;
+  readonly content: TransmissionContent;
+  readonly attempt: number;
+}
+
+/** What the server said about our budget, read from `inin-ratelimit-*` when present. */
+export interface RateLimitHint {
+  readonly allowed: number;
+  readonly count: number;
+  readonly resetMs: number;
+}
+
+export type TransportOutcome =
+  | {
+      readonly ok: true;
+      readonly genesysMessageId: string;
+      readonly genesysConversationId: string | null;
+      readonly correlationId: string | null;
+      readonly rateLimit?: RateLimitHint;
+    }
+  | { readonly ok: false; readonly failure: TransportFailure; readonly rateLimit?: RateLimitHint };
+
+/**
+ * Sends one request to Genesys. Expected failures (4xx, 5xx, timeouts, resets) resolve as
+ * `ok: false` with a failure kind the retry policy understands; a rejection means a bug.
+ */
+export interface MessagingTransport {
+  send(request: TransportRequest, signal?: AbortSignal): Promise<TransportOutcome>;
+  close(): Promise<void>;
+}
+
+export const MESSAGING_TRANSPORT: ServiceIdentifier<MessagingTransport> = Symbol.for(
+  'gtx.MessagingTransport',
+);

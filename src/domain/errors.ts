@@ -1,0 +1,44 @@
+const GTX_ERROR_BRAND = Symbol.for('genesys-transmitter.error');
+
+/**
+ * Every error we raise carries a stable `code`. The brand lets `isGtxError` work across
+ * duplicate copies of the package, where `instanceof` would not.
+ */
+export class GtxError extends Error {
+  readonly [GTX_ERROR_BRAND] = true;
+  readonly code: string;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { cause?: unknown; details?: Readonly<Record<string, unknown>> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isGtxError(value: unknown): value is GtxError {
+  return typeof value === 'object' && value !== null && GTX_ERROR_BRAND in value;
+}
+
+export function hasErrorCode(value: unknown, code: string): value is GtxError {
+  return isGtxError(value) && value.code === code;
+}
+
+export class IllegalTransitionError extends GtxError {
+  constructor(command: string, status: string) {
+    super('ILLEGAL_TRANSITION', `cannot ${command} a transmission that is ${status}`, {
+      details: { command, status },
+    });
+  }
+}
+
+export class InvalidPolicyConfigError extends GtxError {
+  constructor(setting: string, reason: string) {
+    super('INVALID_POLICY_CONFIG', `${setting}: ${reason}`, { details: { setting } });
+  }
+}
