@@ -1,0 +1,168 @@
+import type { MessagingTransport, TransportRequest } from '../../src/application/ports/index.js';
+import type { OutboundKind, TransmissionContent } from '../../src/domain/index.js';
+
+/** The runner's functions, passed in so the suite works under vitest, jest and node:test. */
+export interface ContractTestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>): void;
+  expect: (actual: unknown) => {
+    toBe(expected: unknown): void;
+    toEqual(expected: unknown): void;
+    toBeGreaterThan(expected: number): void;
+    toContain(expected: unknown): void;
+    toMatchObject(expected: object): void;
+  };
+}
+
+export type InjectedFault =
+  | 'badRequest'
+  | 'rateLimited'
+  | 'serverError'
+  | 'serverErrorEmptyBody'
+  | 'connectionReset'
+  | 'unauthorized';
+
+export interface TransportHarness {
+  readonly transport: MessagingTransport;
+  /** The far side answers the next request this way, once. */
+  failNext(fault: InjectedFault): void;
+  /** What the far side accepted, in order. */
+  accepted(): Promise<readonly { commandId: string; kind: OutboundKind }[]>;
+  close(): Promise<void>;
+}
+
+const guest = { id: 'guest-contract-1', idType: 'Opaque' as const, nickname: 'Ada' };
+
+function request(commandId: string, content: TransmissionContent): TransportRequest {
+  return { commandId, kind: content.kind, conversationRef: content.guest.id, content, attempt: 1 };
+}
+
+function message(commandId: string, guestId = guest.id): TransportRequest {
+  return request(commandId, {
+    kind: 'message',
+    guest: { ...guest, id: guestId },
+    text: 'hello from the contract suite',
+    attachments: [
+      {
+        url: 'https://files.example.com/a.png',
+        mime: 'image/png',
+        filename: 'a.png',
+        sizeBytes: 1024,
+      },
+    ],
+    metadata: { orderId: '42' },
+  });
+}
+
+/**
+ * Every MessagingTransport adapter must pass this suite: a twin that passes it is a real test
+ * double, and a team writing its own adapter can check it the same way.
+ */
+export function messagingTransportContract(
+  name: string,
+  makeHarness: () => Promise<TransportHarness>,
+  t: ContractTestApi,
+): void {
+  const { describe, it, expect } = t;
+
+  async function withHarness(body: (harness: TransportHarness) => Promise<void>): Promise<void> {
+    const harness = await makeHarness();
+    try {
+      await body(harness);
+    } finally {
+      await harness.close();
+    }
+  }
+
+  describe(`MessagingTransport contract: ${name}`, () => {
+    it('delivers a message and names the Genesys message', () =>
+      withHarness(async (h) => {
+        const outcome = await h.transport.send(message('contract-cmd-1'));
+        expect(outcome.ok).toBe(true);
+        if (!outcome.ok) return;
+        expect(outcome.genesysMessageId.length).toBeGreaterThan(0);
+        expect(await h.accepted()).toEqual([{ commandId: 'contract-cmd-1', kind: 'message' }]);
+      }));
+
+    it('keeps one guest in one conversation', () =>
+      withHarness(async (h) => {
+        const first = await h.transport.send(message('contract-cmd-2'));
+        const second = await h.transport.send(message('contract-cmd-3'));
+        const other = await h.transport.send(message('contract-cmd-4', 'guest-contract-2'));
+        if (!first.ok || !second.ok || !other.ok) throw new Error('expected three deliveries');
+        expect(second.genesysConversationId).toBe(first.genesysConversationId);
+        expect(other.genesysConversationId === first.genesysConversationId).toBe(
+          first.genesysConversationId === null,
+        );
+      }));
+
+    it('sends receipts and typing events', () =>
+      withHarness(async (h) => {
+        const receipt = await h.transport.send(
+          request('contract-receipt-1', {
+            kind: 'receipt',
+            guest,
+            messageId: 'agent-message-1',
+            status: 'Delivered',
+            reasons: [],
+          }),
+        );
+        const typing = await h.transport.send(
+          request('contract-typing-1', { kind: 'typing', guest }),
+        );
+        expect(receipt.ok).toBe(true);
+        expect(typing.ok).toBe(true);
+        expect((await h.accepted()).map((a) => a.kind)).toEqual(['receipt', 'typing']);
+      }));
+
+    it('reports a rejected request as a permanent failure and nothing is accepted', () =>
+      withHarness(async (h) => {
+        h.failNext('badRequest');
+        const outcome = await h.transport.send(message('contract-cmd-5'));
+        expect(outcome.ok).toBe(false);
+        if (outcome.ok) return;
+        expect(outcome.failure).toMatchObject({ kind: 'permanent', status: 400 });
+        expect(await h.accepted()).toEqual([]);
+      }));
+
+    it('reports a rate limit with how long to wait', () =>
+      withHarness(async (h) => {
+        h.failNext('rateLimited');
+        const outcome = await h.transport.send(message('contract-cmd-6'));
+        if (outcome.ok) throw new Error('expected a rate-limit failure');
+        expect(outcome.failure).toMatchObject({ kind: 'rateLimited', status: 429 });
+        expect(outcome.failure.retryAfterMs ?? 0).toBeGreaterThan(0);
+      }));
+
+    for (const fault of ['serverError', 'serverErrorEmptyBody', 'connectionReset'] as const) {
+      it(`reports ${fault} as transient`, () =>
+        withHarness(async (h) => {
+          h.failNext(fault);
+          const outcome = await h.transport.send(message(`contract-${fault}`));
+          if (outcome.ok) throw new Error(`expected ${fault} to fail`);
+          expect(outcome.failure.kind).toBe('transient');
+          expect(await h.accepted()).toEqual([]);
+        }));
+    }
+
+    it('recovers from an expired token or reports it as authExpired', () =>
+      withHarness(async (h) => {
+        h.failNext('unauthorized');
+        const outcome = await h.transport.send(message('contract-cmd-7'));
+        if (outcome.ok) {
+          expect(await h.accepted()).toEqual([{ commandId: 'contract-cmd-7', kind: 'message' }]);
+        } else {
+          expect(outcome.failure.kind).toBe('authExpired');
+        }
+      }));
+
+    it('answers an aborted call as a transient failure instead of rejecting', () =>
+      withHarness(async (h) => {
+        const controller = new AbortController();
+        controller.abort();
+        const outcome = await h.transport.send(message('contract-cmd-8'), controller.signal);
+        if (outcome.ok) return; // an adapter may finish a call that is already on the wire
+        expect(outcome.failure.kind).toBe('transient');
+      }));
+  });
+}
