@@ -1,0 +1,283 @@
+import { inject, injectable } from 'inversify';
+import {
+  CLOCK,
+  LOGGER,
+  type Clock,
+  type Logger,
+  type MessagingTransport,
+  type TransportOutcome,
+  type TransportRequest,
+} from '../../../application/ports/index.js';
+import { epochMsToIso, type TransportFailure } from '../../../domain/index.js';
+import { classifyRejection } from './failure-classification.js';
+import {
+  GenesysAuthError,
+  GenesysLoginFailedError,
+  TransportClosedError,
+  isGenesysAuthError,
+  isGenesysLoginFailedError,
+} from './genesys-errors.js';
+import { deliveryOf, toOpenMessagingCall, type OpenMessagingCall } from './open-message-mapping.js';
+import {
+  OPEN_MESSAGING_OPTIONS,
+  resolveOpenMessagingOptions,
+  type OpenMessagingOptions,
+  type ResolvedOpenMessagingOptions,
+} from './open-messaging-options.js';
+import { createSdkClient, type SdkClient } from './sdk-client.js';
+import { TokenManager, type IssuedToken } from './token-manager.js';
+
+type Attempt =
+  | { readonly outcome: TransportOutcome; readonly rejectedGeneration?: undefined }
+  /** Genesys answered 401 to a call made with this token generation. */
+  | { readonly outcome: TransportOutcome; readonly rejectedGeneration: number };
+
+/**
+ * MessagingTransport over Genesys Open Messaging inbound, through the official SDK
+ * (`purecloud-platform-client-v2`). Each request is one SDK call; a 401 triggers one shared
+ * re-login and one retry of that call. Every expected failure resolves as `ok: false`; the
+ * retry policy decides what happens next.
+ */
+@injectable()
+export class OpenMessagingTransport implements MessagingTransport {
+  private readonly options: ResolvedOpenMessagingOptions;
+  private readonly sdk: SdkClient;
+  private readonly tokens: TokenManager;
+  private readonly logger: Logger;
+  /** Aborts the in-flight calls and any login when the transport closes. */
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    @inject(OPEN_MESSAGING_OPTIONS) options: OpenMessagingOptions,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(LOGGER) logger: Logger,
+  ) {
+    this.options = resolveOpenMessagingOptions(options);
+    this.logger = logger.child({ component: 'open-messaging-transport' });
+    this.sdk = createSdkClient(this.options);
+    this.tokens = new TokenManager(
+      () => this.login(),
+      clock,
+      this.options.tokenRefreshMarginMs,
+      this.logger,
+    );
+  }
+
+  /** Logins attempted so far (observability and tests). */
+  get loginCount(): number {
+    return this.tokens.logins;
+  }
+
+  /**
+   * Logs in unless a fresh token is held. Rejects with GenesysAuthError (`GENESYS_AUTH_FAILED`)
+   * when Genesys refuses the credentials, with GenesysLoginFailedError when it cannot be reached.
+   */
+  async verifyCredentials(): Promise<void> {
+    this.assertOpen();
+    await this.tokens.fresh();
+  }
+
+  async send(request: TransportRequest, signal?: AbortSignal): Promise<TransportOutcome> {
+    this.assertOpen();
+    const abort =
+      signal === undefined ? this.shutdown.signal : AbortSignal.any([signal, this.shutdown.signal]);
+    if (abort.aborted) return abortedOutcome();
+    const outcome = await untilAborted(this.deliver(request, abort), abort, this.logger);
+    this.logOutcome(request, outcome);
+    return outcome;
+  }
+
+  close(): Promise<void> {
+    if (this.shutdown.signal.aborted) return Promise.resolve();
+    this.shutdown.abort();
+    this.sdk.destroy();
+    return Promise.resolve();
+  }
+
+  private async deliver(request: TransportRequest, signal: AbortSignal): Promise<TransportOutcome> {
+    const call = toOpenMessagingCall(request.content, {
+      commandId: request.commandId,
+      timeIso: epochMsToIso(this.clock.now()),
+    });
+    const first = await this.attempt(call, signal, () => this.tokens.fresh());
+    if (first.rejectedGeneration === undefined || signal.aborted) return first.outcome;
+    // The token was refused (expired early, revoked, or one of too many): log in once, shared
+    // with every other call that saw the same 401, and retry this call once.
+    const generation = first.rejectedGeneration;
+    const retried = await this.attempt(call, signal, () =>
+      this.tokens.renewAfterRejection(generation),
+    );
+    return retried.outcome;
+  }
+
+  private async attempt(
+    call: OpenMessagingCall,
+    signal: AbortSignal,
+    obtainToken: () => Promise<number>,
+  ): Promise<Attempt> {
+    try {
+      await obtainToken();
+    } catch (error) {
+      return { outcome: { ok: false, failure: loginFailure(error) } };
+    }
+    const generation = this.tokens.currentGeneration;
+    try {
+      const response = await this.sdk.withSignal(signal, () => this.invoke(call));
+      return { outcome: { ok: true, ...deliveryOf(response) } };
+    } catch (rejection) {
+      const { failure, rateLimit } = classifyRejection(rejection, { nowMs: this.clock.now() });
+      const outcome: TransportOutcome =
+        rateLimit === undefined ? { ok: false, failure } : { ok: false, failure, rateLimit };
+      return failure.kind === 'authExpired'
+        ? { outcome, rejectedGeneration: generation }
+        : { outcome };
+    }
+  }
+
+  /** The SDK's methods are typed as resolving the model; with extended responses they resolve `{status, headers, body}`. */
+  private invoke(call: OpenMessagingCall): Promise<unknown> {
+    const { integrationId } = this.options;
+    const api = this.sdk.conversations;
+    switch (call.endpoint) {
+      case 'message':
+        return api.postConversationsMessageInboundOpenMessage(integrationId, call.body, {
+          prefetchConversationId: true,
+        });
+      case 'receipt':
+        return api.postConversationsMessageInboundOpenReceipt(integrationId, call.body);
+      case 'event':
+        return api.postConversationsMessageInboundOpenEvent(integrationId, call.body);
+    }
+  }
+
+  private async login(): Promise<IssuedToken> {
+    const { clientId, clientSecret } = this.options;
+    try {
+      const authData = await this.sdk.withSignal(this.shutdown.signal, () =>
+        this.sdk.apiClient.loginClientCredentialsGrant(clientId, clientSecret),
+      );
+      // The SDK stamps the expiry with the wall clock (Date.now() + expires_in); turn it back
+      // into a duration so our Clock decides when to renew.
+      return { expiresInMs: authData.tokenExpiryTime - Date.now() };
+    } catch (error) {
+      throw this.loginError(error);
+    }
+  }
+
+  /**
+   * The raw AxiosError of a failed login holds the request config, whose Authorization header
+   * is the base64 of id:secret, so it is never kept as a `cause`: only what we classified.
+   */
+  private loginError(error: unknown): GenesysAuthError | GenesysLoginFailedError {
+    const { failure } = classifyRejection(error, { nowMs: this.clock.now() });
+    if (failure.status === 400 || failure.status === 401) {
+      this.logger.error('Genesys rejected the client credentials', {
+        status: failure.status,
+        code: failure.code,
+        correlationId: failure.correlationId,
+      });
+      return new GenesysAuthError(failure.status, this.options.clientId);
+    }
+    this.logger.warn('Genesys login failed', {
+      kind: failure.kind,
+      status: failure.status,
+      code: failure.code,
+      correlationId: failure.correlationId,
+    });
+    return new GenesysLoginFailedError(failure);
+  }
+
+  private logOutcome(request: TransportRequest, outcome: TransportOutcome): void {
+    const fields = { commandId: request.commandId, kind: request.kind, attempt: request.attempt };
+    if (outcome.ok) {
+      this.logger.debug('Genesys accepted the request', {
+        ...fields,
+        correlationId: outcome.correlationId,
+      });
+      if (outcome.genesysMessageId === '') {
+        this.logger.warn('Genesys accepted the request without a message id', fields);
+      }
+      return;
+    }
+    const { failure } = outcome;
+    this.logger.debug('Genesys request failed', {
+      ...fields,
+      failureKind: failure.kind,
+      status: failure.status,
+      code: failure.code,
+      correlationId: failure.correlationId,
+      retryAfterMs: failure.retryAfterMs,
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.shutdown.signal.aborted) throw new TransportClosedError();
+  }
+}
+
+/**
+ * A login that fails while sending. Refused credentials become `authExpired` with the stable
+ * code GENESYS_AUTH_FAILED, so the CLI can tell them from an ordinary expired token. A login host
+ * that is unreachable, slow or rate-limited keeps its own classification (transient/rateLimited):
+ * retrying "at once", as the policy does for authExpired, would only hammer it.
+ */
+function loginFailure(error: unknown): TransportFailure {
+  if (isGenesysAuthError(error)) {
+    const status = typeof error.details['status'] === 'number' ? error.details['status'] : 401;
+    return {
+      kind: 'authExpired',
+      status,
+      code: GenesysAuthError.CODE,
+      message: error.message,
+      retryAfterMs: null,
+      correlationId: null,
+    };
+  }
+  if (isGenesysLoginFailedError(error)) return error.failure;
+  throw error;
+}
+
+function abortedOutcome(): TransportOutcome {
+  return {
+    ok: false,
+    failure: {
+      kind: 'transient',
+      status: null,
+      code: 'ABORTED',
+      message: 'the request was aborted before Genesys answered',
+      retryAfterMs: null,
+      correlationId: null,
+    },
+  };
+}
+
+/**
+ * Answers ABORTED as soon as `signal` fires, even while the call still waits for a shared login
+ * (which is not aborted: other calls need it). The HTTP request itself is aborted by the SDK
+ * pre-hook; its late result is dropped, and a late bug is logged rather than lost.
+ */
+async function untilAborted(
+  work: Promise<TransportOutcome>,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<TransportOutcome> {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<TransportOutcome>((resolve) => {
+    onAbort = () => {
+      resolve(abortedOutcome());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    if (signal.aborted) {
+      work.catch((error: unknown) => {
+        logger.error('Open Messaging send failed after it was aborted', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      });
+    }
+  }
+}
