@@ -35,6 +35,5 @@ export interface MessagingTransport {
   close(): Promise<void>;
 }
 
-export const MESSAGING_TRANSPORT: ServiceIdentifier<MessagingTransport> = Symbol.for(
-  'gtx.MessagingTransport',
-);
+export const MESSAGING_TRANSPORT: ServiceIdentifier<MessagingTransport> =
+  Symbol.for('gtx.MessagingTransport');

@@ -1,0 +1,279 @@
+import { Ajv, type ErrorObject, type JSONSchemaType } from 'ajv';
+import {
+  GtxError,
+  type AcknowledgeAgentMessage,
+  type Attachment,
+  type Guest,
+  type GuestIdType,
+  type ReceiptReason,
+  type ReceiptReasonCode,
+  type ReceiptStatus,
+  type SendTypingIndicator,
+  type TransmitMessage,
+} from '../../domain/index.js';
+import type { IdGenerator } from '../ports/index.js';
+
+/**
+ * What callers send us (library, CLI, HTTP): the domain command with its defaults left out.
+ * The JSON schemas here are the one source of truth for every intake.
+ */
+export interface GuestInput {
+  id: string;
+  idType?: GuestIdType;
+  nickname?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+export interface AttachmentInput {
+  url: string;
+  mime: string;
+  filename: string;
+  sizeBytes: number;
+  sha256?: string;
+  caption?: string;
+}
+
+export interface MessageInput {
+  /** Idempotency key; generated when absent. */
+  id?: string;
+  guest: GuestInput;
+  /** Defaults to the guest id. */
+  conversation?: string;
+  text?: string;
+  attachments?: AttachmentInput[];
+  metadata?: Record<string, string>;
+}
+
+export interface ReceiptInput {
+  id?: string;
+  guest: GuestInput;
+  conversation?: string;
+  messageId: string;
+  status: ReceiptStatus;
+  reasons?: { code?: ReceiptReasonCode; message: string }[];
+}
+
+export interface TypingInput {
+  id?: string;
+  guest: GuestInput;
+  conversation?: string;
+}
+
+const MAX_STRING = 1_000_000;
+
+const guestSchema: JSONSchemaType<GuestInput> = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: MAX_STRING },
+    idType: { type: 'string', enum: ['Opaque', 'Email', 'Phone'], nullable: true },
+    nickname: { type: 'string', maxLength: MAX_STRING, nullable: true },
+    firstName: { type: 'string', maxLength: MAX_STRING, nullable: true },
+    lastName: { type: 'string', maxLength: MAX_STRING, nullable: true },
+  },
+  required: ['id'],
+  additionalProperties: false,
+};
+
+const attachmentSchema: JSONSchemaType<AttachmentInput> = {
+  type: 'object',
+  properties: {
+    url: { type: 'string', maxLength: 8192 },
+    mime: { type: 'string', maxLength: 255 },
+    filename: { type: 'string', maxLength: 4096 },
+    sizeBytes: { type: 'integer', minimum: 0 },
+    sha256: { type: 'string', maxLength: 128, nullable: true },
+    caption: { type: 'string', maxLength: MAX_STRING, nullable: true },
+  },
+  required: ['url', 'mime', 'filename', 'sizeBytes'],
+  additionalProperties: false,
+};
+
+const idSchema = { type: 'string', minLength: 1, maxLength: 256, nullable: true } as const;
+const conversationSchema = { type: 'string', maxLength: MAX_STRING, nullable: true } as const;
+
+export const messageInputSchema: JSONSchemaType<MessageInput> = {
+  $id: 'https://genesys-transmitter.dev/schemas/message-input.json',
+  type: 'object',
+  properties: {
+    id: idSchema,
+    guest: guestSchema,
+    conversation: conversationSchema,
+    text: { type: 'string', maxLength: MAX_STRING, nullable: true },
+    attachments: { type: 'array', items: attachmentSchema, maxItems: 100, nullable: true },
+    metadata: {
+      type: 'object',
+      additionalProperties: { type: 'string', maxLength: MAX_STRING },
+      required: [],
+      maxProperties: 1000,
+      nullable: true,
+    },
+  },
+  required: ['guest'],
+  additionalProperties: false,
+};
+
+export const receiptInputSchema: JSONSchemaType<ReceiptInput> = {
+  $id: 'https://genesys-transmitter.dev/schemas/receipt-input.json',
+  type: 'object',
+  properties: {
+    id: idSchema,
+    guest: guestSchema,
+    conversation: conversationSchema,
+    messageId: { type: 'string', maxLength: 4096 },
+    status: { type: 'string', enum: ['Delivered', 'Failed'] },
+    reasons: {
+      type: 'array',
+      maxItems: 20,
+      nullable: true,
+      items: {
+        type: 'object',
+        properties: {
+          code: {
+            type: 'string',
+            nullable: true,
+            enum: [
+              'MessageExpired',
+              'RateLimited',
+              'MessageNotAllowed',
+              'GeneralError',
+              'UnsupportedMessage',
+              'UnknownMessage',
+              'InvalidMessageStructure',
+              'InvalidDestination',
+              'ServerError',
+              'MediaTypeNotAllowed',
+              'InvalidMediaContentLength',
+              'RecipientOptedOut',
+            ],
+          },
+          message: { type: 'string', maxLength: 4096 },
+        },
+        required: ['message'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['guest', 'messageId', 'status'],
+  additionalProperties: false,
+};
+
+export const typingInputSchema: JSONSchemaType<TypingInput> = {
+  $id: 'https://genesys-transmitter.dev/schemas/typing-input.json',
+  type: 'object',
+  properties: { id: idSchema, guest: guestSchema, conversation: conversationSchema },
+  required: ['guest'],
+  additionalProperties: false,
+};
+
+export interface InputProblem {
+  /** JSON pointer to the offending value ('' for the whole document). */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** The input does not have the shape of a command: nothing was recorded. */
+export class InvalidCommandInputError extends GtxError {
+  readonly problems: readonly InputProblem[];
+
+  constructor(problems: readonly InputProblem[]) {
+    super(
+      'INVALID_COMMAND_INPUT',
+      `invalid command: ${problems.map((p) => `${p.field || '/'} ${p.message}`).join('; ')}`,
+      { details: { problems } },
+    );
+    this.problems = problems;
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const checkMessage = ajv.compile(messageInputSchema);
+const checkReceipt = ajv.compile(receiptInputSchema);
+const checkTyping = ajv.compile(typingInputSchema);
+
+function problemsOf(errors: readonly ErrorObject[] | null | undefined): InputProblem[] {
+  return (errors ?? []).map((error) => {
+    if (error.keyword === 'additionalProperties') {
+      const extra = String((error.params as { additionalProperty?: unknown }).additionalProperty);
+      return { field: `${error.instancePath}/${extra}`, message: 'is not a known field' };
+    }
+    if (error.keyword === 'required') {
+      const missing = String((error.params as { missingProperty?: unknown }).missingProperty);
+      return { field: `${error.instancePath}/${missing}`, message: 'is required' };
+    }
+    return { field: error.instancePath, message: error.message ?? 'is invalid' };
+  });
+}
+
+function assertShape<T>(
+  check: (value: unknown) => value is T,
+  errors: () => ErrorObject[] | null | undefined,
+  value: unknown,
+): T {
+  if (check(value)) return value;
+  throw new InvalidCommandInputError(problemsOf(errors()));
+}
+
+function toGuest(input: GuestInput): Guest {
+  return {
+    id: input.id,
+    idType: input.idType ?? 'Opaque',
+    ...(input.nickname === undefined ? {} : { nickname: input.nickname }),
+    ...(input.firstName === undefined ? {} : { firstName: input.firstName }),
+    ...(input.lastName === undefined ? {} : { lastName: input.lastName }),
+  };
+}
+
+function toAttachment(input: AttachmentInput): Attachment {
+  return {
+    url: input.url,
+    mime: input.mime,
+    filename: input.filename,
+    sizeBytes: input.sizeBytes,
+    ...(input.sha256 === undefined ? {} : { sha256: input.sha256 }),
+    ...(input.caption === undefined ? {} : { caption: input.caption }),
+  };
+}
+
+function toReason(input: { code?: ReceiptReasonCode; message: string }): ReceiptReason {
+  return input.code === undefined
+    ? { message: input.message }
+    : { code: input.code, message: input.message };
+}
+
+/** Checks untrusted input against the schema and fills in defaults. */
+export function parseMessageInput(value: unknown, ids: IdGenerator): TransmitMessage {
+  const input = assertShape(checkMessage, () => checkMessage.errors, value);
+  return {
+    kind: 'message',
+    commandId: input.id ?? ids.newId(),
+    guest: toGuest(input.guest),
+    conversationRef: input.conversation ?? input.guest.id,
+    ...(input.text === undefined ? {} : { text: input.text }),
+    attachments: (input.attachments ?? []).map(toAttachment),
+    metadata: { ...(input.metadata ?? {}) },
+  };
+}
+
+export function parseReceiptInput(value: unknown, ids: IdGenerator): AcknowledgeAgentMessage {
+  const input = assertShape(checkReceipt, () => checkReceipt.errors, value);
+  return {
+    kind: 'receipt',
+    commandId: input.id ?? ids.newId(),
+    guest: toGuest(input.guest),
+    conversationRef: input.conversation ?? input.guest.id,
+    messageId: input.messageId,
+    status: input.status,
+    reasons: (input.reasons ?? []).map(toReason),
+  };
+}
+
+export function parseTypingInput(value: unknown, ids: IdGenerator): SendTypingIndicator {
+  const input = assertShape(checkTyping, () => checkTyping.errors, value);
+  return {
+    kind: 'typing',
+    commandId: input.id ?? ids.newId(),
+    guest: toGuest(input.guest),
+    conversationRef: input.conversation ?? input.guest.id,
+  };
+}

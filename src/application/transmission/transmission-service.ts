@@ -1,0 +1,155 @@
+import {
+  contentOf,
+  decide,
+  GtxError,
+  hasErrorCode,
+  initialState,
+  transmissionStreamId,
+  type OutboundCommand,
+  type TransmissionStatus,
+} from '../../domain/index.js';
+import { validateCommand, type CompiledPolicy } from '../../domain/policies/index.js';
+import type { Clock, EventLedger, Logger, RecordedEvent } from '../ports/index.js';
+import { contentSha256 } from './content-hash.js';
+import type { OutcomeRegistry } from './outcome-registry.js';
+import { outcomeFromEvents, type TransmissionOutcome } from './transmission-outcome.js';
+import { loadTransmission } from './transmission-stream.js';
+
+export interface ServiceDependencies {
+  readonly ledger: EventLedger;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly outcomes: OutcomeRegistry;
+  readonly policy: CompiledPolicy;
+  /** Called after a new transmission is in the ledger, so the pipeline fetches it at once. */
+  readonly onAccepted: () => void;
+}
+
+export type AcceptedCommand =
+  | { readonly commandId: string; readonly status: 'accepted'; readonly duplicate: boolean }
+  | { readonly commandId: string; readonly status: 'final'; readonly outcome: TransmissionOutcome };
+
+export interface TransmissionStatusReport {
+  readonly commandId: string;
+  readonly status: TransmissionStatus | 'unknown';
+  readonly outcome: TransmissionOutcome | null;
+  readonly events: readonly RecordedEvent[];
+}
+
+export class TransmitterClosedError extends GtxError {
+  constructor() {
+    super(
+      'TRANSMITTER_CLOSED',
+      'the transmitter closed before this transmission became final; it is in the ledger and resumes at the next start',
+    );
+  }
+}
+
+/**
+ * The write side of a transmission: validation, the decision, and the append that puts the
+ * command in the ledger (the outbox) before anything is sent. The same commandId is accepted
+ * once; later submissions get the recorded outcome.
+ */
+export class TransmissionService {
+  constructor(private readonly deps: ServiceDependencies) {}
+
+  /** Puts the command in the ledger and returns without waiting for delivery. */
+  async accept(command: OutboundCommand): Promise<AcceptedCommand> {
+    const { commandId } = command;
+    const existing = await this.existing(commandId);
+    if (existing !== null) return existing;
+    const violations = validateCommand(command, this.deps.policy);
+    const content = contentOf(command);
+    const hash = contentSha256(content);
+    const events = decide(
+      {
+        type: 'RequestTransmission',
+        command,
+        violations,
+        contentSha256: hash,
+        nowMs: this.deps.clock.now(),
+      },
+      initialState,
+    );
+    try {
+      await this.deps.ledger.append({
+        streamId: transmissionStreamId(commandId),
+        expectedVersion: 'noStream',
+        events: events.map((event) => ({
+          type: event.type,
+          schemaVersion: event.schemaVersion,
+          data: event.data,
+          metadata: { commandId, correlationId: commandId },
+        })),
+      });
+    } catch (error) {
+      if (!hasErrorCode(error, 'LEDGER_VERSION_CONFLICT')) throw error;
+      // A concurrent submission of the same commandId won the race; its record stands.
+      const raced = await this.existing(commandId);
+      if (raced !== null) return raced;
+      throw error;
+    }
+    this.deps.logger.info('transmission accepted', {
+      commandId,
+      kind: command.kind,
+      contentSha256: hash,
+      violations: violations.length,
+    });
+    const outcome = outcomeFromEvents(events, false);
+    if (outcome !== null) return { commandId, status: 'final', outcome };
+    this.deps.onAccepted();
+    return { commandId, status: 'accepted', duplicate: false };
+  }
+
+  /** Puts the command in the ledger and resolves when it is final. */
+  async submit(command: OutboundCommand): Promise<TransmissionOutcome> {
+    const pending = this.deps.outcomes.wait(command.commandId);
+    try {
+      const accepted = await this.accept(command);
+      if (accepted.status === 'final') {
+        pending.cancel();
+        return accepted.outcome;
+      }
+      // The pipeline may have finished before we waited: look once more, then wait.
+      const settled = await this.finalOutcome(command.commandId, accepted.duplicate);
+      if (settled !== null) {
+        pending.cancel();
+        return settled;
+      }
+      const outcome = await pending.promise;
+      return accepted.duplicate ? { ...outcome, duplicate: true } : outcome;
+    } catch (error) {
+      pending.cancel();
+      throw error;
+    }
+  }
+
+  async status(commandId: string): Promise<TransmissionStatusReport> {
+    const recorded = await this.deps.ledger.readStream(transmissionStreamId(commandId));
+    if (recorded.length === 0) return { commandId, status: 'unknown', outcome: null, events: [] };
+    const loaded = loadTransmission(recorded);
+    return {
+      commandId,
+      status: loaded.state.status,
+      outcome: outcomeFromEvents(loaded.events, false),
+      events: recorded,
+    };
+  }
+
+  private async existing(commandId: string): Promise<AcceptedCommand | null> {
+    const recorded = await this.deps.ledger.readStream(transmissionStreamId(commandId));
+    if (recorded.length === 0) return null;
+    const outcome = outcomeFromEvents(loadTransmission(recorded).events, true);
+    this.deps.logger.info('duplicate command', { commandId, final: outcome !== null });
+    if (outcome !== null) return { commandId, status: 'final', outcome };
+    return { commandId, status: 'accepted', duplicate: true };
+  }
+
+  private async finalOutcome(
+    commandId: string,
+    duplicate: boolean,
+  ): Promise<TransmissionOutcome | null> {
+    const recorded = await this.deps.ledger.readStream(transmissionStreamId(commandId));
+    return outcomeFromEvents(loadTransmission(recorded).events, duplicate);
+  }
+}

@@ -1,0 +1,32 @@
+import { fold, type TransmissionEvent, type TransmissionState } from '../../domain/index.js';
+import { upcast, UpcastError } from '../ledger/transmission-upcasters.js';
+import { LedgerCorruptError } from '../errors.js';
+import type { RecordedEvent } from '../ports/index.js';
+
+/** Reads a recorded event as the current domain shape; a row that cannot be read is corruption. */
+export function asTransmissionEvent(recorded: RecordedEvent): TransmissionEvent {
+  try {
+    return upcast(recorded.type, recorded.schemaVersion, recorded.data);
+  } catch (error) {
+    const reason = error instanceof UpcastError ? error.reason : 'unreadable event';
+    throw new LedgerCorruptError(recorded.position, reason, error);
+  }
+}
+
+export interface LoadedTransmission {
+  readonly events: readonly TransmissionEvent[];
+  readonly recorded: readonly RecordedEvent[];
+  readonly state: TransmissionState;
+  /** The stream's version, for the next append's expected version. */
+  readonly version: number;
+}
+
+export function loadTransmission(recorded: readonly RecordedEvent[]): LoadedTransmission {
+  const events = recorded.map(asTransmissionEvent);
+  return {
+    events,
+    recorded,
+    state: fold(events),
+    version: recorded.at(-1)?.streamVersion ?? 0,
+  };
+}

@@ -1,0 +1,219 @@
+import type { OutboundCommand } from '../domain/index.js';
+import type { CompiledPolicy } from '../domain/policies/index.js';
+import {
+  InvalidCommandInputError,
+  parseMessageInput,
+  parseReceiptInput,
+  parseTypingInput,
+  type MessageInput,
+  type ReceiptInput,
+  type TypingInput,
+} from './commands/command-input.js';
+import type {
+  Clock,
+  EventLedger,
+  IdGenerator,
+  Logger,
+  MessagingTransport,
+  Random,
+} from './ports/index.js';
+import { RateLimiter, type RateLimiterOptions } from './rate-limit/rate-limiter.js';
+import {
+  DeliveryPipeline,
+  type PipelineConfig,
+  type PipelineObserver,
+} from './transmission/delivery-pipeline.js';
+import { OutcomeRegistry } from './transmission/outcome-registry.js';
+import type { TransmissionOutcome } from './transmission/transmission-outcome.js';
+import {
+  TransmissionService,
+  TransmitterClosedError,
+  type AcceptedCommand,
+  type TransmissionStatusReport,
+} from './transmission/transmission-service.js';
+
+export interface TransmitterDependencies {
+  readonly ledger: EventLedger;
+  readonly transport: MessagingTransport;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly random: Random;
+  readonly logger: Logger;
+}
+
+export interface TransmitterSettings {
+  readonly policy: CompiledPolicy;
+  readonly pipeline: PipelineConfig;
+  readonly rateLimit: RateLimiterOptions;
+  /** How long `close()` lets in-flight attempts finish before aborting them. */
+  readonly closeTimeoutMs: number;
+}
+
+export interface SubmitManyOptions {
+  /** Commands not yet final at once; bounds memory however long the input is. */
+  readonly maxOutstanding?: number;
+  readonly onOutcome?: (outcome: TransmissionOutcome) => void;
+}
+
+export interface SubmitManySummary {
+  readonly total: number;
+  readonly delivered: number;
+  readonly rejected: number;
+  readonly deadLettered: number;
+  readonly duplicates: number;
+}
+
+export type AnyCommandInput =
+  | ({ readonly kind?: 'message' } & MessageInput)
+  | ({ readonly kind: 'receipt' } & ReceiptInput)
+  | ({ readonly kind: 'typing' } & TypingInput);
+
+/**
+ * One transmitter: a ledger, a transport and the pipeline between them. Submitting puts a
+ * command in the ledger before anything is sent; on start, open transmissions resume.
+ */
+export class Transmitter {
+  private readonly outcomes = new OutcomeRegistry();
+  private readonly service: TransmissionService;
+  private readonly pipeline: DeliveryPipeline;
+  private readonly rateLimiter: RateLimiter;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: TransmitterDependencies,
+    private readonly settings: TransmitterSettings,
+    observer: PipelineObserver = {},
+  ) {
+    this.rateLimiter = new RateLimiter(settings.rateLimit, deps.clock);
+    this.pipeline = new DeliveryPipeline(
+      {
+        ledger: deps.ledger,
+        transport: deps.transport,
+        clock: deps.clock,
+        random: deps.random,
+        logger: deps.logger,
+        rateLimiter: this.rateLimiter,
+        outcomes: this.outcomes,
+      },
+      settings.pipeline,
+      observer,
+    );
+    this.service = new TransmissionService({
+      ledger: deps.ledger,
+      clock: deps.clock,
+      logger: deps.logger,
+      outcomes: this.outcomes,
+      policy: settings.policy,
+      onAccepted: () => {
+        this.pipeline.wake();
+      },
+    });
+  }
+
+  /** Starts the pipeline, resuming whatever a previous run left open. */
+  start(): this {
+    this.pipeline.start();
+    return this;
+  }
+
+  /** Turns untrusted input into a command, checking its shape (InvalidCommandInputError). */
+  parse(input: unknown): OutboundCommand {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new InvalidCommandInputError([{ field: '', message: 'must be a JSON object' }]);
+    }
+    const { kind = 'message', ...rest } = input as Record<string, unknown>;
+    switch (kind) {
+      case 'message':
+        return parseMessageInput(rest, this.deps.ids);
+      case 'receipt':
+        return parseReceiptInput(rest, this.deps.ids);
+      case 'typing':
+        return parseTypingInput(rest, this.deps.ids);
+      default:
+        throw new InvalidCommandInputError([
+          { field: '/kind', message: 'must be message, receipt or typing' },
+        ]);
+    }
+  }
+
+  /** Records the command and resolves with its final outcome. */
+  async submit(input: AnyCommandInput | OutboundCommand): Promise<TransmissionOutcome> {
+    this.assertOpen();
+    return this.service.submit(this.toCommand(input));
+  }
+
+  /** Records the command and returns once it is in the ledger. */
+  async accept(input: AnyCommandInput | OutboundCommand): Promise<AcceptedCommand> {
+    this.assertOpen();
+    return this.service.accept(this.toCommand(input));
+  }
+
+  async submitMany(
+    inputs:
+      | Iterable<AnyCommandInput | OutboundCommand>
+      | AsyncIterable<AnyCommandInput | OutboundCommand>,
+    options: SubmitManyOptions = {},
+  ): Promise<SubmitManySummary> {
+    const maxOutstanding = options.maxOutstanding ?? 1000;
+    const counts = { total: 0, delivered: 0, rejected: 0, deadLettered: 0, duplicates: 0 };
+    const outstanding = new Set<Promise<void>>();
+    let firstError: unknown = null;
+    for await (const input of inputs) {
+      if (firstError !== null) break;
+      counts.total += 1;
+      const task: Promise<void> = this.submit(input)
+        .then(
+          (outcome) => {
+            counts[outcome.status] += 1;
+            if (outcome.duplicate) counts.duplicates += 1;
+            options.onOutcome?.(outcome);
+          },
+          (error: unknown) => {
+            firstError ??= error;
+          },
+        )
+        .finally(() => outstanding.delete(task));
+      outstanding.add(task);
+      if (outstanding.size >= maxOutstanding) await Promise.race(outstanding);
+    }
+    await Promise.all(outstanding);
+    if (firstError !== null) throw firstError;
+    return counts;
+  }
+
+  status(commandId: string): Promise<TransmissionStatusReport> {
+    return this.service.status(commandId);
+  }
+
+  /** Total time attempts have waited for the rate limiter. */
+  rateLimitWaitMs(): number {
+    return this.rateLimiter.totalWaitMs();
+  }
+
+  /**
+   * Stops taking work, lets in-flight attempts finish (or aborts them after the timeout),
+   * then closes the transport and the ledger. `drain: false` stops like a crash would.
+   */
+  close(options: { drain?: boolean } = {}): Promise<void> {
+    this.closing ??= this.doClose(options.drain ?? true);
+    return this.closing;
+  }
+
+  private async doClose(drain: boolean): Promise<void> {
+    await this.pipeline.stop({ drain, timeoutMs: this.settings.closeTimeoutMs });
+    this.outcomes.rejectAll(new TransmitterClosedError());
+    await this.deps.transport.close();
+    await this.deps.ledger.close();
+  }
+
+  private toCommand(input: AnyCommandInput | OutboundCommand): OutboundCommand {
+    if ('commandId' in input && 'conversationRef' in input) return input;
+    return this.parse(input);
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== null) throw new TransmitterClosedError();
+    const fault = this.pipeline.faultCause();
+    if (fault !== null) throw fault;
+  }
+}

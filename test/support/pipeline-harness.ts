@@ -1,0 +1,97 @@
+import { VirtualClock } from '../../src/adapters/clock/virtual-clock.js';
+import { SequentialIdGenerator } from '../../src/adapters/ids/uuid-id-generator.js';
+import { SeededRandom } from '../../src/adapters/ids/random.js';
+import { InMemoryEventLedger } from '../../src/adapters/memory/in-memory-event-ledger.js';
+import { InMemoryLogger } from '../../src/adapters/memory/in-memory-logger.js';
+import {
+  ScriptedTransport,
+  type ScriptedTransportOptions,
+} from '../../src/adapters/memory/scripted-transport.js';
+import type { EventLedger } from '../../src/application/ports/index.js';
+import {
+  DEFAULT_PIPELINE_CONFIG,
+  type PipelineConfig,
+} from '../../src/application/transmission/delivery-pipeline.js';
+import { Transmitter } from '../../src/application/transmitter.js';
+import type { RetryPolicyConfig } from '../../src/domain/index.js';
+import { compilePolicy, type PolicySettings } from '../../src/domain/policies/index.js';
+
+export interface HarnessOptions {
+  readonly pipeline?: Partial<Omit<PipelineConfig, 'retry'>>;
+  readonly retry?: Partial<RetryPolicyConfig>;
+  readonly ratePerMinute?: number;
+  readonly burst?: number;
+  readonly policy?: PolicySettings;
+  readonly transport?: Omit<ScriptedTransportOptions, 'clock'>;
+  readonly ledger?: (clock: VirtualClock) => EventLedger;
+  readonly clock?: VirtualClock;
+}
+
+export interface PipelineHarness {
+  readonly transmitter: Transmitter;
+  readonly transport: ScriptedTransport;
+  readonly ledger: EventLedger;
+  readonly clock: VirtualClock;
+  readonly logger: InMemoryLogger;
+  /** Advances virtual time until every promise has settled; returns their results. */
+  settle<T>(promises: readonly Promise<T>[], maxMs?: number): Promise<T[]>;
+}
+
+/** A transmitter over in-memory twins and a virtual clock: whole minutes of retries in ms. */
+export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
+  const clock = options.clock ?? new VirtualClock();
+  const ledger = options.ledger?.(clock) ?? new InMemoryEventLedger(clock);
+  const transport = new ScriptedTransport({ clock, ...options.transport });
+  const logger = new InMemoryLogger();
+  const transmitter = new Transmitter(
+    {
+      ledger,
+      transport,
+      clock,
+      ids: new SequentialIdGenerator('cmd'),
+      random: new SeededRandom(7),
+      logger,
+    },
+    {
+      policy: compilePolicy(options.policy),
+      pipeline: {
+        ...DEFAULT_PIPELINE_CONFIG,
+        ...options.pipeline,
+        retry: { ...DEFAULT_PIPELINE_CONFIG.retry, ...options.retry },
+      },
+      rateLimit: {
+        ratePerMinute: options.ratePerMinute ?? 600_000,
+        burst: options.burst ?? 1000,
+        reserve: 1,
+      },
+      closeTimeoutMs: 5_000,
+    },
+  ).start();
+
+  async function settle<T>(promises: readonly Promise<T>[], maxMs = 3_600_000): Promise<T[]> {
+    let pending = promises.length;
+    let failure: unknown = null;
+    for (const promise of promises) {
+      promise.then(
+        () => (pending -= 1),
+        (error: unknown) => {
+          pending -= 1;
+          failure ??= error;
+        },
+      );
+    }
+    const done = await clock.advanceUntil(() => pending === 0, maxMs);
+    if (failure !== null) throw failure;
+    if (!done)
+      throw new Error(
+        `${pending} of ${promises.length} promises still pending after ${maxMs} ms of virtual time`,
+      );
+    return Promise.all(promises);
+  }
+
+  return { transmitter, transport, ledger, clock, logger, settle };
+}
+
+export function message(id: string, conversation: string, text = `text of ${id}`) {
+  return { id, guest: { id: `guest-${conversation}` }, conversation, text };
+}
