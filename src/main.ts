@@ -1,0 +1,182 @@
+/**
+ * The composition root: the one place that binds ports to adapters. Every inbound adapter
+ * (library facade, CLI, HTTP service) builds its transmitter here; tests rebind any port.
+ */
+import { Container, ContainerModule } from 'inversify';
+import { SystemClock } from './adapters/clock/system-clock.js';
+import { OpenMessagingTransport } from './adapters/genesys/open-messaging/open-messaging-transport.js';
+import {
+  OPEN_MESSAGING_OPTIONS,
+  type OpenMessagingOptions,
+} from './adapters/genesys/open-messaging/open-messaging-options.js';
+import { CryptoRandom } from './adapters/ids/random.js';
+import { UuidIdGenerator } from './adapters/ids/uuid-id-generator.js';
+import { WinstonLogger, type LogLevel } from './adapters/logging/winston-logger.js';
+import { sqliteLedgerModule } from './adapters/sqlite/sqlite-ledger.module.js';
+import type { SqliteLedgerSettings } from './adapters/sqlite/sqlite-ledger-options.js';
+import {
+  CLOCK,
+  EVENT_LEDGER,
+  ID_GENERATOR,
+  LOGGER,
+  MESSAGING_TRANSPORT,
+  RANDOM,
+  type Clock,
+  type EventLedger,
+  type IdGenerator,
+  type Logger,
+  type MessagingTransport,
+  type Random,
+} from './application/ports/index.js';
+import {
+  DEFAULT_PIPELINE_CONFIG,
+  type PipelineConfig,
+  type PipelineObserver,
+} from './application/transmission/delivery-pipeline.js';
+import { Transmitter, type TransmitterSettings } from './application/transmitter.js';
+import { GtxError, type RetryPolicyConfig } from './domain/index.js';
+import { compilePolicy, type PolicySettings } from './domain/policies/index.js';
+import type { ServiceIdentifier } from 'inversify';
+
+export interface TransmitterAdapters {
+  readonly ledger?: EventLedger;
+  readonly transport?: MessagingTransport;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly ids?: IdGenerator;
+  readonly random?: Random;
+}
+
+export interface TransmitterOptions {
+  /** The SQLite ledger; ignored when `adapters.ledger` is given. Default `./gtx-ledger.db`. */
+  readonly ledger?: SqliteLedgerSettings;
+  /** Genesys Open Messaging; required unless `adapters.transport` is given. */
+  readonly genesys?: OpenMessagingOptions;
+  readonly policy?: PolicySettings;
+  readonly pipeline?: Partial<Omit<PipelineConfig, 'retry'>> & {
+    readonly retry?: Partial<RetryPolicyConfig>;
+  };
+  readonly rateLimit?: { readonly perMinute?: number; readonly burst?: number };
+  readonly closeTimeoutMs?: number;
+  readonly logLevel?: LogLevel;
+  /** Bind any of these in place of the real adapters. */
+  readonly adapters?: TransmitterAdapters;
+  readonly observer?: PipelineObserver;
+}
+
+export const DEFAULT_LEDGER_PATH = './gtx-ledger.db';
+export const DEFAULT_RATE_PER_MINUTE = 300;
+
+export const TRANSMITTER: ServiceIdentifier<Transmitter> = Symbol.for('gtx.Transmitter');
+export const TRANSMITTER_SETTINGS: ServiceIdentifier<TransmitterSettings> =
+  Symbol.for('gtx.TransmitterSettings');
+
+export class TransmitterConfigError extends GtxError {
+  constructor(setting: string, reason: string) {
+    super('CONFIG_INVALID', `${setting}: ${reason}`, { details: { setting } });
+  }
+}
+
+function coreModule(options: TransmitterOptions): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(CLOCK).to(SystemClock).inSingletonScope();
+    bind(ID_GENERATOR).to(UuidIdGenerator).inSingletonScope();
+    bind(RANDOM).to(CryptoRandom).inSingletonScope();
+    bind(LOGGER).toConstantValue(WinstonLogger.create({ level: options.logLevel ?? 'info' }));
+  });
+}
+
+function transportModule(genesys: OpenMessagingOptions): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(OPEN_MESSAGING_OPTIONS).toConstantValue(genesys);
+    bind(MESSAGING_TRANSPORT).to(OpenMessagingTransport).inSingletonScope();
+  });
+}
+
+function transmitterModule(options: TransmitterOptions): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TRANSMITTER_SETTINGS).toConstantValue(transmitterSettings(options));
+    bind(TRANSMITTER)
+      .toResolvedValue(
+        (settings: TransmitterSettings, ledger, transport, clock, ids, random, logger) =>
+          new Transmitter(
+            { ledger, transport, clock, ids, random, logger },
+            settings,
+            options.observer ?? {},
+          ),
+        [
+          TRANSMITTER_SETTINGS,
+          EVENT_LEDGER,
+          MESSAGING_TRANSPORT,
+          CLOCK,
+          ID_GENERATOR,
+          RANDOM,
+          LOGGER,
+        ],
+      )
+      .inSingletonScope();
+  });
+}
+
+export function transmitterSettings(options: TransmitterOptions): TransmitterSettings {
+  const perMinute = options.rateLimit?.perMinute ?? DEFAULT_RATE_PER_MINUTE;
+  if (!Number.isFinite(perMinute) || perMinute <= 0) {
+    throw new TransmitterConfigError('rateLimit.perMinute', 'must be a positive number');
+  }
+  const pipeline: PipelineConfig = {
+    ...DEFAULT_PIPELINE_CONFIG,
+    ...options.pipeline,
+    retry: { ...DEFAULT_PIPELINE_CONFIG.retry, ...options.pipeline?.retry },
+  };
+  if (!Number.isInteger(pipeline.concurrency) || pipeline.concurrency < 1) {
+    throw new TransmitterConfigError('pipeline.concurrency', 'must be an integer of at least 1');
+  }
+  return {
+    policy: compilePolicy(options.policy),
+    pipeline,
+    rateLimit: {
+      ratePerMinute: perMinute,
+      burst: options.rateLimit?.burst ?? 1,
+      reserve: Math.max(1, Math.min(pipeline.concurrency, Math.floor(perMinute / 60))),
+    },
+    closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+  };
+}
+
+/** The container, with the real adapters bound and any given ones in their place. */
+export function buildContainer(options: TransmitterOptions): Container {
+  const container = new Container();
+  const adapters = options.adapters ?? {};
+  container.load(coreModule(options));
+  if (adapters.ledger === undefined) {
+    container.load(sqliteLedgerModule(options.ledger ?? { path: DEFAULT_LEDGER_PATH }));
+  }
+  if (adapters.transport === undefined) {
+    if (options.genesys === undefined) {
+      throw new TransmitterConfigError(
+        'genesys',
+        'Genesys settings are required when no transport adapter is given',
+      );
+    }
+    container.load(transportModule(options.genesys));
+  }
+  container.load(transmitterModule(options));
+  const overrides: [ServiceIdentifier<unknown>, unknown][] = [
+    [EVENT_LEDGER, adapters.ledger],
+    [MESSAGING_TRANSPORT, adapters.transport],
+    [CLOCK, adapters.clock],
+    [LOGGER, adapters.logger],
+    [ID_GENERATOR, adapters.ids],
+    [RANDOM, adapters.random],
+  ];
+  for (const [token, adapter] of overrides) {
+    if (adapter === undefined) continue;
+    container.rebind(token).toConstantValue(adapter);
+  }
+  return container;
+}
+
+/** Builds a transmitter and starts it: open transmissions from an earlier run resume now. */
+export function createTransmitter(options: TransmitterOptions): Transmitter {
+  return buildContainer(options).get(TRANSMITTER).start();
+}
