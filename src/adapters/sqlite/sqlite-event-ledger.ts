@@ -1,0 +1,376 @@
+import type { Database } from 'better-sqlite3';
+import { inject, injectable } from 'inversify';
+import { LedgerClosedError } from '../../application/errors.js';
+import { GENESIS_HASH } from '../../application/ledger/hash-chain.js';
+import {
+  checkExpectedVersion,
+  decodeStoredRow,
+  encodeAppendRequest,
+  pageLimit,
+  planAppend,
+  type EncodedEvent,
+} from '../../application/ledger/ledger-rows.js';
+import {
+  isOpenProjection,
+  isTransmissionStream,
+  projectAppended,
+  projectStored,
+  toOpenTransmission,
+  type TransmissionProjection,
+} from '../../application/ledger/transmission-projection.js';
+import { CLOCK, type Clock } from '../../application/ports/clock.port.js';
+import type {
+  AppendRequest,
+  AppendResult,
+  EventLedger,
+  LedgerHead,
+  NextWorkQuery,
+  OpenTransmission,
+  ReadAllOptions,
+  RecordedEvent,
+  TransmissionCounts,
+} from '../../application/ports/event-ledger.port.js';
+import { asLedgerError, openConnection } from './sqlite-connection.js';
+import {
+  SQLITE_LEDGER_DEFAULTS,
+  SQLITE_LEDGER_OPTIONS,
+  type SqliteLedgerSettings,
+} from './sqlite-ledger-options.js';
+import { schemaVersion } from './sqlite-migrations.js';
+import { prepareStatements, type LedgerStatements } from './sqlite-statements.js';
+import { fromProjection, toOpenTransmissionRow, toProjection, toStoredRow } from './sqlite-rows.js';
+
+export type SqliteEventLedgerOptions = SqliteLedgerSettings & { readonly clock: Clock };
+
+/** What the ledger did, for tests and `gtx doctor`-style diagnostics. */
+export interface SqliteLedgerDiagnostics {
+  readonly journalMode: string;
+  readonly synchronous: 'FULL' | 'NORMAL' | 'OFF' | 'EXTRA';
+  readonly busyTimeoutMs: number;
+  readonly schemaVersion: number;
+  /** Write transactions committed or attempted by group commit since open. */
+  readonly writeTransactions: number;
+  readonly appendRequests: number;
+}
+
+interface PendingAppend {
+  readonly request: AppendRequest;
+  readonly encoded: readonly EncodedEvent[];
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: Error) => void;
+}
+
+type Outcome =
+  | { readonly ok: true; readonly result: AppendResult }
+  | { readonly ok: false; readonly error: Error };
+
+/** Bounds one transaction's size when a burst queues many requests in one tick. */
+const MAX_REQUESTS_PER_TRANSACTION = 500;
+const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+
+/**
+ * The ledger on one SQLite file in WAL mode. Appends that arrive in the same tick are written in
+ * one transaction (group commit: one fsync for many requests), each request in its own savepoint
+ * so a conflict refuses that request only. The projection of transmission streams is written in
+ * the same transaction as their events.
+ */
+@injectable()
+export class SqliteEventLedger implements EventLedger {
+  private readonly db: Database;
+  private readonly statements: LedgerStatements;
+  private readonly readPageSize: number;
+  private queue: PendingAppend[] = [];
+  private flushing: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+  private writeTransactions = 0;
+  private appendRequests = 0;
+
+  constructor(
+    @inject(SQLITE_LEDGER_OPTIONS) settings: SqliteLedgerSettings,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.db = openConnection({
+      path: settings.path,
+      synchronous: settings.synchronous ?? SQLITE_LEDGER_DEFAULTS.synchronous,
+      busyTimeoutMs: settings.busyTimeoutMs ?? SQLITE_LEDGER_DEFAULTS.busyTimeoutMs,
+    });
+    this.readPageSize = Math.max(1, settings.readPageSize ?? SQLITE_LEDGER_DEFAULTS.readPageSize);
+    try {
+      this.statements = prepareStatements(this.db);
+      // Read once at open: a file whose last row cannot be read is reported now, not mid-append.
+      this.readHead();
+    } catch (error) {
+      this.db.close();
+      throw asLedgerError(error);
+    }
+  }
+
+  static open(options: SqliteEventLedgerOptions): SqliteEventLedger {
+    const { clock, ...settings } = options;
+    return new SqliteEventLedger(settings, clock);
+  }
+
+  append(request: AppendRequest): Promise<AppendResult> {
+    if (this.closing !== null) return Promise.reject(new LedgerClosedError());
+    let encoded: readonly EncodedEvent[];
+    try {
+      encoded = encodeAppendRequest(request);
+    } catch (error) {
+      return Promise.reject(asLedgerError(error));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, encoded, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  readStream(streamId: string): Promise<readonly RecordedEvent[]> {
+    return this.run(() =>
+      this.statements.readStream.all(streamId).map((raw) => decodeStoredRow(toStoredRow(raw))),
+    );
+  }
+
+  readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]> {
+    return this.run(() => this.readPage(options));
+  }
+
+  head(): Promise<LedgerHead> {
+    return this.run(() => this.readHead());
+  }
+
+  nextWork(query: NextWorkQuery): Promise<readonly OpenTransmission[]> {
+    return this.run(() =>
+      this.statements.nextWork
+        .all({
+          dueByMs: query.dueByMs,
+          excluded: JSON.stringify([...query.excludeConversations]),
+          limit: Math.max(0, Math.floor(query.limit)),
+        })
+        .map(toOpenTransmissionRow),
+    );
+  }
+
+  interruptedWork(limit: number): Promise<readonly OpenTransmission[]> {
+    return this.run(() =>
+      this.statements.interruptedWork
+        .all(Math.max(0, Math.floor(limit)))
+        .map(toOpenTransmissionRow),
+    );
+  }
+
+  transmissionCounts(): Promise<TransmissionCounts> {
+    return this.run(() => {
+      const counts = { open: 0, rejected: 0, delivered: 0, deadLettered: 0 };
+      for (const raw of this.statements.countByStatus.all()) {
+        const { status, count } = raw as { status: string; count: number };
+        if (status === 'pending' || status === 'inFlight') counts.open += count;
+        else if (status === 'rejected' || status === 'delivered' || status === 'deadLettered') {
+          counts[status] += count;
+        }
+      }
+      return counts;
+    });
+  }
+
+  rebuildProjections(): Promise<void> {
+    return this.run(() => {
+      this.db
+        .transaction(() => {
+          this.rebuildInTransaction();
+        })
+        .immediate();
+    });
+  }
+
+  /** Waits for appends already queued, then closes the file. Safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      while (this.flushing !== null) await this.flushing;
+      this.db.close();
+    })();
+    return this.closing;
+  }
+
+  diagnostics(): SqliteLedgerDiagnostics {
+    this.assertOpen();
+    const synchronous = Number(this.db.pragma('synchronous', { simple: true }));
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: SYNCHRONOUS_NAMES[synchronous] ?? 'FULL',
+      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
+      schemaVersion: schemaVersion(this.db),
+      writeTransactions: this.writeTransactions,
+      appendRequests: this.appendRequests,
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== null) throw new LedgerClosedError();
+  }
+
+  private run<T>(operation: () => T): Promise<T> {
+    try {
+      this.assertOpen();
+      return Promise.resolve(operation());
+    } catch (error) {
+      return Promise.reject(asLedgerError(error));
+    }
+  }
+
+  private readHead(): LedgerHead {
+    const row = this.statements.head.get() as { position: unknown; hash: unknown } | undefined;
+    if (row === undefined) return { position: 0, hash: GENESIS_HASH };
+    return { position: Number(row.position), hash: String(row.hash) };
+  }
+
+  private readPage(options: ReadAllOptions): RecordedEvent[] {
+    const limit = pageLimit(options.limit, this.readPageSize);
+    if (limit === 0) return [];
+    const params = {
+      afterPosition: Math.max(0, Math.floor(options.afterPosition)),
+      limit,
+      types: JSON.stringify(options.types ?? []),
+      streamIds: JSON.stringify(options.streamIds ?? []),
+    };
+    const statement = this.readAllStatement(
+      options.types !== undefined,
+      options.streamIds !== undefined,
+    );
+    return statement.all(params).map((raw) => decodeStoredRow(toStoredRow(raw)));
+  }
+
+  private readAllStatement(byType: boolean, byStream: boolean): LedgerStatements['readAll'] {
+    if (byType && byStream) return this.statements.readAllByTypeAndStream;
+    if (byType) return this.statements.readAllByType;
+    if (byStream) return this.statements.readAllByStream;
+    return this.statements.readAll;
+  }
+
+  // ---- group commit ------------------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushing !== null) return;
+    // setImmediate runs after the current tick's microtasks: every append issued in this tick,
+    // including those issued from resolved promises, joins the same transaction.
+    this.flushing = new Promise((resolve) => {
+      setImmediate(() => {
+        this.flushQueue();
+        this.flushing = null;
+        resolve();
+      });
+    });
+  }
+
+  private flushQueue(): void {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_REQUESTS_PER_TRANSACTION);
+      const outcomes = this.commitBatch(batch);
+      batch.forEach((pending, index) => {
+        const outcome = outcomes[index];
+        if (outcome?.ok === true) pending.resolve(outcome.result);
+        else pending.reject(outcome?.error ?? new Error('group commit lost a request'));
+      });
+    }
+  }
+
+  /** One transaction for the batch; outcomes are settled only after COMMIT succeeded. */
+  private commitBatch(batch: readonly PendingAppend[]): readonly Outcome[] {
+    this.writeTransactions += 1;
+    this.appendRequests += batch.length;
+    try {
+      return this.db
+        .transaction(() => {
+          // Read inside the write lock, so another process appending to the file is followed.
+          let head = this.readHead();
+          return batch.map((pending): Outcome => {
+            try {
+              const { result, next } = this.appendInSavepoint(head, pending);
+              head = next;
+              return { ok: true, result };
+            } catch (error) {
+              return { ok: false, error: asLedgerError(error) };
+            }
+          });
+        })
+        .immediate();
+    } catch (error) {
+      const failure = asLedgerError(error);
+      return batch.map(() => ({ ok: false, error: failure }));
+    }
+  }
+
+  /** A nested better-sqlite3 transaction is a SAVEPOINT: a throw rolls back this request only. */
+  private appendInSavepoint(
+    head: LedgerHead,
+    pending: PendingAppend,
+  ): { result: AppendResult; next: LedgerHead } {
+    return this.db.transaction(() => {
+      const { streamId, expectedVersion } = pending.request;
+      const currentVersion = this.currentVersion(streamId);
+      checkExpectedVersion(streamId, expectedVersion, currentVersion);
+      const plan = planAppend(head, streamId, currentVersion, pending.encoded, this.clock.now());
+      const projection = isTransmissionStream(streamId)
+        ? projectAppended(this.loadProjection(streamId), plan.events)
+        : null;
+      for (const row of plan.rows) this.statements.insertEvent.run(row);
+      if (projection !== null) this.writeProjection(projection);
+      const first = plan.rows[0]?.position ?? plan.head.position;
+      const result: AppendResult = {
+        streamId,
+        streamVersion: currentVersion + plan.rows.length,
+        firstPosition: first,
+        lastPosition: plan.head.position,
+      };
+      return { result, next: plan.head };
+    })();
+  }
+
+  private currentVersion(streamId: string): number {
+    const row = this.statements.streamVersion.get(streamId) as { version: number };
+    return row.version;
+  }
+
+  // ---- projection --------------------------------------------------------------------------
+
+  private loadProjection(streamId: string): TransmissionProjection | null {
+    const raw = this.statements.getTransmission.get(streamId);
+    return raw === undefined ? null : toProjection(raw);
+  }
+
+  private writeProjection(projection: TransmissionProjection): void {
+    this.statements.upsertTransmission.run(fromProjection(projection));
+    if (isOpenProjection(projection)) {
+      this.statements.upsertOpen.run(toOpenTransmission(projection));
+    } else {
+      // The open table holds only work still to do; final rows leave it for good.
+      this.statements.deleteOpen.run(projection.streamId);
+    }
+  }
+
+  /** Refolds every transmission stream from the events, a page at a time. */
+  private rebuildInTransaction(): void {
+    this.statements.clearOpen.run();
+    this.statements.clearTransmissions.run();
+    let afterPosition = 0;
+    for (;;) {
+      const page = this.statements.readAll
+        .all({ afterPosition, limit: this.readPageSize, types: '[]', streamIds: '[]' })
+        .map((raw) => decodeStoredRow(toStoredRow(raw)));
+      const last = page.at(-1);
+      if (last === undefined) return;
+      for (const event of page) this.rebuildRow(event);
+      afterPosition = last.position;
+    }
+  }
+
+  private rebuildRow(event: RecordedEvent): void {
+    if (!isTransmissionStream(event.streamId)) return;
+    const projection = projectStored(this.loadProjection(event.streamId), [event]);
+    if (projection !== null) this.writeProjection(projection);
+  }
+}
+
+/** Opens (creating and migrating when needed) a ledger file; throws `LedgerUnavailableError`. */
+export function openSqliteEventLedger(options: SqliteEventLedgerOptions): SqliteEventLedger {
+  return SqliteEventLedger.open(options);
+}
