@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { asyncScheduler } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { InMemoryEventLedger } from '../../src/adapters/memory/in-memory-event-ledger.js';
+import { openSqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import type { Clock } from '../../src/application/ports/clock.port.js';
+import type { EventLedger } from '../../src/application/ports/event-ledger.port.js';
+import {
+  appendTransmission,
+  eventLedgerContract,
+  toNewEvent,
+  transmission,
+} from './event-ledger.contract.js';
+
+const START = Date.UTC(2026, 2, 1, 8, 30, 0);
+
+function manualClock(): Clock & { advance(ms: number): void } {
+  let t = START;
+  return {
+    now: () => t,
+    scheduler: asyncScheduler,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
+}
+
+function tempLedgerPath(): { path: string; cleanup: () => Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), 'gtx-ledger-contract-'));
+  return {
+    path: join(dir, 'ledger.sqlite'),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+}
+
+eventLedgerContract(
+  'InMemoryEventLedger',
+  () => {
+    const clock = manualClock();
+    return Promise.resolve({ ledger: new InMemoryEventLedger(clock), clock });
+  },
+  { describe, it, expect },
+);
+
+eventLedgerContract(
+  'SqliteEventLedger (temp file, page size 5)',
+  () => {
+    const clock = manualClock();
+    const { path, cleanup } = tempLedgerPath();
+    const ledger = openSqliteEventLedger({ path, clock, readPageSize: 5 });
+    return Promise.resolve({ ledger, clock, readPageSize: 5, cleanup });
+  },
+  { describe, it, expect },
+);
+
+describe('both adapters', () => {
+  async function script(ledger: EventLedger, clock: ReturnType<typeof manualClock>): Promise<void> {
+    await appendTransmission(ledger, 'm1', [transmission.requested('m1', 'conv-1')]);
+    clock.advance(1234);
+    await ledger.append({
+      streamId: 'transmission-m1',
+      expectedVersion: 1,
+      events: [toNewEvent(transmission.started(1)), toNewEvent(transmission.delivered(1))],
+    });
+    clock.advance(1);
+    await ledger.append({
+      streamId: 'other',
+      expectedVersion: 'any',
+      events: [
+        { type: 'X', schemaVersion: 2, data: { é: -0, b: [1e21, 0.1] }, metadata: { a: 'b' } },
+      ],
+    });
+  }
+
+  it('write the same hashes for the same events at the same times', async () => {
+    const memoryClock = manualClock();
+    const memory = new InMemoryEventLedger(memoryClock);
+    const sqliteClock = manualClock();
+    const { path, cleanup } = tempLedgerPath();
+    const sqlite = openSqliteEventLedger({ path, clock: sqliteClock });
+    try {
+      await script(memory, memoryClock);
+      await script(sqlite, sqliteClock);
+      expect(await sqlite.head()).toEqual(await memory.head());
+      expect(await sqlite.readAll({ afterPosition: 0, limit: 100 })).toEqual(
+        await memory.readAll({ afterPosition: 0, limit: 100 }),
+      );
+    } finally {
+      await sqlite.close();
+      await memory.close();
+      await cleanup();
+    }
+  });
+});
