@@ -1,0 +1,15 @@
+export { startSandbox } from './sandbox-server.js';
+export { mulberry32 } from './prng.js';
+export type {
+  CountedEndpoint,
+  InjectedFaultKind,
+  MessagingEndpoint,
+  ReceivedRequest,
+  RunningSandbox,
+  SandboxClient,
+  SandboxFaultRates,
+  SandboxOptions,
+  SandboxStats,
+  ScriptedAnswer,
+  ScriptStep,
+} from './types.js';
