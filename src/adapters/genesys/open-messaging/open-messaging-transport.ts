@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { inject, injectable } from 'inversify';
 import {
   CLOCK,
@@ -53,6 +54,9 @@ export class OpenMessagingTransport implements MessagingTransport {
     @inject(LOGGER) logger: Logger,
   ) {
     this.options = resolveOpenMessagingOptions(options);
+    // Every in-flight call listens on the shutdown signal (ours and axios', both removed when the
+    // call ends), so more than 10 concurrent sends are normal, not a leak.
+    setMaxListeners(0, this.shutdown.signal);
     this.logger = logger.child({ component: 'open-messaging-transport' });
     this.sdk = createSdkClient(this.options);
     this.tokens = new TokenManager(
