@@ -161,7 +161,7 @@ export function buildContainer(options: TransmitterOptions): Container {
     container.load(transportModule(options.genesys));
   }
   container.load(transmitterModule(options));
-  const overrides: [ServiceIdentifier<unknown>, unknown][] = [
+  const overrides: [ServiceIdentifier, unknown][] = [
     [EVENT_LEDGER, adapters.ledger],
     [MESSAGING_TRANSPORT, adapters.transport],
     [CLOCK, adapters.clock],

@@ -1,4 +1,4 @@
-import type { OutboundCommand } from '../domain/index.js';
+import { asError, type OutboundCommand } from '../domain/index.js';
 import type { CompiledPolicy } from '../domain/policies/index.js';
 import {
   InvalidCommandInputError,
@@ -177,7 +177,7 @@ export class Transmitter {
       if (outstanding.size >= maxOutstanding) await Promise.race(outstanding);
     }
     await Promise.all(outstanding);
-    if (firstError !== null) throw firstError;
+    if (firstError !== null) throw asError(firstError);
     return counts;
   }
 
@@ -214,6 +214,6 @@ export class Transmitter {
   private assertOpen(): void {
     if (this.closing !== null) throw new TransmitterClosedError();
     const fault = this.pipeline.faultCause();
-    if (fault !== null) throw fault;
+    if (fault !== null) throw asError(fault);
   }
 }

@@ -42,3 +42,8 @@ export class InvalidPolicyConfigError extends GtxError {
     super('INVALID_POLICY_CONFIG', `${setting}: ${reason}`, { details: { setting } });
   }
 }
+
+/** Whatever was thrown, as an Error to rethrow (a non-Error value becomes its message). */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

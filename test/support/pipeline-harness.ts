@@ -13,7 +13,7 @@ import {
   type PipelineConfig,
 } from '../../src/application/transmission/delivery-pipeline.js';
 import { Transmitter } from '../../src/application/transmitter.js';
-import type { RetryPolicyConfig } from '../../src/domain/index.js';
+import { asError, type RetryPolicyConfig } from '../../src/domain/index.js';
 import { compilePolicy, type PolicySettings } from '../../src/domain/policies/index.js';
 
 export interface HarnessOptions {
@@ -81,7 +81,7 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
       );
     }
     const done = await clock.advanceUntil(() => pending === 0, maxMs);
-    if (failure !== null) throw failure;
+    if (failure !== null) throw asError(failure);
     if (!done)
       throw new Error(
         `${pending} of ${promises.length} promises still pending after ${maxMs} ms of virtual time`,

@@ -21,6 +21,8 @@ export class WinstonLogger implements Logger {
       silent,
       format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
       defaultMeta: { service: 'genesys-transmitter' },
+      // winston's own Stream transport, typed as a plain object in its declarations.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
       transports: [transport],
     });
     return new WinstonLogger(inner);

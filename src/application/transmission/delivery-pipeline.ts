@@ -171,6 +171,15 @@ export class DeliveryPipeline {
       });
   }
 
+  // Read through methods: these flags change while this object awaits, which narrowing ignores.
+  private isRunning(): boolean {
+    return this.running;
+  }
+
+  private isDiscarding(): boolean {
+    return this.discarding;
+  }
+
   inFlightCount(): number {
     return this.inFlightConversations.size;
   }
@@ -219,7 +228,7 @@ export class DeliveryPipeline {
             excludeConversations: this.inFlightConversations,
           });
     for (const open of batch) {
-      if (!this.running) return;
+      if (!this.isRunning()) return;
       if (this.inFlightConversations.has(open.conversationRef)) continue;
       this.inFlightConversations.add(open.conversationRef);
       this.work$.next(open);
@@ -267,11 +276,11 @@ export class DeliveryPipeline {
       if (error instanceof SleepAbortedError) return;
       throw error;
     }
-    if (this.discarding) return;
+    if (this.isDiscarding()) return;
     loaded = await this.record(loaded, { type: 'StartAttempt', nowMs: this.deps.clock.now() });
     const request = this.requestFor(loaded);
     const outcome = await this.attempt(request);
-    if (this.discarding) return;
+    if (this.isDiscarding()) return;
     this.observer.onAttemptFinished?.(outcome, request);
     if (outcome.rateLimit !== undefined) this.deps.rateLimiter.applyHint(outcome.rateLimit);
     if (outcome.ok) {

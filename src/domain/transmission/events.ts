@@ -1,4 +1,11 @@
-import type { Guest, Attachment, Metadata, OutboundKind, ReceiptReason, ReceiptStatus } from '../commands.js';
+import type {
+  Guest,
+  Attachment,
+  Metadata,
+  OutboundKind,
+  ReceiptReason,
+  ReceiptStatus,
+} from '../commands.js';
 import type { Violation } from '../violation.js';
 
 /**

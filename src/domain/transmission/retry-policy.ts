@@ -43,7 +43,11 @@ export function countsAsAttempt(kind: FailureKind): boolean {
 }
 
 /** Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter"). */
-export function backoffDelayMs(countedFailures: number, jitter: number, config: RetryPolicyConfig): number {
+export function backoffDelayMs(
+  countedFailures: number,
+  jitter: number,
+  config: RetryPolicyConfig,
+): number {
   const exponent = Math.max(0, countedFailures - 1);
   const ceiling = Math.min(config.maxDelayMs, config.baseDelayMs * 2 ** Math.min(exponent, 30));
   return Math.floor(clampUnit(jitter) * ceiling);

@@ -16,12 +16,7 @@ import {
 } from './retry-policy.js';
 
 export type TransmissionStatus =
-  | 'none'
-  | 'rejected'
-  | 'pending'
-  | 'inFlight'
-  | 'delivered'
-  | 'deadLettered';
+  'none' | 'rejected' | 'pending' | 'inFlight' | 'delivered' | 'deadLettered';
 
 export interface TransmissionState {
   readonly status: TransmissionStatus;
@@ -158,7 +153,8 @@ function decideStartAttempt(
   command: Extract<TransmissionCommand, { type: 'StartAttempt' }>,
   state: TransmissionState,
 ): readonly TransmissionEvent[] {
-  if (state.status !== 'pending') throw new IllegalTransitionError('start an attempt on', state.status);
+  if (state.status !== 'pending')
+    throw new IllegalTransitionError('start an attempt on', state.status);
   return [
     {
       type: 'TransmissionAttemptStarted',
@@ -172,7 +168,8 @@ function decideFailure(
   command: Extract<TransmissionCommand, { type: 'RecordFailure' }>,
   state: TransmissionState,
 ): readonly TransmissionEvent[] {
-  if (state.status !== 'inFlight') throw new IllegalTransitionError('record a failure of', state.status);
+  if (state.status !== 'inFlight')
+    throw new IllegalTransitionError('record a failure of', state.status);
   const { failure } = command;
   const countedFailures = state.countedFailures + (countsAsAttempt(failure.kind) ? 1 : 0);
   const elapsedMs = command.nowMs - (state.firstAttemptAtMs ?? command.nowMs);
@@ -218,7 +215,8 @@ function decideDelivery(
   command: Extract<TransmissionCommand, { type: 'RecordDelivery' }>,
   state: TransmissionState,
 ): readonly TransmissionEvent[] {
-  if (state.status !== 'inFlight') throw new IllegalTransitionError('record a delivery of', state.status);
+  if (state.status !== 'inFlight')
+    throw new IllegalTransitionError('record a delivery of', state.status);
   return [
     {
       type: 'TransmissionDelivered',

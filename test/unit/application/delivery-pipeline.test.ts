@@ -184,7 +184,7 @@ describe('delivery pipeline', () => {
     const h = pipelineHarness({ transport: { latencyMs: 10 } });
     let open = 0;
     let peakOpen = 0;
-    async function* commands() {
+    function* commands() {
       for (let i = 0; i < 50; i++) {
         open += 1;
         peakOpen = Math.max(peakOpen, open);

@@ -57,7 +57,9 @@ function spec(given: readonly TransmissionEvent[], when: TransmissionCommand) {
     then(expected: readonly Partial<TransmissionEvent>[]): void {
       const events = decide(when, state);
       expect(events).toHaveLength(expected.length);
-      events.forEach((event, i) => expect(event).toMatchObject(expected[i]!));
+      events.forEach((event, i) => {
+        expect(event).toMatchObject(expected[i]!);
+      });
     },
     thenThrows(code: string): void {
       try {

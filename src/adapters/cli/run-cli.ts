@@ -1,0 +1,73 @@
+import { Command, CommanderError } from 'commander';
+import { isGtxError } from '../../domain/index.js';
+import { type CliIo, writeLine } from './cli-io.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { packageInfo } from './package-info.js';
+
+/** Thrown by a command to end the run with a given exit code after it printed its result. */
+export class CliExit extends Error {
+  constructor(readonly exitCode: ExitCode) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+export type CommandRegistrar = (program: Command, io: CliIo) => void;
+
+export function buildProgram(io: CliIo, registrars: readonly CommandRegistrar[]): Command {
+  const info = packageInfo();
+  const program = new Command('gtx')
+    .description(
+      'Validate, transmit and audit Genesys Cloud guest messages with a tamper-evident ledger.',
+    )
+    .version(info.version, '-V, --version')
+    .showHelpAfterError('(run gtx --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  program.addHelpText(
+    'after',
+    `
+Exit codes: 0 delivered or ok, 1 usage or configuration error, 2 rejected by validation,
+3 dead-lettered, 4 Genesys authentication failed, 5 ledger verification failed.
+Settings come from the environment and ./.env (see README): GENESYS_ENVIRONMENT,
+GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_INTEGRATION_ID, GENESYS_API_URL,
+GTX_LEDGER, GTX_RATE_LIMIT_PER_MINUTE, GTX_CONCURRENCY, GTX_LOG_LEVEL.`,
+  );
+  for (const register of registrars) register(program, io);
+  return program;
+}
+
+/** Runs one command line and returns the exit code; never throws. */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  registrars: readonly CommandRegistrar[],
+): Promise<ExitCode> {
+  const program = buildProgram(io, registrars);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    return exitCodeFor(error, io);
+  }
+}
+
+function exitCodeFor(error: unknown, io: CliIo): ExitCode {
+  if (error instanceof CliExit) return error.exitCode;
+  if (error instanceof CommanderError) {
+    // Help and version are successful exits; commander already printed the usage problem.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (isGtxError(error)) {
+    writeLine(io.stderr, `gtx: ${error.code}: ${error.message}`);
+    if (error.code === 'GENESYS_AUTH_FAILED') return EXIT.authFailed;
+    return EXIT.usage;
+  }
+  writeLine(
+    io.stderr,
+    `gtx: unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  return EXIT.usage;
+}

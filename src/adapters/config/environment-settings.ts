@@ -1,0 +1,122 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type JSONSchemaType } from 'ajv';
+import dotenv from 'dotenv';
+import { GtxError } from '../../domain/index.js';
+
+/** Settings read from the environment (and `.env`), with the names SDK users already know. */
+export interface EnvironmentSettings {
+  GENESYS_ENVIRONMENT: string;
+  GENESYS_CLIENT_ID?: string;
+  GENESYS_CLIENT_SECRET?: string;
+  GENESYS_INTEGRATION_ID?: string;
+  GENESYS_API_URL?: string;
+  GTX_LEDGER: string;
+  GTX_RATE_LIMIT_PER_MINUTE: number;
+  GTX_CONCURRENCY: number;
+  GTX_REQUEST_TIMEOUT_MS: number;
+  GTX_LOG_LEVEL: 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  ANALYTICS_WEBHOOK_URL?: string;
+  ANALYTICS_WEBHOOK_SECRET?: string;
+}
+
+/** Never echoed back in an error message. */
+const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  'GENESYS_CLIENT_SECRET',
+  'ANALYTICS_WEBHOOK_SECRET',
+]);
+
+const HOST_PATTERN = '^(?:[A-Za-z0-9-]+\\.)+[A-Za-z0-9-]+$';
+
+const schema: JSONSchemaType<EnvironmentSettings> = {
+  type: 'object',
+  properties: {
+    GENESYS_ENVIRONMENT: {
+      type: 'string',
+      pattern: HOST_PATTERN,
+      default: 'mypurecloud.com',
+      description: 'a region host such as mypurecloud.com or mypurecloud.ie',
+    },
+    GENESYS_CLIENT_ID: { type: 'string', minLength: 1, maxLength: 256, nullable: true },
+    GENESYS_CLIENT_SECRET: { type: 'string', minLength: 1, maxLength: 1024, nullable: true },
+    GENESYS_INTEGRATION_ID: { type: 'string', minLength: 1, maxLength: 256, nullable: true },
+    GENESYS_API_URL: { type: 'string', pattern: '^https?://[^\\s]+$', nullable: true },
+    GTX_LEDGER: { type: 'string', minLength: 1, default: './gtx-ledger.db' },
+    GTX_RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 300 },
+    GTX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1024, default: 16 },
+    GTX_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600_000, default: 16_000 },
+    GTX_LOG_LEVEL: {
+      type: 'string',
+      enum: ['error', 'warn', 'info', 'debug', 'silent'],
+      default: 'warn',
+    },
+    ANALYTICS_WEBHOOK_URL: { type: 'string', pattern: '^https?://[^\\s]+$', nullable: true },
+    ANALYTICS_WEBHOOK_SECRET: {
+      type: 'string',
+      pattern: '^whsec_[A-Za-z0-9+/=]+$',
+      nullable: true,
+    },
+  },
+  required: [],
+  additionalProperties: true,
+};
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
+const check = ajv.compile(schema);
+const KNOWN = Object.keys(schema.properties as object);
+
+export class ConfigurationError extends GtxError {
+  constructor(
+    readonly setting: string,
+    reason: string,
+  ) {
+    super('CONFIG_INVALID', `${setting} ${reason}`, { details: { setting } });
+  }
+}
+
+function explain(
+  error: ErrorObject,
+  values: Readonly<Record<string, unknown>>,
+): ConfigurationError {
+  const setting = error.instancePath.replace(/^\//, '');
+  const value = values[setting];
+  const shown =
+    SECRET_SETTINGS.has(setting) || value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+  const description = (schema.properties as Record<string, { description?: string }>)[setting]
+    ?.description;
+  const reason =
+    error.keyword === 'pattern' && description !== undefined
+      ? `must be ${description}`
+      : (error.message ?? 'is invalid');
+  return new ConfigurationError(setting, `${reason}${shown}`);
+}
+
+/**
+ * Reads our settings from `env`, with a `.env` file (if present) filling in what the
+ * environment does not set. The first bad value stops start-up with one line naming it.
+ */
+export function loadEnvironmentSettings(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  dotenvPath: string | null = '.env',
+): EnvironmentSettings {
+  const fromFile = dotenvPath !== null && existsSync(dotenvPath) ? readDotenv(dotenvPath) : {};
+  const values: Record<string, unknown> = {};
+  for (const name of KNOWN) {
+    const raw = env[name] ?? fromFile[name];
+    if (raw !== undefined && raw.trim() !== '') values[name] = raw.trim();
+  }
+  if (!check(values)) {
+    const first = check.errors?.[0];
+    throw first === undefined
+      ? new ConfigurationError('environment', 'is invalid')
+      : explain(first, values);
+  }
+  return values;
+}
+
+function readDotenv(path: string): Record<string, string> {
+  try {
+    return dotenv.parse(readFileSync(path));
+  } catch (error) {
+    throw new ConfigurationError(path, `cannot be read: ${(error as Error).message}`);
+  }
+}
