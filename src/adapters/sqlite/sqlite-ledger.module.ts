@@ -5,7 +5,7 @@ import { SQLITE_LEDGER_OPTIONS, type SqliteLedgerSettings } from './sqlite-ledge
 
 /**
  * Binds `EVENT_LEDGER` to one SQLite ledger per container (it owns the file handle and the
- * group-commit queue). `CLOCK` must be bound by another module. Unbinding closes the file.
+ * group-commit queue). `CLOCK` must be bound by another module. Unbinding (`unbindAsync`: closing is asynchronous) closes the file.
  */
 export function sqliteLedgerModule(settings: SqliteLedgerSettings): ContainerModule {
   return new ContainerModule(({ bind }) => {
