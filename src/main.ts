@@ -176,7 +176,12 @@ export function buildContainer(options: TransmitterOptions): Container {
   return container;
 }
 
+/** Builds a transmitter without starting it (call `start()` once its transport is verified). */
+export function buildTransmitter(options: TransmitterOptions): Transmitter {
+  return buildContainer(options).get(TRANSMITTER);
+}
+
 /** Builds a transmitter and starts it: open transmissions from an earlier run resume now. */
 export function createTransmitter(options: TransmitterOptions): Transmitter {
-  return buildContainer(options).get(TRANSMITTER).start();
+  return buildTransmitter(options).start();
 }

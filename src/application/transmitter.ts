@@ -185,6 +185,11 @@ export class Transmitter {
     return this.service.status(commandId);
   }
 
+  /** Fails fast when the transport cannot reach Genesys or its credentials are refused. */
+  async verifyTransport(): Promise<void> {
+    await this.deps.transport.verify?.();
+  }
+
   /** Total time attempts have waited for the rate limiter. */
   rateLimitWaitMs(): number {
     return this.rateLimiter.totalWaitMs();

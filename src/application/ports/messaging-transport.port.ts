@@ -32,6 +32,12 @@ export type TransportOutcome =
  */
 export interface MessagingTransport {
   send(request: TransportRequest, signal?: AbortSignal): Promise<TransportOutcome>;
+  /**
+   * Checks up front that the far side can be reached and accepts our credentials, so a
+   * command line or a service fails fast instead of dead-lettering its first batch.
+   * Rejects with a coded error (e.g. `GENESYS_AUTH_FAILED`). Optional for twins.
+   */
+  verify?(): Promise<void>;
   close(): Promise<void>;
 }
 

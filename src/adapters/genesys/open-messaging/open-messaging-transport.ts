@@ -76,6 +76,10 @@ export class OpenMessagingTransport implements MessagingTransport {
    * Logs in unless a fresh token is held. Rejects with GenesysAuthError (`GENESYS_AUTH_FAILED`)
    * when Genesys refuses the credentials, with GenesysLoginFailedError when it cannot be reached.
    */
+  verify(): Promise<void> {
+    return this.verifyCredentials();
+  }
+
   async verifyCredentials(): Promise<void> {
     this.assertOpen();
     await this.tokens.fresh();

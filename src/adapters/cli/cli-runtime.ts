@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+import {
+  startSandbox,
+  type RunningSandbox,
+  type SandboxOptions,
+} from '../genesys/sandbox/index.js';
+import type { OpenMessagingOptions } from '../genesys/open-messaging/open-messaging-options.js';
+import { WinstonLogger } from '../logging/winston-logger.js';
+import {
+  ConfigurationError,
+  loadEnvironmentSettings,
+  type EnvironmentSettings,
+} from '../config/environment-settings.js';
+import type { Transmitter } from '../../application/transmitter.js';
+import type { PolicySettings } from '../../domain/policies/index.js';
+import { buildTransmitter, type TransmitterOptions } from '../../main.js';
+import type { CliIo } from './cli-io.js';
+
+export const SANDBOX_CLIENT = {
+  clientId: 'sandbox-client',
+  clientSecret: 'sandbox-secret',
+} as const;
+export const SANDBOX_INTEGRATION_ID = 'sandbox-integration';
+
+export interface RuntimeOptions {
+  readonly sandbox: boolean;
+  readonly ledgerPath?: string;
+  readonly sandboxOptions?: SandboxOptions;
+  readonly policy?: PolicySettings;
+  readonly pipeline?: TransmitterOptions['pipeline'];
+  readonly rateLimitPerMinute?: number;
+}
+
+export interface CliRuntime {
+  readonly transmitter: Transmitter;
+  readonly settings: EnvironmentSettings;
+  readonly sandbox: RunningSandbox | null;
+  readonly ledgerPath: string;
+  close(): Promise<void>;
+}
+
+export function readSettings(io: CliIo): EnvironmentSettings {
+  return loadEnvironmentSettings(io.env, join(io.cwd, '.env'));
+}
+
+function genesysOptions(
+  settings: EnvironmentSettings,
+  sandbox: RunningSandbox | null,
+): OpenMessagingOptions {
+  const timeout = { requestTimeoutMs: settings.GTX_REQUEST_TIMEOUT_MS };
+  if (sandbox !== null) {
+    return {
+      environment: settings.GENESYS_ENVIRONMENT,
+      apiUrl: sandbox.url,
+      ...SANDBOX_CLIENT,
+      integrationId: SANDBOX_INTEGRATION_ID,
+      ...timeout,
+    };
+  }
+  const clientId = settings.GENESYS_CLIENT_ID;
+  const clientSecret = settings.GENESYS_CLIENT_SECRET;
+  const integrationId = settings.GENESYS_INTEGRATION_ID;
+  const hint = 'is required to reach Genesys Cloud (or pass --sandbox)';
+  if (clientId === undefined) throw new ConfigurationError('GENESYS_CLIENT_ID', hint);
+  if (clientSecret === undefined) throw new ConfigurationError('GENESYS_CLIENT_SECRET', hint);
+  if (integrationId === undefined) throw new ConfigurationError('GENESYS_INTEGRATION_ID', hint);
+  return {
+    environment: settings.GENESYS_ENVIRONMENT,
+    ...(settings.GENESYS_API_URL === undefined ? {} : { apiUrl: settings.GENESYS_API_URL }),
+    clientId,
+    clientSecret,
+    integrationId,
+    ...timeout,
+  };
+}
+
+/**
+ * Everything a sending command needs: settings, optionally an in-process sandbox, and a started
+ * transmitter whose credentials were checked (GENESYS_AUTH_FAILED otherwise, exit code 4).
+ */
+export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<CliRuntime> {
+  const settings = readSettings(io);
+  const ledgerPath = options.ledgerPath ?? settings.GTX_LEDGER;
+  const sandbox = options.sandbox ? await startSandbox(options.sandboxOptions) : null;
+  try {
+    const transmitter = buildTransmitter({
+      ledger: { path: ledgerPath },
+      genesys: genesysOptions(settings, sandbox),
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
+      pipeline: { concurrency: settings.GTX_CONCURRENCY, ...options.pipeline },
+      rateLimit: { perMinute: options.rateLimitPerMinute ?? settings.GTX_RATE_LIMIT_PER_MINUTE },
+      adapters: {
+        logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
+      },
+    });
+    try {
+      await transmitter.verifyTransport();
+      transmitter.start();
+    } catch (error) {
+      await transmitter.close({ drain: false });
+      throw error;
+    }
+    return {
+      transmitter,
+      settings,
+      sandbox,
+      ledgerPath,
+      close: async () => {
+        await transmitter.close();
+        await sandbox?.close();
+      },
+    };
+  } catch (error) {
+    await sandbox?.close();
+    throw error;
+  }
+}
