@@ -142,7 +142,7 @@ export function planAppend(
       prevHash,
       hash,
     });
-    recorded.push({ ...base, data, metadata, hash });
+    recorded.push({ ...base, data, metadata, hash, prevHash });
     prevHash = hash;
   });
   return {
@@ -167,6 +167,7 @@ export function decodeStoredRow(row: StoredRow): RecordedEvent {
     metadata: parseMetadata(row),
     recordedAt: row.recordedAt,
     hash: row.hash,
+    prevHash: row.prevHash,
   };
   if (isTransmissionStream(event.streamId)) readTransmissionEvent(event);
   return event;

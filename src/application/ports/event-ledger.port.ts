@@ -27,6 +27,8 @@ export interface RecordedEvent extends NewEvent {
   readonly recordedAt: string;
   /** Hex SHA-256 chained over the previous row's hash and this row's canonical encoding. */
   readonly hash: string;
+  /** The previous row's hash as stored with this row (genesis hash at position 1), for audits. */
+  readonly prevHash?: string;
 }
 
 /** `noStream`: the stream must not exist; a number: the stream's current version must equal it. */
