@@ -12,7 +12,7 @@ import {
   eventLedgerContract,
   toNewEvent,
   transmission,
-} from './event-ledger.contract.js';
+} from '../../src/testing/contracts/event-ledger.contract.js';
 
 const START = Date.UTC(2026, 2, 1, 8, 30, 0);
 

@@ -13,7 +13,7 @@ import {
   messagingTransportContract,
   type InjectedFault,
   type TransportHarness,
-} from './messaging-transport.contract.js';
+} from '../../src/testing/contracts/messaging-transport.contract.js';
 
 /** The far side's answer for each fault the suite injects, as the sandbox scripts it. */
 const answers: Record<InjectedFault, ScriptedAnswer> = {

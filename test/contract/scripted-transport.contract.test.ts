@@ -4,7 +4,10 @@ import {
   ScriptedTransport,
   type ScriptedAnswer,
 } from '../../src/adapters/memory/scripted-transport.js';
-import { messagingTransportContract, type InjectedFault } from './messaging-transport.contract.js';
+import {
+  messagingTransportContract,
+  type InjectedFault,
+} from '../../src/testing/contracts/messaging-transport.contract.js';
 
 const answers: Record<InjectedFault, ScriptedAnswer> = {
   badRequest: { kind: 'badRequest' },

@@ -1,7 +1,19 @@
 import { VirtualAction, VirtualTimeScheduler, type SchedulerLike } from 'rxjs';
 import type { Clock } from '../../application/ports/index.js';
+import { GtxError } from '../../domain/index.js';
 
 const DEFAULT_START = Date.UTC(2026, 0, 1);
+
+/** A promise given to `runUntilSettled` was still pending when its virtual time ran out. */
+export class VirtualTimeExhaustedError extends GtxError {
+  constructor(maxMs: number) {
+    super(
+      'VIRTUAL_TIME_EXHAUSTED',
+      `still pending after ${maxMs} ms of virtual time: is something waiting on real I/O?`,
+      { details: { maxMs } },
+    );
+  }
+}
 
 /**
  * A clock whose time moves only when a test says so. Timers scheduled on its RxJS scheduler
@@ -42,6 +54,30 @@ export class VirtualClock implements Clock {
       await this.advanceTo(Math.min(limit, this.virtual.frame + stepMs));
     }
     return true;
+  }
+
+  /**
+   * Advances virtual time until `promise` settles, then resolves or rejects as it did. Rejects
+   * with a `VIRTUAL_TIME_EXHAUSTED` error when `maxMs` of virtual time pass first.
+   */
+  async runUntilSettled<T>(promise: Promise<T>, maxMs = 3_600_000): Promise<T> {
+    let settled = false;
+    const observed = promise.then(
+      (value) => {
+        settled = true;
+        return value;
+      },
+      (error: unknown) => {
+        settled = true;
+        throw error;
+      },
+    );
+    // Seen by advanceUntil; a rejection is rethrown below, never left unhandled.
+    observed.catch(() => undefined);
+    if (!(await this.advanceUntil(() => settled, maxMs))) {
+      throw new VirtualTimeExhaustedError(maxMs);
+    }
+    return observed;
   }
 
   /** Lets pending promise callbacks and immediates run without moving time. */

@@ -44,12 +44,60 @@ export class ScriptedTransport implements MessagingTransport {
   private inFlightPeak = 0;
   private closed = false;
 
-  constructor(private readonly options: ScriptedTransportOptions) {}
+  private fallback: ScriptedAnswer;
+
+  constructor(private readonly options: ScriptedTransportOptions) {
+    this.fallback = options.fallback ?? { kind: 'deliver' };
+  }
 
   /** Queues answers for the next calls, in order. */
   answerNext(count: number, answer: ScriptedAnswer): this {
     for (let i = 0; i < count; i++) this.script.push(answer);
     return this;
+  }
+
+  /** The next `count` calls answer 429 with `Retry-After` of `retryAfterMs`. */
+  rateLimitNext(count: number, retryAfterMs: number): this {
+    return this.answerNext(count, { kind: 'rateLimited', retryAfterMs });
+  }
+
+  /** The next `count` calls answer a retryable server error (default 503). */
+  failNext(count: number, status = 503): this {
+    return this.answerNext(count, { kind: 'serverError', status });
+  }
+
+  /** The next `count` calls answer 400: a permanent failure, never retried. */
+  rejectNext(count: number, message?: string): this {
+    return this.answerNext(
+      count,
+      message === undefined ? { kind: 'badRequest' } : { kind: 'badRequest', message },
+    );
+  }
+
+  /** The next `count` calls lose their connection (ECONNRESET). */
+  resetNext(count: number): this {
+    return this.answerNext(count, { kind: 'connectionReset' });
+  }
+
+  /** The next `count` calls never answer; the caller's attempt timeout ends them. */
+  hangNext(count: number): this {
+    return this.answerNext(count, { kind: 'hang' });
+  }
+
+  /** The next `count` calls are delivered. */
+  deliverNext(count: number): this {
+    return this.answerNext(count, { kind: 'deliver' });
+  }
+
+  /** Once the script is used up, every call answers this way (instead of delivering). */
+  thenAlways(answer: ScriptedAnswer): this {
+    this.fallback = answer;
+    return this;
+  }
+
+  /** Scripted answers not used yet. */
+  remainingScript(): number {
+    return this.script.length;
   }
 
   calls(): readonly ScriptedCall[] {
@@ -67,7 +115,7 @@ export class ScriptedTransport implements MessagingTransport {
 
   async send(request: TransportRequest, signal?: AbortSignal): Promise<TransportOutcome> {
     if (this.closed) throw new Error('ScriptedTransport is closed');
-    const answer = this.script.shift() ?? this.options.fallback ?? { kind: 'deliver' };
+    const answer = this.script.shift() ?? this.fallback;
     const at = this.options.clock.now();
     this.inFlightNow += 1;
     this.inFlightPeak = Math.max(this.inFlightPeak, this.inFlightNow);

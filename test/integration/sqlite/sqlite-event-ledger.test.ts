@@ -21,7 +21,10 @@ import {
 import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
 import { CLOCK, type Clock } from '../../../src/application/ports/clock.port.js';
 import { EVENT_LEDGER, type NewEvent } from '../../../src/application/ports/event-ledger.port.js';
-import { appendTransmission, transmission } from '../../contract/event-ledger.contract.js';
+import {
+  appendTransmission,
+  transmission,
+} from '../../../src/testing/contracts/event-ledger.contract.js';
 
 const clock: Clock = { now: () => Date.UTC(2026, 2, 1, 12, 0, 0), scheduler: asyncScheduler };
 let dir: string;

@@ -1,30 +1,13 @@
-import type { Clock } from '../../src/application/ports/clock.port.js';
+import type { Clock } from '../../application/ports/clock.port.js';
 import type {
   AppendResult,
   EventLedger,
   NewEvent,
   RecordedEvent,
-} from '../../src/application/ports/event-ledger.port.js';
-import { chainHash, GENESIS_HASH, verifyChain } from '../../src/application/ledger/hash-chain.js';
-import {
-  epochMsToIso,
-  transmissionStreamId,
-  type TransmissionEvent,
-} from '../../src/domain/index.js';
-
-/** The runner's functions, passed in so the suite runs under vitest, jest and node:test. */
-export interface LedgerContractTestApi {
-  describe(name: string, body: () => void): void;
-  it(name: string, body: () => Promise<void>): void;
-  expect: (actual: unknown) => {
-    toBe(expected: unknown): void;
-    toEqual(expected: unknown): void;
-    toBeGreaterThan(expected: number): void;
-    toBeLessThan(expected: number): void;
-  };
-  beforeEach?: (body: () => Promise<void> | void) => void;
-  afterEach?: (body: () => Promise<void> | void) => void;
-}
+} from '../../application/ports/event-ledger.port.js';
+import { chainHash, GENESIS_HASH, verifyChain } from '../../application/ledger/hash-chain.js';
+import { epochMsToIso, transmissionStreamId, type TransmissionEvent } from '../../domain/index.js';
+import type { ContractTestApi } from './contract-test-api.js';
 
 export interface LedgerFixture {
   readonly ledger: EventLedger;
@@ -188,7 +171,7 @@ async function readEverything(ledger: EventLedger): Promise<RecordedEvent[]> {
 export function eventLedgerContract(
   name: string,
   makeLedger: () => Promise<LedgerFixture>,
-  t: LedgerContractTestApi,
+  t: ContractTestApi,
 ): void {
   const { describe, expect } = t;
   const it = (title: string, body: (fixture: LedgerFixture) => Promise<void>): void => {

@@ -1,18 +1,6 @@
-import type { MessagingTransport, TransportRequest } from '../../src/application/ports/index.js';
-import type { OutboundKind, TransmissionContent } from '../../src/domain/index.js';
-
-/** The runner's functions, passed in so the suite works under vitest, jest and node:test. */
-export interface ContractTestApi {
-  describe(name: string, body: () => void): void;
-  it(name: string, body: () => Promise<void>): void;
-  expect: (actual: unknown) => {
-    toBe(expected: unknown): void;
-    toEqual(expected: unknown): void;
-    toBeGreaterThan(expected: number): void;
-    toContain(expected: unknown): void;
-    toMatchObject(expected: object): void;
-  };
-}
+import type { MessagingTransport, TransportRequest } from '../../application/ports/index.js';
+import type { OutboundKind, TransmissionContent } from '../../domain/index.js';
+import type { ContractTestApi } from './contract-test-api.js';
 
 export type InjectedFault =
   | 'badRequest'

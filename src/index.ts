@@ -1,0 +1,56 @@
+/**
+ * genesys-transmitter: the public entry point. Everything else under dist/ is internal and may
+ * change without notice; test helpers live in `genesys-transmitter/testing`.
+ */
+export {
+  buildContainer,
+  buildTransmitter,
+  createTransmitter,
+  TransmitterConfigError,
+  TRANSMITTER,
+  type TransmitterAdapters,
+  type TransmitterOptions,
+} from './main.js';
+export {
+  Transmitter,
+  type AnyCommandInput,
+  type SubmitManyOptions,
+  type SubmitManySummary,
+} from './application/transmitter.js';
+export type {
+  TransmissionOutcome,
+  LastFailure,
+} from './application/transmission/transmission-outcome.js';
+export {
+  TransmitterClosedError,
+  type AcceptedCommand,
+  type TransmissionStatusReport,
+} from './application/transmission/transmission-service.js';
+export {
+  InvalidCommandInputError,
+  type AttachmentInput,
+  type GuestInput,
+  type InputProblem,
+  type MessageInput,
+  type ReceiptInput,
+  type TypingInput,
+} from './application/commands/command-input.js';
+export type { OutboundCommand, OutboundKind, Violation } from './domain/index.js';
+export { GtxError, hasErrorCode, isGtxError } from './domain/index.js';
+export * from './application/ports/index.js';
+export {
+  OpenMessagingTransport,
+  OPEN_MESSAGING_OPTIONS,
+  GenesysAuthError,
+  GenesysConfigError,
+  GenesysLoginFailedError,
+  TransportClosedError,
+  isGenesysAuthError,
+  isGenesysLoginFailedError,
+  type OpenMessagingOptions,
+} from './adapters/genesys/open-messaging/index.js';
+export {
+  startSandbox,
+  type RunningSandbox,
+  type SandboxOptions,
+} from './adapters/genesys/sandbox/index.js';
