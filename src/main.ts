@@ -13,6 +13,7 @@ import { CryptoRandom } from './adapters/ids/random.js';
 import { UuidIdGenerator } from './adapters/ids/uuid-id-generator.js';
 import { WinstonLogger, type LogLevel } from './adapters/logging/winston-logger.js';
 import { sqliteLedgerModule } from './adapters/sqlite/sqlite-ledger.module.js';
+import { privacyModule, type PrivacyOptions } from './adapters/crypto/privacy.module.js';
 import type { SqliteLedgerSettings } from './adapters/sqlite/sqlite-ledger-options.js';
 import {
   CLOCK,
@@ -20,7 +21,11 @@ import {
   ID_GENERATOR,
   LOGGER,
   MESSAGING_TRANSPORT,
+  GUEST_KEY_STORE,
+  PERSONAL_DATA_VAULT,
   RANDOM,
+  type GuestKeyStore,
+  type PersonalDataVault,
   type Clock,
   type EventLedger,
   type IdGenerator,
@@ -45,6 +50,10 @@ export interface TransmitterAdapters {
   readonly logger?: Logger;
   readonly ids?: IdGenerator;
   readonly random?: Random;
+  /** Seals and opens personal content; replaces the AES-GCM vault (and its master key). */
+  readonly vault?: PersonalDataVault;
+  /** Where guest data keys live; default the ledger's SQLite file (in memory with `adapters.ledger` and no `ledger`). */
+  readonly guestKeys?: GuestKeyStore;
 }
 
 export interface TransmitterOptions {
@@ -59,6 +68,8 @@ export interface TransmitterOptions {
   readonly rateLimit?: { readonly perMinute?: number; readonly burst?: number };
   readonly closeTimeoutMs?: number;
   readonly logLevel?: LogLevel;
+  /** The master key of personal-data encryption; default the key file `<ledger>.key`. */
+  readonly privacy?: PrivacyOptions;
   /** Bind any of these in place of the real adapters. */
   readonly adapters?: TransmitterAdapters;
   readonly observer?: PipelineObserver;
@@ -98,9 +109,9 @@ function transmitterModule(options: TransmitterOptions): ContainerModule {
     bind(TRANSMITTER_SETTINGS).toConstantValue(transmitterSettings(options));
     bind(TRANSMITTER)
       .toResolvedValue(
-        (settings: TransmitterSettings, ledger, transport, clock, ids, random, logger) =>
+        (settings: TransmitterSettings, ledger, transport, clock, ids, random, logger, vault) =>
           new Transmitter(
-            { ledger, transport, clock, ids, random, logger },
+            { ledger, transport, clock, ids, random, logger, vault },
             settings,
             options.observer ?? {},
           ),
@@ -112,6 +123,7 @@ function transmitterModule(options: TransmitterOptions): ContainerModule {
           ID_GENERATOR,
           RANDOM,
           LOGGER,
+          PERSONAL_DATA_VAULT,
         ],
       )
       .inSingletonScope();
@@ -160,6 +172,16 @@ export function buildContainer(options: TransmitterOptions): Container {
     }
     container.load(transportModule(options.genesys));
   }
+  container.load(
+    privacyModule({
+      ...options.privacy,
+      // Keys sit beside the ledger; only an injected ledger with no path keeps them in memory.
+      keyStore:
+        adapters.ledger === undefined || options.ledger !== undefined
+          ? (options.ledger ?? { path: DEFAULT_LEDGER_PATH })
+          : null,
+    }),
+  );
   container.load(transmitterModule(options));
   const overrides: [ServiceIdentifier, unknown][] = [
     [EVENT_LEDGER, adapters.ledger],
@@ -168,6 +190,8 @@ export function buildContainer(options: TransmitterOptions): Container {
     [LOGGER, adapters.logger],
     [ID_GENERATOR, adapters.ids],
     [RANDOM, adapters.random],
+    [PERSONAL_DATA_VAULT, adapters.vault],
+    [GUEST_KEY_STORE, adapters.guestKeys],
   ];
   for (const [token, adapter] of overrides) {
     if (adapter === undefined) continue;

@@ -15,6 +15,7 @@ import type {
   IdGenerator,
   Logger,
   MessagingTransport,
+  PersonalDataVault,
   Random,
 } from './ports/index.js';
 import { RateLimiter, type RateLimiterOptions } from './rate-limit/rate-limiter.js';
@@ -39,6 +40,8 @@ export interface TransmitterDependencies {
   readonly ids: IdGenerator;
   readonly random: Random;
   readonly logger: Logger;
+  /** Seals personal content before it is stored and opens it before it is sent. */
+  readonly vault: PersonalDataVault;
 }
 
 export interface TransmitterSettings {
@@ -94,6 +97,7 @@ export class Transmitter {
         logger: deps.logger,
         rateLimiter: this.rateLimiter,
         outcomes: this.outcomes,
+        vault: deps.vault,
       },
       settings.pipeline,
       observer,
@@ -104,6 +108,7 @@ export class Transmitter {
       logger: deps.logger,
       outcomes: this.outcomes,
       policy: settings.policy,
+      vault: deps.vault,
       onAccepted: () => {
         this.pipeline.wake();
       },
@@ -208,6 +213,7 @@ export class Transmitter {
     await this.pipeline.stop({ drain, timeoutMs: this.settings.closeTimeoutMs });
     this.outcomes.rejectAll(new TransmitterClosedError());
     await this.deps.transport.close();
+    await this.deps.vault.close();
     await this.deps.ledger.close();
   }
 

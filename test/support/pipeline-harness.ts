@@ -7,7 +7,10 @@ import {
   ScriptedTransport,
   type ScriptedTransportOptions,
 } from '../../src/adapters/memory/scripted-transport.js';
-import type { EventLedger } from '../../src/application/ports/index.js';
+import { AesGcmPersonalDataVault } from '../../src/adapters/crypto/aes-gcm-personal-data-vault.js';
+import { MasterKey } from '../../src/adapters/crypto/master-key.js';
+import { InMemoryGuestKeyStore } from '../../src/adapters/memory/in-memory-guest-key-store.js';
+import type { EventLedger, GuestKeyStore } from '../../src/application/ports/index.js';
 import {
   DEFAULT_PIPELINE_CONFIG,
   type PipelineConfig,
@@ -25,6 +28,8 @@ export interface HarnessOptions {
   readonly transport?: Omit<ScriptedTransportOptions, 'clock'>;
   readonly ledger?: (clock: VirtualClock) => EventLedger;
   readonly clock?: VirtualClock;
+  /** Guest data keys of the AES-GCM vault; default an in-memory store. */
+  readonly guestKeys?: GuestKeyStore;
 }
 
 export interface PipelineHarness {
@@ -33,6 +38,7 @@ export interface PipelineHarness {
   readonly ledger: EventLedger;
   readonly clock: VirtualClock;
   readonly logger: InMemoryLogger;
+  readonly guestKeys: GuestKeyStore;
   /** Advances virtual time until every promise has settled; returns their results. */
   settle<T>(promises: readonly Promise<T>[], maxMs?: number): Promise<T[]>;
 }
@@ -43,6 +49,7 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
   const ledger = options.ledger?.(clock) ?? new InMemoryEventLedger(clock);
   const transport = new ScriptedTransport({ clock, ...options.transport });
   const logger = new InMemoryLogger();
+  const guestKeys = options.guestKeys ?? new InMemoryGuestKeyStore();
   const transmitter = new Transmitter(
     {
       ledger,
@@ -51,6 +58,7 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
       ids: new SequentialIdGenerator('cmd'),
       random: new SeededRandom(7),
       logger,
+      vault: new AesGcmPersonalDataVault(guestKeys, MasterKey.generate(), clock),
     },
     {
       policy: compilePolicy(options.policy),
@@ -89,7 +97,7 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
     return Promise.all(promises);
   }
 
-  return { transmitter, transport, ledger, clock, logger, settle };
+  return { transmitter, transport, ledger, clock, logger, guestKeys, settle };
 }
 
 export function message(id: string, conversation: string, text = `text of ${id}`) {

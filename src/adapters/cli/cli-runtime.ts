@@ -15,6 +15,7 @@ import type { Transmitter } from '../../application/transmitter.js';
 import type { PolicySettings } from '../../domain/policies/index.js';
 import { buildTransmitter, type TransmitterOptions } from '../../main.js';
 import type { CliIo } from './cli-io.js';
+import { cliPrivacyOptions } from './cli-privacy.js';
 
 export const SANDBOX_CLIENT = {
   clientId: 'sandbox-client',
@@ -89,6 +90,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       ...(options.policy === undefined ? {} : { policy: options.policy }),
       pipeline: { concurrency: settings.GTX_CONCURRENCY, ...options.pipeline },
       rateLimit: { perMinute: options.rateLimitPerMinute ?? settings.GTX_RATE_LIMIT_PER_MINUTE },
+      privacy: cliPrivacyOptions(settings, io),
       adapters: {
         logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
       },

@@ -17,12 +17,18 @@ export interface EnvironmentSettings {
   GTX_LOG_LEVEL: 'error' | 'warn' | 'info' | 'debug' | 'silent';
   ANALYTICS_WEBHOOK_URL?: string;
   ANALYTICS_WEBHOOK_SECRET?: string;
+  /** base64 of 32 bytes: wraps the per-guest keys of personal data. */
+  GTX_MASTER_KEY?: string;
+  /** A file holding GTX_MASTER_KEY's value; default `<ledger>.key`, created on first use. */
+  GTX_MASTER_KEY_FILE?: string;
 }
 
 /** Never echoed back in an error message. */
 const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   'GENESYS_CLIENT_SECRET',
   'ANALYTICS_WEBHOOK_SECRET',
+  'GTX_MASTER_KEY',
+  'GTX_MASTER_KEY_FILE',
 ]);
 
 const HOST_PATTERN = '^(?:[A-Za-z0-9-]+\\.)+[A-Za-z0-9-]+$';
@@ -55,6 +61,13 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
       pattern: '^whsec_[A-Za-z0-9+/=]+$',
       nullable: true,
     },
+    GTX_MASTER_KEY: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9+/]{43}=$',
+      nullable: true,
+      description: 'base64 of 32 random bytes (openssl rand -base64 32)',
+    },
+    GTX_MASTER_KEY_FILE: { type: 'string', minLength: 1, nullable: true },
   },
   required: [],
   additionalProperties: true,

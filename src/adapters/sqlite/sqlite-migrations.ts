@@ -67,11 +67,29 @@ CREATE INDEX open_transmissions_by_conversation ON open_transmissions (conversat
 CREATE INDEX open_transmissions_by_status ON open_transmissions (status, sequence);
 `;
 
+/*
+ * Per-guest data keys, wrapped with the master key, for the personal content of transmissions.
+ * Deleting a row here is how `gtx privacy forget` erases a guest; the events table is untouched.
+ */
+const GUEST_KEYS_SCHEMA = `
+CREATE TABLE guest_keys (
+  key_id TEXT PRIMARY KEY,
+  guest_id_hash TEXT NOT NULL UNIQUE,
+  wrapped TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'events with chain triggers; transmissions projection',
     sql: V1_SCHEMA,
+  },
+  {
+    version: 2,
+    description: 'guest data keys (not part of the ledger: rows are deleted to erase a guest)',
+    sql: GUEST_KEYS_SCHEMA,
   },
 ];
 

@@ -4,6 +4,7 @@ import {
   type TransmissionEvent,
   type TransmissionEventType,
 } from '../../domain/index.js';
+import { isSealedContent } from '../privacy/sealed-content.js';
 
 /**
  * Events are stored in the shape and schema version they were written with, and turned into
@@ -46,13 +47,18 @@ const ISO: FieldCheck = [isIso, 'an ISO-8601 UTC time'];
 const COUNT: FieldCheck = [isCount, 'a non-negative integer'];
 const KIND: FieldCheck = [oneOf('message', 'receipt', 'typing'), 'message, receipt or typing'];
 
+const CONTENT_KINDS = oneOf('message', 'receipt', 'typing', 'erased');
+
 const REQUEST_FIELDS: Readonly<Record<string, FieldCheck>> = {
   commandId: NON_EMPTY,
   kind: KIND,
   guestId: [isString, 'a string'],
   conversationRef: NON_EMPTY,
   contentSha256: [isString, 'a string'],
-  content: [isObject, 'an object'],
+  content: [
+    (v) => isSealedContent(v) || (isObject(v) && CONTENT_KINDS((v as { kind?: unknown }).kind)),
+    'a content object (message, receipt, typing or erased) or a sealed envelope',
+  ],
 };
 
 /** The v1 fields of each event: the ones the domain reads, checked before it reads them. */
@@ -92,8 +98,8 @@ const V1_FIELDS: Readonly<Record<TransmissionEventType, Readonly<Record<string, 
   },
   TransmissionDeadLettered: {
     reason: [
-      oneOf('permanentFailure', 'attemptsExhausted', 'deadlineExceeded'),
-      'permanentFailure, attemptsExhausted or deadlineExceeded',
+      oneOf('permanentFailure', 'attemptsExhausted', 'deadlineExceeded', 'contentErased'),
+      'permanentFailure, attemptsExhausted, deadlineExceeded or contentErased',
     ],
     detail: [isString, 'a string'],
     attempts: COUNT,
@@ -112,8 +118,14 @@ function checkFields(type: TransmissionEventType, data: unknown): void {
 function v1(type: TransmissionEventType): Upcaster {
   return (data) => {
     checkFields(type, data);
+    // Sealed content is not opened here (no keys): state-only readers see it as `unopened`;
+    // readers that need it open the recorded event first (`openRecordedEvent`).
+    const record = data as Readonly<Record<string, unknown>>;
+    const shaped = isSealedContent(record['content'])
+      ? { ...record, content: { kind: 'unopened' } }
+      : data;
     // Checked field by field above; the cast names the shape those checks establish.
-    return { type, schemaVersion: 1, data } as TransmissionEvent;
+    return { type, schemaVersion: 1, data: shaped } as TransmissionEvent;
   };
 }
 

@@ -24,6 +24,7 @@ import type {
   Logger,
   MessagingTransport,
   OpenTransmission,
+  PersonalDataVault,
   Random,
   TransportOutcome,
   TransportRequest,
@@ -32,7 +33,7 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { sleep, SleepAbortedError } from '../timing.js';
 import type { OutcomeRegistry } from './outcome-registry.js';
 import { outcomeFromEvents } from './transmission-outcome.js';
-import { loadTransmission, type LoadedTransmission } from './transmission-stream.js';
+import { loadOpenedTransmission, type LoadedTransmission } from './transmission-stream.js';
 
 export interface PipelineConfig {
   /** Conversations sent to at once; order within one conversation always holds. */
@@ -64,6 +65,8 @@ export interface PipelineDependencies {
   readonly logger: Logger;
   readonly rateLimiter: RateLimiter;
   readonly outcomes: OutcomeRegistry;
+  /** Opens each request's sealed content just before it is sent. */
+  readonly vault: PersonalDataVault;
 }
 
 export interface PipelineObserver {
@@ -97,6 +100,11 @@ function attemptTimedOut(timeoutMs: number): TransportFailure {
     retryAfterMs: null,
     correlationId: null,
   };
+}
+
+function contentErased(loaded: LoadedTransmission): boolean {
+  const first = loaded.events[0];
+  return first?.type === 'TransmissionRequested' && first.data.content.kind === 'erased';
 }
 
 /**
@@ -256,6 +264,11 @@ export class DeliveryPipeline {
   private async advance(open: OpenTransmission): Promise<void> {
     let loaded = await this.load(open.streamId);
     if (isFinal(loaded.state)) return;
+    if (contentErased(loaded)) {
+      // The guest was forgotten before delivery: nothing of theirs is left to send.
+      await this.record(loaded, { type: 'AbandonErased', nowMs: this.deps.clock.now() });
+      return;
+    }
     if (loaded.state.status === 'inFlight') {
       // Only a previous process leaves an attempt without an outcome: this one holds the
       // conversation while its attempt runs. Whether Genesys got it is unknown; the retry
@@ -360,7 +373,7 @@ export class DeliveryPipeline {
   }
 
   private async load(streamId: string): Promise<LoadedTransmission> {
-    return loadTransmission(await this.deps.ledger.readStream(streamId));
+    return loadOpenedTransmission(await this.deps.ledger.readStream(streamId), this.deps.vault);
   }
 
   /** Decides, appends, and tells waiters when the transmission became final. */
@@ -400,11 +413,17 @@ export class DeliveryPipeline {
         `transmission ${loaded.state.commandId ?? '?'} has no TransmissionRequested event`,
       );
     }
+    const { content } = first.data;
+    if (content.kind === 'erased' || content.kind === 'unopened') {
+      throw new Error(
+        `transmission ${first.data.commandId} has no ${content.kind} content to send`,
+      );
+    }
     return {
       commandId: first.data.commandId,
       kind: first.data.kind,
       conversationRef: first.data.conversationRef,
-      content: first.data.content,
+      content,
       attempt: loaded.state.attempts,
     };
   }

@@ -9,7 +9,14 @@ import {
   type TransmissionStatus,
 } from '../../domain/index.js';
 import { validateCommand, type CompiledPolicy } from '../../domain/policies/index.js';
-import type { Clock, EventLedger, Logger, RecordedEvent } from '../ports/index.js';
+import type {
+  Clock,
+  EventLedger,
+  Logger,
+  PersonalDataVault,
+  RecordedEvent,
+} from '../ports/index.js';
+import { sealEventData } from '../privacy/seal-event-data.js';
 import { contentSha256 } from './content-hash.js';
 import type { OutcomeRegistry } from './outcome-registry.js';
 import { outcomeFromEvents, type TransmissionOutcome } from './transmission-outcome.js';
@@ -21,6 +28,8 @@ export interface ServiceDependencies {
   readonly logger: Logger;
   readonly outcomes: OutcomeRegistry;
   readonly policy: CompiledPolicy;
+  /** Seals each request's personal content before it is appended. */
+  readonly vault: PersonalDataVault;
   /** Called after a new transmission is in the ledger, so the pipeline fetches it at once. */
   readonly onAccepted: () => void;
 }
@@ -71,14 +80,15 @@ export class TransmissionService {
       },
       initialState,
     );
+    const sealed = await Promise.all(events.map((event) => sealEventData(event, this.deps.vault)));
     try {
       await this.deps.ledger.append({
         streamId: transmissionStreamId(commandId),
         expectedVersion: 'noStream',
-        events: events.map((event) => ({
+        events: events.map((event, index) => ({
           type: event.type,
           schemaVersion: event.schemaVersion,
-          data: event.data,
+          data: sealed[index],
           metadata: { commandId, correlationId: commandId },
         })),
       });

@@ -1,7 +1,8 @@
 import { fold, type TransmissionEvent, type TransmissionState } from '../../domain/index.js';
 import { upcast, UpcastError } from '../ledger/transmission-upcasters.js';
 import { LedgerCorruptError } from '../errors.js';
-import type { RecordedEvent } from '../ports/index.js';
+import type { PersonalDataVault, RecordedEvent } from '../ports/index.js';
+import { openRecordedEvent } from '../privacy/open-recorded-event.js';
 
 /** Reads a recorded event as the current domain shape; a row that cannot be read is corruption. */
 export function asTransmissionEvent(recorded: RecordedEvent): TransmissionEvent {
@@ -29,4 +30,13 @@ export function loadTransmission(recorded: readonly RecordedEvent[]): LoadedTran
     state: fold(events),
     version: recorded.at(-1)?.streamVersion ?? 0,
   };
+}
+
+/** As `loadTransmission`, with the request's sealed content opened (or shown as erased). */
+export async function loadOpenedTransmission(
+  recorded: readonly RecordedEvent[],
+  vault: PersonalDataVault,
+): Promise<LoadedTransmission> {
+  const opened = await Promise.all(recorded.map((event) => openRecordedEvent(event, vault)));
+  return { ...loadTransmission(opened), recorded };
 }

@@ -29,6 +29,19 @@ export type TransmissionContent =
     }
   | { readonly kind: 'typing'; readonly guest: Guest };
 
+/** The content's key was destroyed (the guest asked to be forgotten): it can never be read. */
+export interface ErasedContent {
+  readonly kind: 'erased';
+}
+
+/** Stored encrypted and not opened by this reader: enough to fold state, never to send. */
+export interface UnopenedContent {
+  readonly kind: 'unopened';
+}
+
+/** The content of a recorded request as a reader sees it. */
+export type RecordedContent = TransmissionContent | ErasedContent | UnopenedContent;
+
 export type FailureKind = 'rateLimited' | 'transient' | 'authExpired' | 'permanent';
 
 export interface TransmissionRequestedV1 {
@@ -41,7 +54,7 @@ export interface TransmissionRequestedV1 {
     readonly conversationRef: string;
     /** SHA-256 of the canonical content: identifies a message in logs without its text. */
     readonly contentSha256: string;
-    readonly content: TransmissionContent;
+    readonly content: RecordedContent;
     readonly requestedAt: string;
   };
 }
@@ -55,7 +68,7 @@ export interface TransmissionRejectedV1 {
     readonly guestId: string;
     readonly conversationRef: string;
     readonly contentSha256: string;
-    readonly content: TransmissionContent;
+    readonly content: RecordedContent;
     readonly violations: readonly Violation[];
     readonly rejectedAt: string;
   };
@@ -110,7 +123,12 @@ export interface TransmissionDeadLetteredV1 {
   };
 }
 
-export type DeadLetterReason = 'permanentFailure' | 'attemptsExhausted' | 'deadlineExceeded';
+export type DeadLetterReason =
+  | 'permanentFailure'
+  | 'attemptsExhausted'
+  | 'deadlineExceeded'
+  /** The guest's personal content was erased before it could be delivered: nothing is sent. */
+  | 'contentErased';
 
 export type TransmissionEvent =
   | TransmissionRequestedV1

@@ -67,7 +67,9 @@ export type TransmissionCommand =
       readonly genesysConversationId: string | null;
       readonly correlationId: string | null;
       readonly nowMs: number;
-    };
+    }
+  /** The content was erased before delivery: end the transmission without sending it. */
+  | { readonly type: 'AbandonErased'; readonly nowMs: number };
 
 export const FINAL_STATUSES: ReadonlySet<TransmissionStatus> = new Set([
   'rejected',
@@ -115,7 +117,30 @@ export function decide(
       return decideFailure(command, state);
     case 'RecordDelivery':
       return decideDelivery(command, state);
+    case 'AbandonErased':
+      return decideAbandonErased(command, state);
   }
+}
+
+function decideAbandonErased(
+  command: Extract<TransmissionCommand, { type: 'AbandonErased' }>,
+  state: TransmissionState,
+): readonly TransmissionEvent[] {
+  if (state.status !== 'pending' && state.status !== 'inFlight') {
+    throw new IllegalTransitionError('abandon an erased', state.status);
+  }
+  return [
+    {
+      type: 'TransmissionDeadLettered',
+      schemaVersion: 1,
+      data: {
+        reason: 'contentErased',
+        detail: 'the personal content was erased before delivery; it was not sent',
+        attempts: state.attempts,
+        deadLetteredAt: epochMsToIso(command.nowMs),
+      },
+    },
+  ];
 }
 
 function decideRequest(

@@ -127,9 +127,9 @@ describe('SqliteEventLedger on a file', () => {
       busyTimeoutMs: 1234,
       schemaVersion: LATEST_SCHEMA_VERSION,
     });
-    expect(LATEST_SCHEMA_VERSION).toBe(1);
+    expect(LATEST_SCHEMA_VERSION).toBe(2);
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
   });

@@ -1,4 +1,5 @@
 import type { CommandRegistrar } from '../run-cli.js';
+import { registerPrivacy } from './privacy.js';
 
 /** Every gtx command, in the order `gtx --help` lists them. */
-export const COMMANDS: readonly CommandRegistrar[] = [];
+export const COMMANDS: readonly CommandRegistrar[] = [registerPrivacy];

@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  GuestPrivacy,
+  type ForgetResult,
+  type GuestPrivacyStatus,
+} from '../../../application/privacy/guest-privacy.js';
+import { GtxError } from '../../../domain/index.js';
+import { SystemClock } from '../../clock/system-clock.js';
+import { SqliteGuestKeyStore } from '../../sqlite/sqlite-guest-key-store.js';
+import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
+import { writeLine, type CliIo } from '../cli-io.js';
+import type { CommandRegistrar } from '../run-cli.js';
+
+interface PrivacyCommandOptions {
+  readonly guest: string;
+  readonly ledger?: string;
+  readonly json?: boolean;
+}
+
+/** Runs `work` on the ledger and its key store; neither needs the master key. */
+async function withPrivacy<T>(
+  io: CliIo,
+  ledgerOption: string | undefined,
+  work: (privacy: GuestPrivacy, keys: SqliteGuestKeyStore) => Promise<T>,
+): Promise<T> {
+  const path = resolveLedgerPath(io, ledgerOption);
+  if (path !== ':memory:' && !existsSync(path)) {
+    throw new GtxError('LEDGER_NOT_FOUND', `no ledger at ${path}`, { details: { path } });
+  }
+  const ledger = openCliLedger(io, path);
+  try {
+    const keys = SqliteGuestKeyStore.open({ path });
+    try {
+      return await work(new GuestPrivacy({ ledger, keys, clock: new SystemClock() }), keys);
+    } finally {
+      await keys.close();
+    }
+  } finally {
+    await ledger.close();
+  }
+}
+
+function describeForget(result: ForgetResult): string {
+  const guest = `guest ${result.guestIdHash.slice(0, 16)}…`;
+  switch (result.status) {
+    case 'erased': {
+      const [erasure] = result.erasures;
+      return `${guest}: key ${erasure?.keyId ?? '?'} destroyed; GuestDataErased recorded at position ${String(erasure?.position)}. Their message content now reads as erased; the ledger still verifies.`;
+    }
+    case 'alreadyErased': {
+      const last = result.previous.at(-1);
+      return `${guest}: nothing left to erase; already forgotten at ${last?.erasedAt ?? '?'} (position ${String(last?.position)}).`;
+    }
+    case 'unknownGuest':
+      return `${guest}: nothing to erase; no content of this guest is sealed in this ledger.`;
+  }
+}
+
+function describeStatus(status: GuestPrivacyStatus): string[] {
+  const t = status.transmissions;
+  return [
+    `guest ${status.guestIdHash.slice(0, 16)}…: ${status.activeKeyId === null ? 'no active key' : `active key ${status.activeKeyId}`}`,
+    `transmissions: ${t.total} (${t.readable} readable, ${t.erased} erased, ${t.plain} unsealed)`,
+    ...status.erasures.map(
+      (e) => `erased key ${e.keyId} at ${e.erasedAt} (position ${e.position})`,
+    ),
+  ];
+}
+
+export const registerPrivacy: CommandRegistrar = (program: Command, io: CliIo) => {
+  const privacy = program
+    .command('privacy')
+    .description('Erase a guest’s personal data (by destroying its key) and check what is left.');
+  privacy
+    .command('forget')
+    .description(
+      'Destroy the guest’s data key: their message texts, attachment names and profile fields become unreadable; the erasure is recorded and the ledger still verifies.',
+    )
+    .requiredOption('--guest <id>', 'the guest id the messages were sent for')
+    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER or ./gtx-ledger.db)')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: PrivacyCommandOptions) => {
+      await withPrivacy(io, options.ledger, async (guests, keys) => {
+        const result = await guests.forget(options.guest);
+        if (result.status === 'erased' && !keys.forgetDiagnostics().walCheckpointed) {
+          writeLine(
+            io.stderr,
+            'gtx: the WAL could not be emptied now (another process is reading); the destroyed key leaves it at the next checkpoint',
+          );
+        }
+        writeLine(
+          io.stdout,
+          options.json === true ? JSON.stringify(result) : describeForget(result),
+        );
+      });
+    });
+  privacy
+    .command('status')
+    .description(
+      'Show whether a guest has a data key, its erasures, and how many of its transmissions are readable or erased.',
+    )
+    .requiredOption('--guest <id>', 'the guest id')
+    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER or ./gtx-ledger.db)')
+    .option('--json', 'print the status as JSON')
+    .action(async (options: PrivacyCommandOptions) => {
+      await withPrivacy(io, options.ledger, async (guests) => {
+        const status = await guests.status(options.guest);
+        if (options.json === true) {
+          writeLine(io.stdout, JSON.stringify(status));
+          return;
+        }
+        for (const line of describeStatus(status)) writeLine(io.stdout, line);
+      });
+    });
+};

@@ -1,0 +1,157 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { inject, injectable } from 'inversify';
+import { epochMsToIso, type ErasedContent, type TransmissionContent } from '../../domain/index.js';
+import { canonicalJson } from '../../application/ledger/canonical-json.js';
+import { CLOCK, type Clock } from '../../application/ports/clock.port.js';
+import {
+  GUEST_KEY_STORE,
+  type GuestKeyStore,
+  type WrappedGuestKey,
+} from '../../application/ports/guest-key-store.port.js';
+import type {
+  PersonalDataVault,
+  SealContext,
+  SealedContent,
+} from '../../application/ports/personal-data-vault.port.js';
+import {
+  MasterKeyMismatchError,
+  SealedContentInvalidError,
+} from '../../application/privacy/privacy-errors.js';
+import { guestIdHash } from '../../application/privacy/sealed-content.js';
+import { MASTER_KEY, type MasterKey } from './master-key.js';
+
+const ALGORITHM = 'aes-256-gcm';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+/**
+ * AES-256-GCM per guest: each guest has a random data key, stored wrapped (AES-256-GCM) with the
+ * master key; content is sealed under it with a fresh 96-bit IV and bound, as additional data,
+ * to the key id, the guest and the command. Keys are looked up on every open, never cached, so a
+ * guest forgotten by another process is erased here at the next read.
+ */
+@injectable()
+export class AesGcmPersonalDataVault implements PersonalDataVault {
+  constructor(
+    @inject(GUEST_KEY_STORE) private readonly keys: GuestKeyStore,
+    @inject(MASTER_KEY) private readonly masterKey: MasterKey,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async seal(context: SealContext, content: TransmissionContent): Promise<SealedContent> {
+    const key = await this.guestKey(context.guestId);
+    const dataKey = this.unwrap(key);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, dataKey, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(contentAad(key.keyId, context));
+    const ct = Buffer.concat([cipher.update(canonicalJson(content), 'utf8'), cipher.final()]);
+    return {
+      sealed: {
+        v: 1,
+        alg: 'A256GCM',
+        keyId: key.keyId,
+        iv: iv.toString('base64'),
+        tag: cipher.getAuthTag().toString('base64'),
+        ct: ct.toString('base64'),
+      },
+    };
+  }
+
+  async open(
+    context: SealContext,
+    sealed: SealedContent,
+  ): Promise<TransmissionContent | ErasedContent> {
+    const { keyId } = sealed.sealed;
+    const key = await this.keys.findById(keyId);
+    if (key === null) return { kind: 'erased' };
+    if (key.guestIdHash !== guestIdHash(context.guestId)) {
+      throw new SealedContentInvalidError(keyId, 'it is bound to another guest');
+    }
+    const dataKey = this.unwrap(key);
+    let plaintext: string;
+    try {
+      const iv = Buffer.from(sealed.sealed.iv, 'base64');
+      const tag = Buffer.from(sealed.sealed.tag, 'base64');
+      if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+        throw new Error('the IV or tag has the wrong length');
+      }
+      const decipher = createDecipheriv(ALGORITHM, dataKey, iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(contentAad(keyId, context));
+      decipher.setAuthTag(tag);
+      plaintext = Buffer.concat([
+        decipher.update(Buffer.from(sealed.sealed.ct, 'base64')),
+        decipher.final(),
+      ]).toString('utf8');
+    } catch (error) {
+      throw new SealedContentInvalidError(keyId, 'it does not authenticate', error);
+    }
+    try {
+      return JSON.parse(plaintext) as TransmissionContent;
+    } catch (error) {
+      throw new SealedContentInvalidError(keyId, 'the plaintext is not JSON', error);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.keys.close();
+  }
+
+  private async guestKey(guestId: string): Promise<WrappedGuestKey> {
+    const hash = guestIdHash(guestId);
+    const existing = await this.keys.findByGuest(hash);
+    if (existing !== null) return existing;
+    const keyId = randomBytes(16).toString('base64url');
+    const wrapped = this.wrap(keyId, hash, randomBytes(KEY_BYTES));
+    // A concurrent first seal for the same guest may win; its key is the guest's key then.
+    return this.keys.createIfAbsent({
+      keyId,
+      guestIdHash: hash,
+      wrapped,
+      createdAt: epochMsToIso(this.clock.now()),
+    });
+  }
+
+  private wrap(keyId: string, hash: string, dataKey: Buffer): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, this.masterKey.bytes(), iv, {
+      authTagLength: TAG_BYTES,
+    });
+    cipher.setAAD(wrapAad(keyId, hash));
+    const ct = Buffer.concat([cipher.update(dataKey), cipher.final()]);
+    dataKey.fill(0);
+    return Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64');
+  }
+
+  private unwrap(key: WrappedGuestKey): Buffer {
+    try {
+      const blob = Buffer.from(key.wrapped, 'base64');
+      const iv = blob.subarray(0, IV_BYTES);
+      const tag = blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
+      const decipher = createDecipheriv(ALGORITHM, this.masterKey.bytes(), iv, {
+        authTagLength: TAG_BYTES,
+      });
+      decipher.setAAD(wrapAad(key.keyId, key.guestIdHash));
+      decipher.setAuthTag(tag);
+      const dataKey = Buffer.concat([
+        decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]);
+      if (dataKey.length !== KEY_BYTES) throw new Error('the unwrapped key is not 32 bytes');
+      return dataKey;
+    } catch (error) {
+      throw new MasterKeyMismatchError(key.keyId, error);
+    }
+  }
+}
+
+function contentAad(keyId: string, context: SealContext): Buffer {
+  return Buffer.from(
+    JSON.stringify(['gtx-content', 1, keyId, context.guestId, context.commandId]),
+    'utf8',
+  );
+}
+
+function wrapAad(keyId: string, hash: string): Buffer {
+  return Buffer.from(JSON.stringify(['gtx-guest-key', 1, keyId, hash]), 'utf8');
+}

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import type { ServiceIdentifier } from 'inversify';
+import { MasterKeyInvalidError } from '../../application/privacy/privacy-errors.js';
+
+const KEY_BYTES = 32;
+const IN_MEMORY = ':memory:';
+
+/**
+ * The key that wraps every guest data key. Its bytes never print: `String`, JSON and
+ * `util.inspect` all show a placeholder, so a logged object cannot leak it.
+ */
+export class MasterKey {
+  readonly #bytes: Buffer;
+
+  private constructor(bytes: Buffer) {
+    this.#bytes = Buffer.from(bytes);
+  }
+
+  static fromBytes(bytes: Buffer, source = 'privacy.masterKey'): MasterKey {
+    if (bytes.length !== KEY_BYTES) {
+      throw new MasterKeyInvalidError(source, `must be ${KEY_BYTES} bytes, not ${bytes.length}`);
+    }
+    return new MasterKey(bytes);
+  }
+
+  /** Base64 text of exactly 32 bytes, as `GTX_MASTER_KEY` and key files hold it. */
+  static fromBase64(text: string, source = 'GTX_MASTER_KEY'): MasterKey {
+    const trimmed = text.trim();
+    const bytes = Buffer.from(trimmed, 'base64');
+    if (bytes.toString('base64') !== trimmed) {
+      throw new MasterKeyInvalidError(source, 'must be base64 of 32 random bytes');
+    }
+    return MasterKey.fromBytes(bytes, source);
+  }
+
+  static generate(): MasterKey {
+    return new MasterKey(randomBytes(KEY_BYTES));
+  }
+
+  /** The raw bytes, for the cipher only. */
+  bytes(): Buffer {
+    return this.#bytes;
+  }
+
+  toString(): string {
+    return '[MasterKey]';
+  }
+
+  toJSON(): string {
+    return '[MasterKey]';
+  }
+
+  [inspect.custom](): string {
+    return '[MasterKey]';
+  }
+}
+
+export const MASTER_KEY: ServiceIdentifier<MasterKey> = Symbol.for('gtx.MasterKey');
+
+export interface MasterKeySource {
+  /** 32 bytes, or their base64 (GTX_MASTER_KEY). */
+  readonly masterKey?: Buffer | string;
+  /** A file holding the base64 key (GTX_MASTER_KEY_FILE). */
+  readonly masterKeyFile?: string;
+}
+
+export interface ResolveMasterKeyOptions extends MasterKeySource {
+  /** Where the default key file goes: `<ledger>.key`. */
+  readonly ledgerPath: string;
+  /** Told once, when a new key file was written. */
+  readonly onGenerated?: (path: string) => void;
+}
+
+export function defaultMasterKeyPath(ledgerPath: string): string {
+  return `${ledgerPath}.key`;
+}
+
+/**
+ * The master key from, in order: `masterKey`, `masterKeyFile`, or `<ledger>.key` next to the
+ * ledger, created (mode 0600) when it does not exist yet. A `:memory:` ledger gets a key that
+ * lives as long as the process, like the ledger itself.
+ */
+export function resolveMasterKey(options: ResolveMasterKeyOptions): MasterKey {
+  const { masterKey, masterKeyFile } = options;
+  if (masterKey !== undefined) {
+    return typeof masterKey === 'string'
+      ? MasterKey.fromBase64(masterKey, 'privacy.masterKey')
+      : MasterKey.fromBytes(masterKey);
+  }
+  if (masterKeyFile !== undefined) return readKeyFile(masterKeyFile);
+  if (options.ledgerPath === IN_MEMORY) return MasterKey.generate();
+  const path = defaultMasterKeyPath(options.ledgerPath);
+  const generated = MasterKey.generate();
+  try {
+    // 'wx': never overwrite a key file, even one another process wrote a moment ago.
+    writeFileSync(path, `${generated.bytes().toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path);
+    throw new MasterKeyInvalidError(path, 'the master key file cannot be created', error);
+  }
+  options.onGenerated?.(path);
+  return generated;
+}
+
+function readKeyFile(path: string): MasterKey {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new MasterKeyInvalidError(path, 'the master key file cannot be read', error);
+  }
+  return MasterKey.fromBase64(text, path);
+}

@@ -1,0 +1,42 @@
+import { injectable } from 'inversify';
+import type {
+  GuestKeyStore,
+  WrappedGuestKey,
+} from '../../application/ports/guest-key-store.port.js';
+
+/** Guest keys in a map: the twin of the SQLite key store, for unit tests and `:memory:` runs. */
+@injectable()
+export class InMemoryGuestKeyStore implements GuestKeyStore {
+  private readonly byId = new Map<string, WrappedGuestKey>();
+
+  findByGuest(guestIdHash: string): Promise<WrappedGuestKey | null> {
+    for (const key of this.byId.values()) {
+      if (key.guestIdHash === guestIdHash) return Promise.resolve(key);
+    }
+    return Promise.resolve(null);
+  }
+
+  findById(keyId: string): Promise<WrappedGuestKey | null> {
+    return Promise.resolve(this.byId.get(keyId) ?? null);
+  }
+
+  async createIfAbsent(key: WrappedGuestKey): Promise<WrappedGuestKey> {
+    const existing = await this.findByGuest(key.guestIdHash);
+    if (existing !== null) return existing;
+    if (this.byId.has(key.keyId)) throw new Error(`key id ${key.keyId} is already in use`);
+    this.byId.set(key.keyId, key);
+    return key;
+  }
+
+  forget(guestIdHash: string): Promise<readonly string[]> {
+    const forgotten = [...this.byId.values()]
+      .filter((key) => key.guestIdHash === guestIdHash)
+      .map((key) => key.keyId);
+    for (const keyId of forgotten) this.byId.delete(keyId);
+    return Promise.resolve(forgotten);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,129 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { inject, injectable } from 'inversify';
+import { LedgerClosedError } from '../../application/errors.js';
+import type {
+  GuestKeyStore,
+  WrappedGuestKey,
+} from '../../application/ports/guest-key-store.port.js';
+import { asLedgerError, openConnection } from './sqlite-connection.js';
+import {
+  SQLITE_LEDGER_DEFAULTS,
+  SQLITE_LEDGER_OPTIONS,
+  type SqliteLedgerSettings,
+} from './sqlite-ledger-options.js';
+
+interface KeyRow {
+  readonly key_id: string;
+  readonly guest_id_hash: string;
+  readonly wrapped: string;
+  readonly created_at: string;
+}
+
+/** What the last `forget` did to the files: whether the WAL could be emptied at once. */
+export interface ForgetDiagnostics {
+  readonly walCheckpointed: boolean;
+}
+
+/**
+ * Guest keys in the `guest_keys` table of the ledger's own SQLite file, on a connection of its
+ * own. `secure_delete` overwrites a deleted key's bytes, and a TRUNCATE checkpoint after each
+ * forget empties the WAL, so a forgotten key does not linger in either file.
+ */
+@injectable()
+export class SqliteGuestKeyStore implements GuestKeyStore {
+  private readonly db: Database;
+  private readonly byGuest: Statement<[string], KeyRow>;
+  private readonly byId: Statement<[string], KeyRow>;
+  private readonly insert: Statement<[string, string, string, string]>;
+  private readonly idsOfGuest: Statement<[string], { key_id: string }>;
+  private readonly deleteGuest: Statement<[string]>;
+  private closed = false;
+  private lastForget: ForgetDiagnostics = { walCheckpointed: true };
+
+  constructor(@inject(SQLITE_LEDGER_OPTIONS) settings: SqliteLedgerSettings) {
+    this.db = openConnection({
+      path: settings.path,
+      synchronous: settings.synchronous ?? SQLITE_LEDGER_DEFAULTS.synchronous,
+      busyTimeoutMs: settings.busyTimeoutMs ?? SQLITE_LEDGER_DEFAULTS.busyTimeoutMs,
+    });
+    this.db.pragma('secure_delete = ON');
+    const columns = 'key_id, guest_id_hash, wrapped, created_at';
+    this.byGuest = this.db.prepare(`SELECT ${columns} FROM guest_keys WHERE guest_id_hash = ?`);
+    this.byId = this.db.prepare(`SELECT ${columns} FROM guest_keys WHERE key_id = ?`);
+    this.insert = this.db.prepare(
+      `INSERT INTO guest_keys (${columns}) VALUES (?, ?, ?, ?) ON CONFLICT (guest_id_hash) DO NOTHING`,
+    );
+    this.idsOfGuest = this.db.prepare('SELECT key_id FROM guest_keys WHERE guest_id_hash = ?');
+    this.deleteGuest = this.db.prepare('DELETE FROM guest_keys WHERE guest_id_hash = ?');
+  }
+
+  static open(settings: SqliteLedgerSettings): SqliteGuestKeyStore {
+    return new SqliteGuestKeyStore(settings);
+  }
+
+  findByGuest(guestIdHash: string): Promise<WrappedGuestKey | null> {
+    return this.run(() => toKey(this.byGuest.get(guestIdHash)));
+  }
+
+  findById(keyId: string): Promise<WrappedGuestKey | null> {
+    return this.run(() => toKey(this.byId.get(keyId)));
+  }
+
+  createIfAbsent(key: WrappedGuestKey): Promise<WrappedGuestKey> {
+    return this.run(() => {
+      this.insert.run(key.keyId, key.guestIdHash, key.wrapped, key.createdAt);
+      const stored = toKey(this.byGuest.get(key.guestIdHash));
+      if (stored === null) throw new Error('the guest key vanished right after it was written');
+      return stored;
+    });
+  }
+
+  forget(guestIdHash: string): Promise<readonly string[]> {
+    return this.run(() => {
+      const ids = this.db
+        .transaction(() => {
+          const found = this.idsOfGuest.all(guestIdHash).map((row) => row.key_id);
+          this.deleteGuest.run(guestIdHash);
+          return found;
+        })
+        .immediate();
+      if (ids.length > 0) {
+        const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        this.lastForget = { walCheckpointed: result?.busy === 0 };
+      }
+      return ids;
+    });
+  }
+
+  /** Whether the last forget could empty the WAL (another reader may have held it open). */
+  forgetDiagnostics(): ForgetDiagnostics {
+    return this.lastForget;
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+
+  private run<T>(work: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new LedgerClosedError());
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(asLedgerError(error));
+    }
+  }
+}
+
+function toKey(row: KeyRow | undefined): WrappedGuestKey | null {
+  if (row === undefined) return null;
+  return {
+    keyId: row.key_id,
+    guestIdHash: row.guest_id_hash,
+    wrapped: row.wrapped,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,30 @@
+import type { ServiceIdentifier } from 'inversify';
+
+/**
+ * A guest's data key, wrapped (AES-256-GCM) with the master key. The store never sees a key in
+ * the clear, and knows guests only by a hash of their id.
+ */
+export interface WrappedGuestKey {
+  readonly keyId: string;
+  readonly guestIdHash: string;
+  /** base64 of iv (12 bytes) + tag (16 bytes) + wrapped key (32 bytes). */
+  readonly wrapped: string;
+  readonly createdAt: string;
+}
+
+/**
+ * Where per-guest data keys live. Not the ledger: deleting a key here is how personal content
+ * is erased, while the ledger itself is never changed.
+ */
+export interface GuestKeyStore {
+  /** The guest's current key, if it has one. */
+  findByGuest(guestIdHash: string): Promise<WrappedGuestKey | null>;
+  findById(keyId: string): Promise<WrappedGuestKey | null>;
+  /** Stores the key unless the guest already has one; returns the guest's key either way. */
+  createIfAbsent(key: WrappedGuestKey): Promise<WrappedGuestKey>;
+  /** Destroys every key of the guest; returns the ids destroyed (none when already gone). */
+  forget(guestIdHash: string): Promise<readonly string[]>;
+  close(): Promise<void>;
+}
+
+export const GUEST_KEY_STORE: ServiceIdentifier<GuestKeyStore> = Symbol.for('gtx.GuestKeyStore');

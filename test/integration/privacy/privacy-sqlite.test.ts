@@ -1,0 +1,231 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
+import { COMMANDS } from '../../../src/adapters/cli/commands/index.js';
+import type { CliIo } from '../../../src/adapters/cli/cli-io.js';
+import { runCli } from '../../../src/adapters/cli/run-cli.js';
+import { AesGcmPersonalDataVault } from '../../../src/adapters/crypto/aes-gcm-personal-data-vault.js';
+import { MasterKey } from '../../../src/adapters/crypto/master-key.js';
+import { SeededRandom } from '../../../src/adapters/ids/random.js';
+import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
+import { ScriptedTransport } from '../../../src/adapters/memory/scripted-transport.js';
+import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { SqliteGuestKeyStore } from '../../../src/adapters/sqlite/sqlite-guest-key-store.js';
+import { ChainVerifier } from '../../../src/application/ledger/hash-chain.js';
+import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
+import { PersonalDataRowViewer } from '../../../src/application/privacy/personal-data-row-viewer.js';
+import { guestIdHash, guestStreamId } from '../../../src/application/privacy/sealed-content.js';
+import { createTransmitter } from '../../../src/main.js';
+
+const TEXT = 'the door code is 55-2291, come after nine';
+const NICKNAME = 'Ottoline';
+const OTHER_TEXT = 'a message of the other guest';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempLedger(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gtx-privacy-'));
+  dirs.push(dir);
+  return join(dir, 'ledger.db');
+}
+
+function fileBytes(path: string): Buffer {
+  const parts = [path, `${path}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p));
+  return Buffer.concat(parts);
+}
+
+function io(cwd: string): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
+}
+
+async function fillLedger(path: string, masterKey: MasterKey, logger: InMemoryLogger) {
+  const clock = new VirtualClock();
+  const transport = new ScriptedTransport({ clock });
+  const transmitter = createTransmitter({
+    ledger: { path },
+    privacy: { masterKey: masterKey.bytes() },
+    rateLimit: { perMinute: 600_000, burst: 1_000 },
+    adapters: { clock, transport, random: new SeededRandom(3), logger },
+  });
+  const submissions = [
+    transmitter.submit({
+      id: 'm1',
+      guest: { id: 'g1', nickname: NICKNAME },
+      conversation: 'c1',
+      text: TEXT,
+    }),
+    transmitter.submit({
+      id: 'm2',
+      guest: { id: 'g1', nickname: NICKNAME },
+      conversation: 'c1',
+      text: `${TEXT}!`,
+    }),
+    transmitter.submit({ id: 'o1', guest: { id: 'g2' }, conversation: 'c2', text: OTHER_TEXT }),
+  ];
+  let done = 0;
+  for (const s of submissions) void s.then(() => (done += 1));
+  await clock.advanceUntil(() => done === submissions.length, 60_000);
+  const outcomes = await Promise.all(submissions);
+  await transmitter.close();
+  return { outcomes, transport };
+}
+
+describe('personal data sealed in a SQLite ledger', () => {
+  it('keeps plaintext out of the file, forgets a guest, and the chain still verifies', async () => {
+    const path = tempLedger();
+    const masterKey = MasterKey.generate();
+    const logger = new InMemoryLogger();
+    const { outcomes, transport } = await fillLedger(path, masterKey, logger);
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(
+      transport.delivered().map((r) => r.content.kind === 'message' && r.content.text),
+    ).toContain(TEXT);
+    expect(JSON.stringify(logger.records)).not.toContain(TEXT);
+    expect(JSON.stringify(logger.records)).not.toContain(NICKNAME);
+
+    const before = fileBytes(path);
+    for (const secret of [TEXT, NICKNAME, OTHER_TEXT]) {
+      expect(before.includes(Buffer.from(secret))).toBe(false);
+    }
+    // No default key file: the master key was given.
+    expect(existsSync(`${path}.key`)).toBe(false);
+
+    const keys = SqliteGuestKeyStore.open({ path });
+    const wrapped = (await keys.findByGuest(guestIdHash('g1')))?.wrapped;
+    await keys.close();
+    expect(wrapped).toBeDefined();
+    expect(fileBytes(path).includes(Buffer.from(wrapped!))).toBe(true);
+
+    const cli = io(join(path, '..'));
+    expect(
+      await runCli(
+        ['privacy', 'forget', '--guest', 'g1', '--ledger', path, '--json'],
+        cli,
+        COMMANDS,
+      ),
+    ).toBe(0);
+    const forgot = JSON.parse(cli.out()) as { status: string; erasures: { position: number }[] };
+    expect(forgot.status).toBe('erased');
+
+    // The destroyed wrapped key is in neither the database nor the WAL.
+    expect(fileBytes(path).includes(Buffer.from(wrapped!))).toBe(false);
+
+    const again = io(join(path, '..'));
+    expect(
+      await runCli(['privacy', 'forget', '--guest', 'g1', '--ledger', path], again, COMMANDS),
+    ).toBe(0);
+    expect(again.out()).toContain('already forgotten');
+
+    const status = io(join(path, '..'));
+    expect(
+      await runCli(
+        ['privacy', 'status', '--guest', 'g1', '--ledger', path, '--json'],
+        status,
+        COMMANDS,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(status.out())).toMatchObject({
+      guestIdHash: guestIdHash('g1'),
+      activeKeyId: null,
+      erasures: [{ position: forgot.erasures[0]?.position }],
+      transmissions: { total: 2, readable: 0, erased: 2, plain: 0 },
+    });
+
+    const ledger = openSqliteEventLedger({ path, clock: new VirtualClock() });
+    const verifier = new ChainVerifier();
+    const rows = [];
+    for await (const row of readAllPages(ledger)) {
+      rows.push(row);
+      expect(verifier.push(row)).toBeNull();
+    }
+    expect(verifier.finish()).toMatchObject({ ok: true, count: rows.length });
+    const erasures = rows.filter((r) => r.type === 'GuestDataErased');
+    expect(erasures).toHaveLength(1);
+    expect(erasures[0]?.streamId).toBe(guestStreamId('g1'));
+    expect(erasures[0]?.streamId).not.toContain('g1');
+    expect(erasures[0]?.data).toMatchObject({ guestIdHash: guestIdHash('g1') });
+
+    const vault = new AesGcmPersonalDataVault(
+      SqliteGuestKeyStore.open({ path }),
+      masterKey,
+      new VirtualClock(),
+    );
+    const viewer = new PersonalDataRowViewer(vault);
+    const requested = rows.filter((r) => r.type === 'TransmissionRequested');
+    const views = await Promise.all(requested.map((r) => viewer.view(r)));
+    expect(views[0]).toMatchObject({ content: { erased: true } });
+    expect(views[2]).toMatchObject({ content: { kind: 'message', text: OTHER_TEXT } });
+    expect(await viewer.view(rows.find((r) => r.type === 'TransmissionDelivered')!)).toBeNull();
+    await vault.close();
+    await ledger.close();
+
+    // Once as a real process.
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      [
+        'tsx',
+        'src/adapters/cli/main.ts',
+        'privacy',
+        'status',
+        '--guest',
+        'g2',
+        '--ledger',
+        path,
+        '--json',
+      ],
+      { cwd: process.cwd(), timeout: 60_000 },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({
+      transmissions: { total: 1, readable: 1, erased: 0 },
+    });
+  }, 90_000);
+
+  it('refuses a ledger that does not exist rather than creating one', async () => {
+    const path = tempLedger();
+    const cli = io(join(path, '..'));
+    expect(
+      await runCli(['privacy', 'forget', '--guest', 'g1', '--ledger', path], cli, COMMANDS),
+    ).toBe(1);
+    expect(cli.err()).toContain('LEDGER_NOT_FOUND');
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('creates the default key file next to the ledger when no master key is given', async () => {
+    const path = tempLedger();
+    const clock = new VirtualClock();
+    const logger = new InMemoryLogger();
+    const transmitter = createTransmitter({
+      ledger: { path },
+      adapters: { clock, transport: new ScriptedTransport({ clock }), logger },
+    });
+    const submitted = transmitter.submit({
+      id: 'k1',
+      guest: { id: 'g' },
+      conversation: 'c',
+      text: TEXT,
+    });
+    let done = false;
+    void submitted.then(() => (done = true));
+    await clock.advanceUntil(() => done, 60_000);
+    expect((await submitted).status).toBe('delivered');
+    await transmitter.close();
+    expect(existsSync(`${path}.key`)).toBe(true);
+    expect(logger.records.filter((r) => r.message.includes('master key file'))).toHaveLength(1);
+    const key = readFileSync(`${path}.key`, 'utf8').trim();
+    expect(JSON.stringify(logger.records)).not.toContain(key);
+  });
+});
