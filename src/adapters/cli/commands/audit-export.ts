@@ -1,0 +1,115 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { parseExportFilter } from '../../../application/audit/export-filter.js';
+import {
+  EXPORT_FORMATS,
+  writeExport,
+  type ExportFormat,
+  type ExportSummary,
+  type RowViewer,
+} from '../../../application/audit/ledger-export.js';
+import { isGtxError } from '../../../domain/index.js';
+import { SystemClock } from '../../clock/system-clock.js';
+import { openSqliteEventLedger } from '../../sqlite/sqlite-event-ledger.js';
+import { writeLine, type CliIo } from '../cli-io.js';
+import { EXIT } from '../exit-codes.js';
+import { CliExit } from '../run-cli.js';
+import { existingLedgerPath, streamSink, writeAtomically } from './audit-files.js';
+
+interface ExportOptions {
+  readonly ledger?: string;
+  readonly format: ExportFormat;
+  readonly since?: string;
+  readonly until?: string;
+  readonly stream: string[];
+  readonly guest: string[];
+  readonly type: string[];
+  readonly out?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** How the export command finds a viewer for stored rows; none by default (rows as stored). */
+export type RowViewerFactory = (io: CliIo) => RowViewer | undefined;
+
+async function exportLedger(
+  io: CliIo,
+  options: ExportOptions,
+  viewerFor: RowViewerFactory,
+): Promise<void> {
+  const filter = parseExportFilter({
+    since: options.since,
+    until: options.until,
+    streams: options.stream,
+    guests: options.guest,
+    types: options.type,
+  });
+  const clock = new SystemClock();
+  const ledger = openSqliteEventLedger({ path: existingLedgerPath(io, options.ledger), clock });
+  const viewer = viewerFor(io);
+  const exportOptions = {
+    format: options.format,
+    filter,
+    ...(viewer === undefined ? {} : { viewer }),
+  };
+  let summary: ExportSummary;
+  try {
+    summary =
+      options.out === undefined
+        ? await writeExport(ledger, clock, exportOptions, streamSink(io.stdout))
+        : await writeAtomically(resolve(io.cwd, options.out), {}, (file) =>
+            writeExport(ledger, clock, exportOptions, file),
+          );
+  } catch (error) {
+    if (isGtxError(error) && error.code === 'LEDGER_CORRUPT') {
+      writeLine(
+        io.stderr,
+        `gtx: ${error.code}: ${error.message} (run gtx audit verify; nothing was written)`,
+      );
+      throw new CliExit(EXIT.ledgerBroken);
+    }
+    throw error;
+  } finally {
+    await ledger.close();
+  }
+  if (options.out !== undefined) {
+    const range =
+      summary.count === 0
+        ? 'no events'
+        : `${summary.count} events, positions ${summary.firstPosition ?? '?'}..${summary.lastPosition ?? '?'}`;
+    const kind = summary.header.partial ? 'partial (filtered)' : 'full';
+    writeLine(
+      io.stdout,
+      `exported ${range} (${kind}, ledger head ${summary.header.head.position}) to ${resolve(io.cwd, options.out)}`,
+    );
+  }
+}
+
+/** `gtx audit export`; `viewerFor` lets the composition plug in a viewer such as decryption. */
+export function registerAuditExport(
+  audit: Command,
+  io: CliIo,
+  viewerFor: RowViewerFactory = () => undefined,
+): void {
+  audit
+    .command('export')
+    .description('write events with positions, prev hash and hash as NDJSON or CSV, streaming')
+    .option('--ledger <path>', 'ledger file (default: GTX_LEDGER or ./gtx-ledger.db)')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('ndjson'),
+    )
+    .option(
+      '--since <iso>',
+      'only events recorded at or after this time (2026-03-01, 2026-03-01T09:00:00Z)',
+    )
+    .option('--until <iso>', 'only events recorded before this time')
+    .option('--stream <id>', 'only this stream (repeatable)', collect, [])
+    .option('--guest <id>', 'only transmission streams of this guest id (repeatable)', collect, [])
+    .option('--type <type>', 'only events of this type (repeatable)', collect, [])
+    .option('--out <file>', 'write to this file atomically instead of standard output')
+    .action(async (options: ExportOptions) => {
+      await exportLedger(io, options, viewerFor);
+    });
+}

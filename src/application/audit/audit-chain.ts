@@ -1,0 +1,102 @@
+import {
+  ChainVerifier,
+  GENESIS_HASH,
+  type ChainFailureReason,
+  type ChainVerified,
+} from '../ledger/hash-chain.js';
+import type { LedgerHead, RecordedEvent } from '../ports/event-ledger.port.js';
+
+export type AuditFailureReason =
+  | ChainFailureReason
+  /** The stored prev hash column differs from the previous row's hash. */
+  | 'prevHashMismatch'
+  /** The row cannot be read back at all: a column of the wrong type, JSON that does not parse. */
+  | 'unreadableRow';
+
+export interface AuditBreak {
+  readonly ok: false;
+  /** The first position that does not verify. */
+  readonly position: number;
+  readonly reason: AuditFailureReason;
+  readonly detail: string;
+  /** Rows that verified before the break. */
+  readonly count: number;
+}
+
+export type AuditVerification = ChainVerified | AuditBreak;
+
+/** Words a person reads for each reason, in the CLI's output and in docs/audit.md. */
+export const AUDIT_REASON_TEXT: Readonly<Record<AuditFailureReason, string>> = {
+  hashMismatch: 'hash mismatch',
+  positionGap: 'gap in positions',
+  streamVersionOutOfOrder: 'stream version out of order',
+  malformedRow: 'malformed row',
+  checkpointMismatch: 'row differs from the digest',
+  truncated: 'ledger shorter than the digest',
+  prevHashMismatch: 'prev hash mismatch',
+  unreadableRow: 'unreadable row',
+};
+
+/**
+ * The hash chain's verifier plus the one check it cannot make from events alone: that the prev
+ * hash stored with each row is the previous row's hash. Rows are pushed one at a time in position
+ * order from the first row, so memory stays flat apart from one counter per stream.
+ */
+export class AuditChain {
+  private readonly verifier: ChainVerifier;
+  private lastHash = GENESIS_HASH;
+  private lastPosition = 0;
+  private count = 0;
+  private broken: AuditBreak | null = null;
+
+  constructor(checkpoints: readonly LedgerHead[] = []) {
+    this.verifier = new ChainVerifier(GENESIS_HASH, { checkpoints });
+  }
+
+  get verified(): number {
+    return this.count;
+  }
+
+  /** Checks the next row; returns the break (and keeps returning it) once the chain is broken. */
+  push(row: RecordedEvent): AuditBreak | null {
+    if (this.broken !== null) return this.broken;
+    const chainBreak = this.verifier.push(row);
+    if (chainBreak !== null)
+      return this.fail(chainBreak.position, chainBreak.reason, chainBreak.detail);
+    if (row.prevHash !== undefined && row.prevHash !== this.lastHash) {
+      return this.fail(
+        row.position,
+        'prevHashMismatch',
+        `stored prev hash ${row.prevHash}, the previous row's hash is ${this.lastHash}`,
+      );
+    }
+    this.lastHash = row.hash;
+    this.lastPosition = row.position;
+    this.count += 1;
+    return null;
+  }
+
+  /** The next row could not be read; `position` is where the reader found it, when known. */
+  unreadable(position: number | null, detail: string): AuditBreak {
+    if (this.broken !== null) return this.broken;
+    const expected = this.lastPosition + 1;
+    if (position !== null && position > expected) {
+      return this.fail(
+        expected,
+        'positionGap',
+        `expected position ${expected}, found ${position} (unreadable: ${detail})`,
+      );
+    }
+    return this.fail(expected, 'unreadableRow', detail);
+  }
+
+  /** Any other break found by a caller (a file's own structure, say) at `position`. */
+  fail(position: number, reason: AuditFailureReason, detail: string): AuditBreak {
+    this.broken ??= { ok: false, position, reason, detail, count: this.count };
+    return this.broken;
+  }
+
+  finish(): AuditVerification {
+    return this.broken ?? this.verifier.finish();
+  }
+}

@@ -1,0 +1,93 @@
+import { isGtxError } from '../../domain/index.js';
+import type { EventLedger, LedgerHead, RecordedEvent } from '../ports/event-ledger.port.js';
+import { AuditChain, type AuditVerification } from './audit-chain.js';
+
+export interface VerifyLedgerOptions {
+  /** Digests taken earlier: the row at each position must still carry the digest's hash. */
+  readonly checkpoints?: readonly LedgerHead[];
+  /** Rows read per page; default 1000 (the adapter may cap it lower). */
+  readonly pageSize?: number;
+  /** Called after each page with the number of rows verified so far. */
+  readonly onProgress?: (verified: number) => void;
+}
+
+type Scanned =
+  | { readonly kind: 'row'; readonly row: RecordedEvent }
+  | { readonly kind: 'unreadable'; readonly position: number | null; readonly detail: string };
+
+const DEFAULT_PAGE_SIZE = 1000;
+
+function isCorruptRow(error: unknown): error is Error & { details: Record<string, unknown> } {
+  return isGtxError(error) && error.code === 'LEDGER_CORRUPT';
+}
+
+function corruptPosition(error: { details: Record<string, unknown> }): number | null {
+  const position = error.details.position;
+  return typeof position === 'number' && Number.isSafeInteger(position) && position >= 1
+    ? position
+    : null;
+}
+
+/**
+ * Every stored row in position order, a page at a time. A page the adapter refuses to decode
+ * (a row it reports as corrupt) is re-read one row at a time, so the rows before the bad one
+ * are still checked and the bad one is named by its position.
+ */
+async function* scanStoredRows(
+  ledger: EventLedger,
+  pageSize: number,
+): AsyncGenerator<Scanned, void, undefined> {
+  let afterPosition = 0;
+  for (;;) {
+    let page: readonly RecordedEvent[];
+    try {
+      page = await ledger.readAll({ afterPosition, limit: pageSize });
+    } catch (error) {
+      if (!isCorruptRow(error)) throw error;
+      for (let read = 0; read < pageSize; read += 1) {
+        let single: readonly RecordedEvent[];
+        try {
+          single = await ledger.readAll({ afterPosition, limit: 1 });
+        } catch (inner) {
+          if (!isCorruptRow(inner)) throw inner;
+          yield { kind: 'unreadable', position: corruptPosition(inner), detail: inner.message };
+          return;
+        }
+        const row = single[0];
+        if (row === undefined) return;
+        yield { kind: 'row', row };
+        afterPosition = row.position;
+      }
+      continue;
+    }
+    const last = page.at(-1);
+    if (last === undefined) return;
+    for (const row of page) yield { kind: 'row', row };
+    afterPosition = last.position;
+  }
+}
+
+/**
+ * Recomputes the whole chain of a ledger as it is stored, from position 1 to the last row, and
+ * names the first position that fails and why. With checkpoints (digests taken earlier) it also
+ * proves that nothing up to each checkpoint was rewritten or cut off since.
+ */
+export async function verifyLedger(
+  ledger: EventLedger,
+  options: VerifyLedgerOptions = {},
+): Promise<AuditVerification> {
+  const chain = new AuditChain(options.checkpoints);
+  const pageSize = Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE));
+  let sinceProgress = 0;
+  for await (const scanned of scanStoredRows(ledger, pageSize)) {
+    if (scanned.kind === 'unreadable') return chain.unreadable(scanned.position, scanned.detail);
+    if (chain.push(scanned.row) !== null) break;
+    sinceProgress += 1;
+    if (sinceProgress >= pageSize) {
+      sinceProgress = 0;
+      options.onProgress?.(chain.verified);
+    }
+  }
+  options.onProgress?.(chain.verified);
+  return chain.finish();
+}
