@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { loadTransmission } from '../../../application/transmission/transmission-stream.js';
+import { outcomeFromEvents } from '../../../application/transmission/transmission-outcome.js';
+import { transmissionStreamId, GtxError } from '../../../domain/index.js';
+import type { RecordedEvent } from '../../../application/ports/index.js';
+import { openCliLedger } from '../cli-ledger.js';
+import { writeLine, type CliIo } from '../cli-io.js';
+import { describeOutcome } from '../outcome-format.js';
+import type { CommandRegistrar } from '../run-cli.js';
+
+/** The non-personal facts of one event, for a person reading the history. */
+function summarise(event: RecordedEvent): string {
+  const data = event.data as Record<string, unknown>;
+  switch (event.type) {
+    case 'TransmissionRequested':
+      return `${String(data.kind)} for conversation ${String(data.conversationRef)}, content sha256 ${String(data.contentSha256).slice(0, 16)}…`;
+    case 'TransmissionRejected':
+      return `violations: ${(data.violations as { code: string }[]).map((v) => v.code).join(', ')}`;
+    case 'TransmissionAttemptStarted':
+      return `attempt ${String(data.attempt)}`;
+    case 'TransmissionAttemptFailed':
+      return [
+        `attempt ${String(data.attempt)} ${String(data.failureKind)}`,
+        data.status === null ? null : `HTTP ${String(data.status)}`,
+        data.code === null ? null : String(data.code),
+        data.retryAt === null ? 'final' : `retry at ${String(data.retryAt)}`,
+      ]
+        .filter((part) => part !== null)
+        .join(', ');
+    case 'TransmissionDelivered':
+      return `Genesys message ${String(data.genesysMessageId)}, conversation ${String(data.genesysConversationId)}, ${String(data.latencyMs)} ms`;
+    case 'TransmissionDeadLettered':
+      return `${String(data.reason)}: ${String(data.detail)}`;
+    default:
+      return '';
+  }
+}
+
+async function status(
+  io: CliIo,
+  commandId: string,
+  options: { ledger?: string; json?: boolean },
+): Promise<void> {
+  const ledger = openCliLedger(io, options.ledger);
+  try {
+    const events = await ledger.readStream(transmissionStreamId(commandId));
+    if (events.length === 0) {
+      throw new GtxError('COMMAND_NOT_FOUND', `no command ${commandId} in the ledger`);
+    }
+    const loaded = loadTransmission(events);
+    const outcome = outcomeFromEvents(loaded.events, false);
+    if (options.json === true) {
+      writeLine(
+        io.stdout,
+        JSON.stringify({ commandId, status: loaded.state.status, outcome, events }),
+      );
+      return;
+    }
+    writeLine(io.stdout, `${commandId}: ${loaded.state.status}`);
+    for (const event of events) {
+      writeLine(
+        io.stdout,
+        `  #${event.position}  ${event.recordedAt}  ${event.type}  ${summarise(event)}`,
+      );
+    }
+    if (outcome !== null) for (const line of describeOutcome(outcome)) writeLine(io.stdout, line);
+  } finally {
+    await ledger.close();
+  }
+}
+
+export const registerStatus: CommandRegistrar = (program: Command, io: CliIo) => {
+  program
+    .command('status')
+    .description('print the recorded events and outcome of one command')
+    .argument('<commandId>', 'the command id (idempotency key)')
+    .option('--ledger <path>', 'ledger file (default: GTX_LEDGER or ./gtx-ledger.db)')
+    .option('--json', 'machine-readable output')
+    .action(async (commandId: string, options: { ledger?: string; json?: boolean }) => {
+      await status(io, commandId, options);
+    });
+};
