@@ -71,6 +71,8 @@ export interface ResolveMasterKeyOptions extends MasterKeySource {
   readonly ledgerPath: string;
   /** Told once, when a new key file was written. */
   readonly onGenerated?: (path: string) => void;
+  /** For readers: never create `<ledger>.key`; a missing one is an error. */
+  readonly readOnly?: boolean;
 }
 
 export function defaultMasterKeyPath(ledgerPath: string): string {
@@ -92,6 +94,7 @@ export function resolveMasterKey(options: ResolveMasterKeyOptions): MasterKey {
   if (masterKeyFile !== undefined) return readKeyFile(masterKeyFile);
   if (options.ledgerPath === IN_MEMORY) return MasterKey.generate();
   const path = defaultMasterKeyPath(options.ledgerPath);
+  if (options.readOnly === true) return readKeyFile(path);
   const generated = MasterKey.generate();
   try {
     // 'wx': never overwrite a key file, even one another process wrote a moment ago.

@@ -9,6 +9,7 @@ import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
 import { COMMANDS } from '../../../src/adapters/cli/commands/index.js';
 import type { CliIo } from '../../../src/adapters/cli/cli-io.js';
 import { runCli } from '../../../src/adapters/cli/run-cli.js';
+import { openPersonalDataViewer } from '../../../src/adapters/cli/personal-data-viewer.js';
 import { AesGcmPersonalDataVault } from '../../../src/adapters/crypto/aes-gcm-personal-data-vault.js';
 import { MasterKey } from '../../../src/adapters/crypto/master-key.js';
 import { SeededRandom } from '../../../src/adapters/ids/random.js';
@@ -193,6 +194,26 @@ describe('personal data sealed in a SQLite ledger', () => {
       transmissions: { total: 1, readable: 1, erased: 0 },
     });
   }, 90_000);
+
+  it('opens a viewer for read-only commands with the key file, never creating one', async () => {
+    const path = tempLedger();
+    const masterKey = MasterKey.generate();
+    await fillLedger(path, masterKey, new InMemoryLogger());
+    const cli = io(join(path, '..'));
+    expect(() => openPersonalDataViewer(cli, path)).toThrow(
+      expect.objectContaining({ code: 'MASTER_KEY_INVALID' }),
+    );
+    expect(existsSync(`${path}.key`)).toBe(false);
+    const opened = openPersonalDataViewer(
+      { ...cli, env: { GTX_MASTER_KEY: masterKey.bytes().toString('base64') } },
+      path,
+    );
+    const ledger = openSqliteEventLedger({ path, clock: new VirtualClock() });
+    const [row] = await ledger.readStream('transmission-o1');
+    expect(await opened.viewer.view(row!)).toMatchObject({ content: { text: OTHER_TEXT } });
+    await opened.close();
+    await ledger.close();
+  });
 
   it('refuses a ledger that does not exist rather than creating one', async () => {
     const path = tempLedger();

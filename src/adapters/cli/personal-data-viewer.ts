@@ -1,0 +1,36 @@
+import { PersonalDataRowViewer } from '../../application/privacy/personal-data-row-viewer.js';
+import { SystemClock } from '../clock/system-clock.js';
+import { AesGcmPersonalDataVault } from '../crypto/aes-gcm-personal-data-vault.js';
+import { resolveMasterKey } from '../crypto/master-key.js';
+import { SqliteGuestKeyStore } from '../sqlite/sqlite-guest-key-store.js';
+import type { CliIo } from './cli-io.js';
+import { readSettings } from './cli-runtime.js';
+
+export interface OpenedPersonalDataViewer {
+  /** A `RowViewer` for `gtx audit export`: decrypted content, or `{erased: true}`. */
+  readonly viewer: PersonalDataRowViewer;
+  close(): Promise<void>;
+}
+
+/**
+ * The decrypting viewer of a ledger file for read-only commands: the master key from
+ * GTX_MASTER_KEY, GTX_MASTER_KEY_FILE or `<ledger>.key` (never created here), the guest keys
+ * from the ledger's own file.
+ */
+export function openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPersonalDataViewer {
+  const settings = readSettings(io);
+  const masterKey = resolveMasterKey({
+    ...(settings.GTX_MASTER_KEY === undefined ? {} : { masterKey: settings.GTX_MASTER_KEY }),
+    ...(settings.GTX_MASTER_KEY_FILE === undefined
+      ? {}
+      : { masterKeyFile: settings.GTX_MASTER_KEY_FILE }),
+    ledgerPath,
+    readOnly: true,
+  });
+  const vault = new AesGcmPersonalDataVault(
+    SqliteGuestKeyStore.open({ path: ledgerPath }),
+    masterKey,
+    new SystemClock(),
+  );
+  return { viewer: new PersonalDataRowViewer(vault), close: () => vault.close() };
+}
