@@ -6,3 +6,5 @@ export * from './messaging-transport.port.js';
 export * from './random.port.js';
 export * from './guest-key-store.port.js';
 export * from './personal-data-vault.port.js';
+export * from './analytics-sink.port.js';
+export * from './feed-checkpoint-store.port.js';

@@ -1,0 +1,181 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  AnalyticsFeed,
+  DEFAULT_FEED_NAME,
+  DEFAULT_FEED_SETTINGS,
+  type FeedRunSummary,
+} from '../../../application/feed/analytics-feed.js';
+import { FeedDisabledError } from '../../../application/feed/feed-errors.js';
+import { readFeedState, recordFeedEnabled } from '../../../application/feed/feed-stream.js';
+import type { AnalyticsSink, Clock } from '../../../application/ports/index.js';
+import { epochMsToIso } from '../../../domain/index.js';
+import { SystemClock } from '../../clock/system-clock.js';
+import { ConfigurationError } from '../../config/environment-settings.js';
+import { CryptoRandom } from '../../ids/random.js';
+import { WinstonLogger } from '../../logging/winston-logger.js';
+import { openAnalyticsSink } from '../../sinks/analytics-sinks.js';
+import { SqliteFeedCheckpointStore } from '../../sqlite/sqlite-feed-checkpoint-store.js';
+import { writeLine, type CliIo } from '../cli-io.js';
+import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
+import { readSettings } from '../cli-runtime.js';
+import type { CommandRegistrar } from '../run-cli.js';
+
+export function parsePositiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new InvalidArgumentError('must be a positive integer');
+  }
+  return parsed;
+}
+
+/** The sink `--to` names, or ANALYTICS_WEBHOOK_URL; the secret always comes from settings. */
+export function openCliSink(io: CliIo, to: string | undefined, clock: Clock): AnalyticsSink {
+  const settings = readSettings(io);
+  const target = to ?? settings.ANALYTICS_WEBHOOK_URL;
+  if (target === undefined) {
+    throw new ConfigurationError('ANALYTICS_WEBHOOK_URL', 'is not set (or pass --to URL|FILE)');
+  }
+  return openAnalyticsSink(
+    {
+      to: target,
+      ...(settings.ANALYTICS_WEBHOOK_SECRET === undefined
+        ? {}
+        : { secret: settings.ANALYTICS_WEBHOOK_SECRET }),
+      timeoutMs: settings.GTX_REQUEST_TIMEOUT_MS,
+    },
+    clock,
+  );
+}
+
+/** An AbortSignal that SIGINT or SIGTERM aborts, and the function that stops listening. */
+export function stopSignal(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const stop = (): void => {
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+interface RunOptions {
+  readonly ledger?: string;
+  readonly to?: string;
+  readonly once?: boolean;
+  readonly batchSize?: number;
+  readonly maxWaitMs?: number;
+  readonly name: string;
+  readonly json?: boolean;
+}
+
+function describeRun(summary: FeedRunSummary): string {
+  const why = {
+    caughtUp: 'caught up',
+    stopped: 'stopped',
+    disabled: 'DISABLED: the receiver answered 410 Gone',
+  }[summary.stoppedBecause];
+  return (
+    `feed ${summary.feed} -> ${summary.target}: ${String(summary.events)} event(s) in ` +
+    `${String(summary.batches)} batch(es), ${String(summary.retries)} retr${summary.retries === 1 ? 'y' : 'ies'}; ` +
+    `checkpoint ${String(summary.startPosition)} -> ${String(summary.position)} (${why})`
+  );
+}
+
+async function runFeed(io: CliIo, options: RunOptions): Promise<void> {
+  const settings = readSettings(io);
+  const clock = new SystemClock();
+  const sink = openCliSink(io, options.to, clock);
+  const ledger = openCliLedger(io, options.ledger);
+  const checkpoints = SqliteFeedCheckpointStore.open(
+    { path: resolveLedgerPath(io, options.ledger) },
+    clock,
+  );
+  const { signal, release } = stopSignal();
+  try {
+    const feed = new AnalyticsFeed(
+      {
+        ledger,
+        checkpoints,
+        sink,
+        clock,
+        random: new CryptoRandom(),
+        logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
+      },
+      {
+        name: options.name,
+        batchSize: options.batchSize ?? DEFAULT_FEED_SETTINGS.batchSize,
+        maxBatchWaitMs: options.maxWaitMs ?? DEFAULT_FEED_SETTINGS.maxBatchWaitMs,
+      },
+    );
+    const summary = await feed.run({ signal, once: options.once === true });
+    writeLine(io.stdout, options.json === true ? JSON.stringify(summary) : describeRun(summary));
+    if (summary.stoppedBecause === 'disabled') {
+      throw new FeedDisabledError(summary.feed, 'the receiver answered 410 Gone');
+    }
+  } finally {
+    release();
+    await sink.close();
+    await checkpoints.close();
+    await ledger.close();
+  }
+}
+
+async function enableFeed(
+  io: CliIo,
+  options: { ledger?: string; name: string; json?: boolean },
+): Promise<void> {
+  const ledger = openCliLedger(io, options.ledger);
+  try {
+    const state = await readFeedState(ledger, options.name);
+    if (state.disabled) {
+      await recordFeedEnabled(ledger, options.name, epochMsToIso(new SystemClock().now()));
+    }
+    const result = { feed: options.name, wasDisabled: state.disabled, enabled: true };
+    writeLine(
+      io.stdout,
+      options.json === true
+        ? JSON.stringify(result)
+        : state.disabled
+          ? `feed ${options.name} enabled again (it was disabled: ${state.reason ?? 'unknown'})`
+          : `feed ${options.name} is already enabled`,
+    );
+  } finally {
+    await ledger.close();
+  }
+}
+
+export const registerFeed: CommandRegistrar = (program: Command, io: CliIo) => {
+  const feed = program
+    .command('feed')
+    .description('the analytics feed: ledger events, batched, to a webhook or an NDJSON file');
+  feed
+    .command('run')
+    .description('deliver ledger events from the feed checkpoint on (until SIGINT/SIGTERM)')
+    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER)')
+    .option('--to <url|file>', 'a webhook URL or an NDJSON file (default ANALYTICS_WEBHOOK_URL)')
+    .option('--once', 'deliver what is in the ledger now, then exit')
+    .option('--batch-size <n>', 'events per batch (default 100)', parsePositiveInteger)
+    .option(
+      '--max-wait-ms <n>',
+      'send a partial batch after this wait (default 2000)',
+      parsePositiveInteger,
+    )
+    .option('--name <name>', 'the feed (its checkpoint and ledger stream)', DEFAULT_FEED_NAME)
+    .option('--json', 'print the summary as JSON')
+    .action((options: RunOptions) => runFeed(io, options));
+  feed
+    .command('enable')
+    .description('enable a feed that a 410 Gone disabled (recorded in the ledger)')
+    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER)')
+    .option('--name <name>', 'the feed', DEFAULT_FEED_NAME)
+    .option('--json', 'print the result as JSON')
+    .action((options: { ledger?: string; name: string; json?: boolean }) =>
+      enableFeed(io, options),
+    );
+};

@@ -1,0 +1,126 @@
+import type { Command } from 'commander';
+import {
+  replayAnalytics,
+  type ReplayFilters,
+  type ReplaySummary,
+} from '../../../application/feed/analytics-replay.js';
+import { SystemClock } from '../../clock/system-clock.js';
+import { CryptoRandom } from '../../ids/random.js';
+import { WinstonLogger } from '../../logging/winston-logger.js';
+import { SqliteFeedCheckpointStore } from '../../sqlite/sqlite-feed-checkpoint-store.js';
+import { writeLine, type CliIo } from '../cli-io.js';
+import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
+import { readSettings } from '../cli-runtime.js';
+import { EXIT } from '../exit-codes.js';
+import { startProgress, type Progress } from '../progress.js';
+import { CliExit, type CommandRegistrar } from '../run-cli.js';
+import { openCliSink, parsePositiveInteger, stopSignal } from './feed.js';
+
+interface ReplayCliOptions {
+  readonly to: string;
+  readonly ledger?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly fromPosition?: number;
+  readonly stream?: string;
+  readonly guest?: string;
+  readonly type?: string;
+  readonly batchSize?: number;
+  readonly dryRun?: boolean;
+  readonly resume?: boolean;
+  readonly json?: boolean;
+}
+
+function filtersOf(options: ReplayCliOptions): ReplayFilters {
+  return {
+    ...(options.since === undefined ? {} : { since: options.since }),
+    ...(options.until === undefined ? {} : { until: options.until }),
+    ...(options.fromPosition === undefined ? {} : { fromPosition: options.fromPosition }),
+    ...(options.stream === undefined ? {} : { streamId: options.stream }),
+    ...(options.guest === undefined ? {} : { guestId: options.guest }),
+    ...(options.type === undefined ? {} : { type: options.type }),
+  };
+}
+
+function describeReplay(summary: ReplaySummary): string[] {
+  const verb = summary.dryRun ? 'would deliver' : 'delivered';
+  const lines = [
+    `replay -> ${summary.target}${summary.dryRun ? ' (dry run)' : ''}`,
+    `  positions ${String(summary.afterPosition + 1)}..${String(summary.headPosition)}` +
+      (summary.resumedFrom === null ? '' : `, resumed after ${String(summary.resumedFrom)}`),
+    `  matched ${String(summary.matched)}, ${verb} ${String(summary.dryRun ? summary.matched : summary.delivered)} ` +
+      `in ${String(summary.batches)} batch(es), ${String(summary.retries)} retries`,
+  ];
+  if (!summary.completed) lines.push('  interrupted: run the same command with --resume to go on');
+  return lines;
+}
+
+async function replay(io: CliIo, options: ReplayCliOptions): Promise<void> {
+  const settings = readSettings(io);
+  const clock = new SystemClock();
+  const sink = openCliSink(io, options.to, clock);
+  const ledger = openCliLedger(io, options.ledger);
+  const checkpoints = SqliteFeedCheckpointStore.open(
+    { path: resolveLedgerPath(io, options.ledger) },
+    clock,
+  );
+  const { signal, release } = stopSignal();
+  // Started at the first progress report, once the total is known.
+  const bar: { current: Progress | null } = { current: null };
+  try {
+    const summary = await replayAnalytics(
+      {
+        ledger,
+        checkpoints,
+        sink,
+        clock,
+        random: new CryptoRandom(),
+        logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
+      },
+      {
+        filters: filtersOf(options),
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+        dryRun: options.dryRun === true,
+        resume: options.resume === true,
+        signal,
+        onProgress: (scanned, total) => {
+          bar.current ??= startProgress(io, 'replay', total);
+          bar.current.update(scanned, total);
+        },
+      },
+    );
+    bar.current?.stop();
+    bar.current = null;
+    if (options.json === true) writeLine(io.stdout, JSON.stringify(summary));
+    else for (const line of describeReplay(summary)) writeLine(io.stdout, line);
+    if (!summary.completed) throw new CliExit(EXIT.usage);
+  } finally {
+    bar.current?.stop();
+    release();
+    await sink.close();
+    await checkpoints.close();
+    await ledger.close();
+  }
+}
+
+export const registerReplay: CommandRegistrar = (program: Command, io: CliIo) => {
+  program
+    .command('replay')
+    .description(
+      're-deliver historical events to a sink (signed, marked webhook-replay: true); ' +
+        'the live feed checkpoint is not touched',
+    )
+    .requiredOption('--to <url|file>', 'a webhook URL or an NDJSON file')
+    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER)')
+    .option('--since <iso>', 'events recorded at or after this time')
+    .option('--until <iso>', 'events recorded before this time')
+    .option('--from-position <n>', 'events at this ledger position or later', parsePositiveInteger)
+    .option('--stream <id>', 'one stream, e.g. transmission-<commandId>')
+    .option('--guest <id>', "one guest's events")
+    .option('--type <type>', 'one event type, e.g. TransmissionDelivered')
+    .option('--batch-size <n>', 'events per batch (default 100)', parsePositiveInteger)
+    .option('--dry-run', 'count what would be delivered; send nothing')
+    .option('--resume', 'continue an interrupted replay with the same target and filters')
+    .option('--json', 'print the summary as JSON')
+    .action((options: ReplayCliOptions) => replay(io, options));
+};

@@ -1,0 +1,61 @@
+import type { EventLedger, RecordedEvent } from '../ports/index.js';
+import { asTransmissionEvent } from '../transmission/transmission-stream.js';
+import {
+  contextOf,
+  isTransmissionEventStream,
+  toAnalyticsEvent,
+  type AnalyticsEvent,
+  type StreamContext,
+} from './analytics-payload.js';
+
+const DEFAULT_CACHE_SIZE = 10_000;
+
+/**
+ * Turns ledger events into analytics events. Only a stream's first event names the guest and
+ * the conversation, so the mapper remembers that per stream (a bounded cache) and reads the
+ * stream's head from the ledger when a feed starts mid-stream.
+ */
+export class AnalyticsEventMapper {
+  private readonly contexts = new Map<string, StreamContext>();
+
+  constructor(
+    private readonly ledger: EventLedger,
+    private readonly cacheSize = DEFAULT_CACHE_SIZE,
+  ) {}
+
+  /** Null for events outside transmission streams (feed bookkeeping): they are not analytics. */
+  async map(recorded: RecordedEvent): Promise<AnalyticsEvent | null> {
+    if (!isTransmissionEventStream(recorded.streamId)) return null;
+    const context = recorded.streamVersion === 1 ? null : await this.contextFor(recorded.streamId);
+    const event = toAnalyticsEvent(recorded, context);
+    if (recorded.streamVersion === 1) {
+      const fresh = contextOf(asTransmissionEvent(recorded));
+      if (fresh !== null) this.remember(recorded.streamId, fresh);
+    }
+    return event;
+  }
+
+  private async contextFor(streamId: string): Promise<StreamContext | null> {
+    const known = this.contexts.get(streamId);
+    if (known !== undefined) {
+      // Refresh its place: the cache evicts the stream used longest ago.
+      this.contexts.delete(streamId);
+      this.contexts.set(streamId, known);
+      return known;
+    }
+    const first = (await this.ledger.readStream(streamId))[0];
+    if (first === undefined) return null;
+    const context = contextOf(asTransmissionEvent(first));
+    if (context === null) return null;
+    this.remember(streamId, context);
+    return context;
+  }
+
+  private remember(streamId: string, context: StreamContext): void {
+    this.contexts.set(streamId, context);
+    if (this.contexts.size > this.cacheSize) {
+      const oldest = this.contexts.keys().next();
+      if (oldest.done !== true) this.contexts.delete(oldest.value);
+    }
+  }
+}

@@ -1,0 +1,256 @@
+import { createHash } from 'node:crypto';
+import type { FailureKind, OutboundKind, TransmissionEvent } from '../../domain/index.js';
+import type { RecordedEvent } from '../ports/index.js';
+import { asTransmissionEvent } from '../transmission/transmission-stream.js';
+
+/** Bumped when a field changes meaning or goes away; adding an optional field does not. */
+export const ANALYTICS_PAYLOAD_VERSION = 1;
+export const ANALYTICS_SOURCE = 'genesys-transmitter';
+export const ANALYTICS_BATCH_TYPE = 'gtx.analytics.batch';
+
+/** Where the transmission stands once this event happened. */
+export type AnalyticsStatus =
+  'pending' | 'rejected' | 'inFlight' | 'retryScheduled' | 'failed' | 'delivered' | 'deadLettered';
+
+export interface AnalyticsError {
+  readonly failureKind: FailureKind | null;
+  readonly status: number | null;
+  readonly code: string | null;
+  /** What Genesys (or the dead-letter decision) said; never the message text we sent. */
+  readonly message: string | null;
+  readonly retryable: boolean | null;
+  readonly retryAfterMs: number | null;
+  /** Dead-letter reason: permanentFailure, attemptsExhausted or deadlineExceeded. */
+  readonly reason: string | null;
+  /** Validation codes of a rejection, each once, in the order first seen. */
+  readonly rejectionCodes: readonly string[];
+}
+
+/**
+ * One ledger event as analytics sees it: ids, times, outcome and error, no personal content.
+ * The message text, attachments, metadata and guest profile (the `content` sub-object) are
+ * never copied here.
+ */
+export interface AnalyticsEvent {
+  /** Stable across retries and replays: position and the first 16 hex digits of the row hash. */
+  readonly id: string;
+  readonly type: string;
+  /** The ledger event's schema version (after upcasting: the current one). */
+  readonly schemaVersion: number;
+  readonly position: number;
+  readonly streamId: string;
+  readonly commandId: string | null;
+  readonly kind: OutboundKind | null;
+  readonly guestId: string | null;
+  readonly conversation: {
+    readonly conversationRef: string | null;
+    readonly genesysConversationId: string | null;
+  };
+  readonly status: AnalyticsStatus;
+  readonly attempt: number | null;
+  readonly latencyMs: number | null;
+  readonly genesysMessageId: string | null;
+  /** When the ledger recorded the event (ISO-8601 UTC). */
+  readonly timestamp: string;
+  readonly error: AnalyticsError | null;
+  /** SHA-256 of the content, so a message can be matched with the audit trail without text. */
+  readonly contentSha256: string | null;
+}
+
+/** What a sink delivers: one webhook call, or one group of NDJSON lines. */
+export interface AnalyticsBatch {
+  /** Derived from the events' positions and hashes: the same batch always has the same id. */
+  readonly id: string;
+  readonly feed: string;
+  readonly replay: boolean;
+  readonly firstPosition: number;
+  readonly lastPosition: number;
+  readonly events: readonly AnalyticsEvent[];
+}
+
+/** The JSON body posted to a webhook (Standard Webhooks' `type` / `timestamp` / `data` shape). */
+export interface AnalyticsBatchBody {
+  readonly type: typeof ANALYTICS_BATCH_TYPE;
+  /** The last event's time: the body of a batch is the same on every retry. */
+  readonly timestamp: string;
+  readonly data: {
+    readonly payloadVersion: number;
+    readonly source: typeof ANALYTICS_SOURCE;
+    readonly batchId: string;
+    readonly feed: string;
+    readonly replay: boolean;
+    readonly firstPosition: number;
+    readonly lastPosition: number;
+    readonly count: number;
+    readonly events: readonly AnalyticsEvent[];
+  };
+}
+
+/** What the feed knows about a transmission stream from its first event. */
+export interface StreamContext {
+  readonly commandId: string;
+  readonly kind: OutboundKind;
+  readonly guestId: string;
+  readonly conversationRef: string;
+  readonly contentSha256: string;
+}
+
+export function analyticsEventId(recorded: Pick<RecordedEvent, 'position' | 'hash'>): string {
+  return `evt_${String(recorded.position)}_${recorded.hash.slice(0, 16)}`;
+}
+
+/**
+ * The batch id (`webhook-id`): names exactly this set of positions, whatever process cuts it,
+ * so a retry or a replay of the same positions carries the same id.
+ */
+export function analyticsBatchId(events: readonly Pick<AnalyticsEvent, 'id'>[]): string {
+  const digest = createHash('sha256');
+  for (const event of events) digest.update(`${event.id}\n`);
+  return `msg_${digest.digest('hex').slice(0, 32)}`;
+}
+
+export function makeBatch(
+  feed: string,
+  events: readonly AnalyticsEvent[],
+  replay: boolean,
+): AnalyticsBatch {
+  const first = events[0];
+  const last = events.at(-1);
+  if (first === undefined || last === undefined) throw new Error('a batch needs events');
+  return {
+    id: analyticsBatchId(events),
+    feed,
+    replay,
+    firstPosition: first.position,
+    lastPosition: last.position,
+    events,
+  };
+}
+
+export function batchBody(batch: AnalyticsBatch): AnalyticsBatchBody {
+  return {
+    type: ANALYTICS_BATCH_TYPE,
+    timestamp: batch.events.at(-1)?.timestamp ?? '',
+    data: {
+      payloadVersion: ANALYTICS_PAYLOAD_VERSION,
+      source: ANALYTICS_SOURCE,
+      batchId: batch.id,
+      feed: batch.feed,
+      replay: batch.replay,
+      firstPosition: batch.firstPosition,
+      lastPosition: batch.lastPosition,
+      count: batch.events.length,
+      events: batch.events,
+    },
+  };
+}
+
+export function isTransmissionEventStream(streamId: string): boolean {
+  return streamId.startsWith('transmission-');
+}
+
+export function contextOf(event: TransmissionEvent): StreamContext | null {
+  if (event.type !== 'TransmissionRequested' && event.type !== 'TransmissionRejected') return null;
+  const { commandId, kind, guestId, conversationRef, contentSha256 } = event.data;
+  return { commandId, kind, guestId, conversationRef, contentSha256 };
+}
+
+const NO_ERROR_FIELDS = {
+  failureKind: null,
+  status: null,
+  code: null,
+  message: null,
+  retryable: null,
+  retryAfterMs: null,
+  reason: null,
+  rejectionCodes: [],
+} as const satisfies AnalyticsError;
+
+interface EventFacts {
+  readonly status: AnalyticsStatus;
+  readonly attempt: number | null;
+  readonly latencyMs: number | null;
+  readonly genesysMessageId: string | null;
+  readonly error: AnalyticsError | null;
+}
+
+function factsOf(event: TransmissionEvent): EventFacts {
+  const none = { attempt: null, latencyMs: null, genesysMessageId: null, error: null };
+  switch (event.type) {
+    case 'TransmissionRequested':
+      return { ...none, status: 'pending' };
+    case 'TransmissionRejected':
+      return {
+        ...none,
+        status: 'rejected',
+        error: {
+          ...NO_ERROR_FIELDS,
+          rejectionCodes: [...new Set(event.data.violations.map((v) => v.code))],
+        },
+      };
+    case 'TransmissionAttemptStarted':
+      return { ...none, status: 'inFlight', attempt: event.data.attempt };
+    case 'TransmissionAttemptFailed':
+      return {
+        ...none,
+        status: event.data.retryAt === null ? 'failed' : 'retryScheduled',
+        attempt: event.data.attempt,
+        error: {
+          ...NO_ERROR_FIELDS,
+          failureKind: event.data.failureKind,
+          status: event.data.status,
+          code: event.data.code,
+          message: event.data.message,
+          retryable: event.data.retryable,
+          retryAfterMs: event.data.retryAfterMs,
+        },
+      };
+    case 'TransmissionDelivered':
+      return {
+        ...none,
+        status: 'delivered',
+        attempt: event.data.attempts,
+        latencyMs: event.data.latencyMs,
+        genesysMessageId: event.data.genesysMessageId,
+      };
+    case 'TransmissionDeadLettered':
+      return {
+        ...none,
+        status: 'deadLettered',
+        attempt: event.data.attempts,
+        error: { ...NO_ERROR_FIELDS, reason: event.data.reason, message: event.data.detail },
+      };
+  }
+}
+
+/**
+ * Maps one recorded transmission event. `context` comes from the stream's first event (the
+ * only one naming guest and conversation). The Genesys conversation id is known from the
+ * delivery on: the mapping depends on this event and the stream's first one only, so the live
+ * feed and a replay from any position produce the same payload for the same event.
+ */
+export function toAnalyticsEvent(
+  recorded: RecordedEvent,
+  context: StreamContext | null,
+): AnalyticsEvent {
+  const event = asTransmissionEvent(recorded);
+  const ctx = contextOf(event) ?? context;
+  return {
+    id: analyticsEventId(recorded),
+    type: recorded.type,
+    schemaVersion: event.schemaVersion,
+    position: recorded.position,
+    streamId: recorded.streamId,
+    commandId: ctx?.commandId ?? recorded.metadata.commandId ?? null,
+    kind: ctx?.kind ?? null,
+    guestId: ctx?.guestId ?? null,
+    conversation: {
+      conversationRef: ctx?.conversationRef ?? null,
+      genesysConversationId:
+        event.type === 'TransmissionDelivered' ? event.data.genesysConversationId : null,
+    },
+    ...factsOf(event),
+    timestamp: recorded.recordedAt,
+    contentSha256: ctx?.contentSha256 ?? null,
+  };
+}
