@@ -1,18 +1,10 @@
 import { fold, type TransmissionEvent, type TransmissionState } from '../../domain/index.js';
-import { upcast, UpcastError } from '../ledger/transmission-upcasters.js';
-import { LedgerCorruptError } from '../errors.js';
+import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 import type { PersonalDataVault, RecordedEvent } from '../ports/index.js';
 import { openRecordedEvent } from '../privacy/open-recorded-event.js';
 
 /** Reads a recorded event as the current domain shape; a row that cannot be read is corruption. */
-export function asTransmissionEvent(recorded: RecordedEvent): TransmissionEvent {
-  try {
-    return upcast(recorded.type, recorded.schemaVersion, recorded.data);
-  } catch (error) {
-    const reason = error instanceof UpcastError ? error.reason : 'unreadable event';
-    throw new LedgerCorruptError(recorded.position, reason, error);
-  }
-}
+export const asTransmissionEvent = readTransmissionEvent;
 
 export interface LoadedTransmission {
   readonly events: readonly TransmissionEvent[];
