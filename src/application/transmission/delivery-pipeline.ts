@@ -120,8 +120,11 @@ export class DeliveryPipeline {
   private readonly idleWaiters = new Set<() => void>();
   private fetching = false;
   private fetchAgain = false;
-  /** The first fetch after start resumes attempts a previous process left without an outcome. */
-  private firstFetchDone = false;
+  /**
+   * Until this is set, fetches first resume attempts a previous process left without an
+   * outcome: their conversations are blocked until the interruption is recorded.
+   */
+  private interruptedCleared = false;
   private running = false;
   /** Set by a crash-like close: outcomes that arrive after it are not recorded. */
   private discarding = false;
@@ -225,23 +228,34 @@ export class DeliveryPipeline {
   private async fetchBatch(): Promise<void> {
     const free = this.config.concurrency - this.inFlightConversations.size;
     if (!this.running || free <= 0) return;
-    const interrupted = this.firstFetchDone ? [] : await this.deps.ledger.interruptedWork(free);
-    this.firstFetchDone = true;
-    const batch =
-      interrupted.length > 0
-        ? interrupted
-        : await this.deps.ledger.nextWork({
-            limit: free,
-            dueByMs: this.deps.clock.now(),
-            excludeConversations: this.inFlightConversations,
-          });
+    let batch = await this.interruptedBatch(free);
+    if (batch.length === 0) {
+      batch = await this.deps.ledger.nextWork({
+        limit: free,
+        dueByMs: this.deps.clock.now(),
+        excludeConversations: this.inFlightConversations,
+      });
+    }
     for (const open of batch) {
       if (!this.isRunning()) return;
       if (this.inFlightConversations.has(open.conversationRef)) continue;
       this.inFlightConversations.add(open.conversationRef);
       this.work$.next(open);
     }
-    if (interrupted.length > 0) this.fetchAgain = true;
+  }
+
+  private async interruptedBatch(free: number): Promise<readonly OpenTransmission[]> {
+    if (this.interruptedCleared) return [];
+    // Our own attempts in flight look interrupted too; ask for enough to see past them.
+    const candidates = await this.deps.ledger.interruptedWork(
+      free + this.inFlightConversations.size,
+    );
+    const batch = candidates
+      .filter((open) => !this.inFlightConversations.has(open.conversationRef))
+      .slice(0, free);
+    if (batch.length === 0) this.interruptedCleared = true;
+    else this.fetchAgain = true;
+    return batch;
   }
 
   private async process(open: OpenTransmission): Promise<void> {
