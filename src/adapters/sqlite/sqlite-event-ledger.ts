@@ -79,6 +79,7 @@ export class SqliteEventLedger implements EventLedger {
   private readonly db: Database;
   private readonly statements: LedgerStatements;
   private readonly readPageSize: number;
+  private readonly maxRequestsPerTransaction: number;
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
@@ -95,6 +96,10 @@ export class SqliteEventLedger implements EventLedger {
       busyTimeoutMs: settings.busyTimeoutMs ?? SQLITE_LEDGER_DEFAULTS.busyTimeoutMs,
     });
     this.readPageSize = Math.max(1, settings.readPageSize ?? SQLITE_LEDGER_DEFAULTS.readPageSize);
+    this.maxRequestsPerTransaction =
+      (settings.groupCommit ?? SQLITE_LEDGER_DEFAULTS.groupCommit)
+        ? MAX_REQUESTS_PER_TRANSACTION
+        : 1;
     try {
       this.statements = prepareStatements(this.db);
       // Read once at open: a file whose last row cannot be read is reported now, not mid-append.
@@ -263,7 +268,7 @@ export class SqliteEventLedger implements EventLedger {
 
   private flushQueue(): void {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_REQUESTS_PER_TRANSACTION);
+      const batch = this.queue.splice(0, this.maxRequestsPerTransaction);
       const outcomes = this.commitBatch(batch);
       batch.forEach((pending, index) => {
         const outcome = outcomes[index];

@@ -14,6 +14,11 @@ export interface SqliteLedgerSettings {
   readonly busyTimeoutMs?: number;
   /** The most events one `readAll` returns, and the page size of rebuilds; default 1000. */
   readonly readPageSize?: number;
+  /**
+   * Appends issued in the same tick share one transaction (one fsync); default true. False
+   * commits each request on its own, the baseline `npm run bench` compares group commit with.
+   */
+  readonly groupCommit?: boolean;
 }
 
 export const SQLITE_LEDGER_OPTIONS: ServiceIdentifier<SqliteLedgerSettings> =
@@ -23,4 +28,5 @@ export const SQLITE_LEDGER_DEFAULTS = {
   synchronous: 'FULL',
   busyTimeoutMs: 5000,
   readPageSize: 1000,
+  groupCommit: true,
 } as const satisfies Required<Omit<SqliteLedgerSettings, 'path'>>;

@@ -201,6 +201,19 @@ describe('SqliteEventLedger on a file', () => {
       expect(verifyChain(all).ok).toBe(true);
     });
 
+    it('commits each request on its own with groupCommit: false', async () => {
+      const ledger = open({ groupCommit: false });
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          ledger.append({ streamId: `s-${i}`, expectedVersion: 'noStream', events: [note(i)] }),
+        ),
+      );
+      expect(ledger.diagnostics()).toMatchObject({ writeTransactions: 5, appendRequests: 5 });
+      expect(results.map((r) => r.lastPosition)).toEqual([1, 2, 3, 4, 5]);
+      const all = await ledger.readAll({ afterPosition: 0, limit: 10 });
+      expect(verifyChain(all)).toMatchObject({ ok: true, count: 5 });
+    });
+
     it('close waits for the queued group before closing the file', async () => {
       const ledger = open();
       const pending = Array.from({ length: 10 }, (_, i) =>
