@@ -12,6 +12,10 @@ import {
   type EnvironmentSettings,
 } from '../config/environment-settings.js';
 import type { Transmitter } from '../../application/transmitter.js';
+import type { EventLedger } from '../../application/ports/index.js';
+import type { PipelineObserver } from '../../application/transmission/delivery-pipeline.js';
+import { SystemClock } from '../clock/system-clock.js';
+import { openSqliteEventLedger } from '../sqlite/sqlite-event-ledger.js';
 import type { PolicySettings } from '../../domain/policies/index.js';
 import { buildTransmitter, type TransmitterOptions } from '../../main.js';
 import type { CliIo } from './cli-io.js';
@@ -30,6 +34,12 @@ export interface RuntimeOptions {
   readonly policy?: PolicySettings;
   readonly pipeline?: TransmitterOptions['pipeline'];
   readonly rateLimitPerMinute?: number;
+  /** Sees every transport answer (the service's metrics). */
+  readonly observer?: PipelineObserver;
+  /** Wraps the SQLite ledger, e.g. in a timing decorator; the runtime still closes it. */
+  readonly decorateLedger?: (ledger: EventLedger) => EventLedger;
+  /** How long closing lets in-flight attempts finish. */
+  readonly closeTimeoutMs?: number;
 }
 
 export interface CliRuntime {
@@ -84,8 +94,16 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
   const ledgerPath = options.ledgerPath ?? settings.GTX_LEDGER;
   const sandbox = options.sandbox ? await startSandbox(options.sandboxOptions) : null;
   try {
+    const decorated =
+      options.decorateLedger === undefined
+        ? undefined
+        : options.decorateLedger(
+            openSqliteEventLedger({ path: ledgerPath, clock: new SystemClock() }),
+          );
     const transmitter = buildTransmitter({
       ledger: { path: ledgerPath },
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
+      ...(options.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: options.closeTimeoutMs }),
       genesys: genesysOptions(settings, sandbox),
       ...(options.policy === undefined ? {} : { policy: options.policy }),
       pipeline: { concurrency: settings.GTX_CONCURRENCY, ...options.pipeline },
@@ -93,6 +111,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       privacy: cliPrivacyOptions(settings, io),
       adapters: {
         logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
+        ...(decorated === undefined ? {} : { ledger: decorated }),
       },
     });
     try {

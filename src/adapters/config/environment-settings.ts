@@ -21,6 +21,14 @@ export interface EnvironmentSettings {
   GTX_MASTER_KEY?: string;
   /** A file holding GTX_MASTER_KEY's value; default `<ledger>.key`, created on first use. */
   GTX_MASTER_KEY_FILE?: string;
+  GTX_HTTP_HOST: string;
+  GTX_HTTP_PORT: number;
+  /** Comma-separated bearer keys of `gtx serve`; none means loopback only, without auth. */
+  GTX_API_KEYS?: string;
+  GTX_API_RATE_PER_MINUTE: number;
+  GTX_MAX_BATCH: number;
+  GTX_HTTP_BODY_LIMIT_BYTES: number;
+  GTX_SHUTDOWN_TIMEOUT_MS: number;
 }
 
 /** Never echoed back in an error message. */
@@ -29,6 +37,7 @@ const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   'ANALYTICS_WEBHOOK_SECRET',
   'GTX_MASTER_KEY',
   'GTX_MASTER_KEY_FILE',
+  'GTX_API_KEYS',
 ]);
 
 const HOST_PATTERN = '^(?:[A-Za-z0-9-]+\\.)+[A-Za-z0-9-]+$';
@@ -68,6 +77,23 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
       description: 'base64 of 32 random bytes (openssl rand -base64 32)',
     },
     GTX_MASTER_KEY_FILE: { type: 'string', minLength: 1, nullable: true },
+    GTX_HTTP_HOST: { type: 'string', minLength: 1, maxLength: 255, default: '127.0.0.1' },
+    GTX_HTTP_PORT: { type: 'integer', minimum: 0, maximum: 65_535, default: 8080 },
+    GTX_API_KEYS: {
+      type: 'string',
+      pattern: '^[!-+\\--~]{16,}(?:\\s*,\\s*[!-+\\--~]{16,})*$',
+      nullable: true,
+      description: 'comma-separated keys of at least 16 visible characters each',
+    },
+    GTX_API_RATE_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 600 },
+    GTX_MAX_BATCH: { type: 'integer', minimum: 1, maximum: 100_000, default: 500 },
+    GTX_HTTP_BODY_LIMIT_BYTES: {
+      type: 'integer',
+      minimum: 1024,
+      maximum: 1_073_741_824,
+      default: 4_194_304,
+    },
+    GTX_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 0, maximum: 600_000, default: 10_000 },
   },
   required: [],
   additionalProperties: true,

@@ -2,6 +2,7 @@ import type { CommandRegistrar } from '../run-cli.js';
 import { registerFeed } from './feed.js';
 import { registerPrivacy } from './privacy.js';
 import { registerReplay } from './replay.js';
+import { registerServe } from './serve.js';
 import { registerStats } from './stats.js';
 
 /** Every gtx command, in the order `gtx --help` lists them. */
@@ -10,4 +11,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerFeed,
   registerReplay,
   registerStats,
+  registerServe,
 ];

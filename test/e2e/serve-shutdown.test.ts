@@ -1,0 +1,249 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/adapters/clock/system-clock.js';
+import { startSandbox, type RunningSandbox } from '../../src/adapters/genesys/sandbox/index.js';
+import { openSqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import type { RecordedEvent } from '../../src/application/ports/index.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const KEY = 'e2e-key-0123456789abcdef';
+const FINAL = new Set([
+  'TransmissionDelivered',
+  'TransmissionRejected',
+  'TransmissionDeadLettered',
+]);
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/**
+ * `gtx serve` in its own process. Node runs the TypeScript through tsx's loader directly: `npx`
+ * (npm exec) does not pass SIGTERM on to its grandchild, which is what this test is about.
+ */
+function startServer(args: string[], env: Record<string, string>): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/adapters/cli/main.ts', 'serve', '--port', '0', ...args],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env['PATH'] ?? '', GTX_LOG_LEVEL: 'warn', GTX_API_KEYS: KEY, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1] !== undefined) resolve({ child, url: match[1], exited, stderr: () => stderr });
+    });
+    void exited.then((code) => {
+      reject(new Error(`gtx serve exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+function post(url: string, body: unknown): Promise<Response> {
+  return fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+async function ledgerEvents(path: string): Promise<RecordedEvent[]> {
+  const ledger = openSqliteEventLedger({ path, clock: new SystemClock() });
+  const events: RecordedEvent[] = [];
+  try {
+    for (;;) {
+      const page = await ledger.readAll({
+        afterPosition: events.at(-1)?.position ?? 0,
+        limit: 1000,
+      });
+      if (page.length === 0) return events;
+      events.push(...page);
+    }
+  } finally {
+    await ledger.close();
+  }
+}
+
+async function sandboxFor(dir: string, options: Parameters<typeof startSandbox>[0]) {
+  const sandbox: RunningSandbox = await startSandbox(options);
+  cleanups.push(() => sandbox.close());
+  const env = {
+    GENESYS_API_URL: sandbox.url,
+    GENESYS_CLIENT_ID: 'sandbox-client',
+    GENESYS_CLIENT_SECRET: 'sandbox-secret',
+    GENESYS_INTEGRATION_ID: 'e2e-integration',
+    GTX_LEDGER: join(dir, 'ledger.db'),
+    GTX_RATE_LIMIT_PER_MINUTE: '1000000',
+    GTX_CONCURRENCY: '16',
+  };
+  return { sandbox, env };
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gtx-serve-e2e-'));
+  cleanups.push(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+describe('gtx serve as a process', () => {
+  it('SIGTERM during load loses nothing: after a restart every accepted command is final exactly once', async () => {
+    const dir = tempDir();
+    // Slow answers keep attempts in flight when the signal arrives; the short drain aborts them.
+    const { env } = await sandboxFor(dir, {
+      rateLimitPerMinute: null,
+      faults: { slow: 0.3, slowMs: 400 },
+      seed: 3,
+    });
+    const first = await startServer([], { ...env, GTX_SHUTDOWN_TIMEOUT_MS: '100' });
+
+    const accepted = new Set<string>();
+    let refused = 0;
+    let signalled = false;
+    const load = Array.from({ length: 8 }, async (_, worker) => {
+      for (let batch = 0; batch < 200; batch++) {
+        const ids = Array.from({ length: 20 }, (_, i) => `w${worker}-b${batch}-${i}`);
+        let response: Response;
+        try {
+          response = await post(
+            first.url,
+            ids.map((id, i) => ({ id, guest: { id: `guest-${worker}-${i % 5}` }, text: id })),
+          );
+        } catch {
+          refused += 1; // the listener is closed: not accepted
+          return;
+        }
+        if (response.status === 202) for (const id of ids) accepted.add(id);
+        else {
+          expect(response.status).toBe(503);
+          expect(signalled).toBe(true);
+          refused += 1;
+          return;
+        }
+        if (worker === 0 && batch === 5) {
+          signalled = true;
+          first.child.kill('SIGTERM');
+        }
+      }
+    });
+    await Promise.all(load);
+    expect(await first.exited).toBe(0);
+    expect(first.stderr()).toContain('gtx serve: stopped');
+    expect(accepted.size).toBeGreaterThanOrEqual(120);
+    expect(refused).toBeGreaterThan(0);
+
+    const before = await ledgerEvents(env.GTX_LEDGER);
+    const finalBefore = new Set(before.filter((e) => FINAL.has(e.type)).map((e) => e.streamId));
+    const open = [...accepted].filter((id) => !finalBefore.has(`transmission-${id}`));
+
+    const second = await startServer([], env);
+    for (let i = 0; i < 600; i++) {
+      const metrics = await (
+        await fetch(`${second.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
+      ).text();
+      if (/^gtx_pending_transmissions 0$/m.test(metrics)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+
+    const events = await ledgerEvents(env.GTX_LEDGER);
+    const finals = new Map<string, number>();
+    for (const event of events) {
+      if (FINAL.has(event.type)) finals.set(event.streamId, (finals.get(event.streamId) ?? 0) + 1);
+    }
+    const requested = new Set(
+      events.filter((e) => e.type === 'TransmissionRequested').map((e) => e.streamId),
+    );
+    for (const id of accepted) {
+      expect(requested.has(`transmission-${id}`)).toBe(true);
+      expect(finals.get(`transmission-${id}`)).toBe(1);
+    }
+    // Nothing in the ledger was left open, and nothing is final twice.
+    expect([...requested].every((stream) => finals.get(stream) === 1)).toBe(true);
+    expect(events.filter((e) => e.type === 'TransmissionDelivered')).toHaveLength(requested.size);
+    // The restart had work to resume: the drain timeout cut some attempts short.
+    expect(open.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a second signal while draining exits at once', async () => {
+    const dir = tempDir();
+    const { env } = await sandboxFor(dir, {
+      rateLimitPerMinute: null,
+      faults: { slow: 1, slowMs: 20_000 },
+    });
+    const server = await startServer([], { ...env, GTX_SHUTDOWN_TIMEOUT_MS: '60000' });
+    const response = await post(server.url, [{ id: 'stuck', guest: { id: 'g' }, text: 'x' }]);
+    expect(response.status).toBe(202);
+    // Wait until the attempt is in flight (started, no answer).
+    for (let i = 0; i < 200; i++) {
+      const status = (await (
+        await fetch(`${server.url}/v1/messages/stuck`, {
+          headers: { authorization: `Bearer ${KEY}` },
+        })
+      ).json()) as { status: string };
+      if (status.status === 'inFlight') break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    server.child.kill('SIGTERM');
+    for (let i = 0; i < 200 && !server.stderr().includes('draining'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(130);
+    expect(server.stderr()).toContain('SIGINT again: exiting now');
+    const events = await ledgerEvents(env.GTX_LEDGER);
+    expect(events.map((e) => e.type)).toEqual([
+      'TransmissionRequested',
+      'TransmissionAttemptStarted',
+    ]);
+  }, 60_000);
+
+  it('serves with --sandbox in process and stops on SIGTERM with exit 0', async () => {
+    const dir = tempDir();
+    const server = await startServer(['--sandbox', '--ledger', join(dir, 'ledger.db')], {});
+    const response = await post(server.url, { id: 'sandboxed', guest: { id: 'g' }, text: 'hi' });
+    expect(response.status).toBe(202);
+    for (let i = 0; i < 200; i++) {
+      const body = (await (
+        await fetch(`${server.url}/v1/messages/sandboxed`, {
+          headers: { authorization: `Bearer ${KEY}` },
+        })
+      ).json()) as { status: string };
+      if (body.status === 'delivered') break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const events = await ledgerEvents(join(dir, 'ledger.db'));
+    expect(events.at(-1)?.type).toBe('TransmissionDelivered');
+  }, 60_000);
+});
