@@ -1,4 +1,5 @@
 import type { CommandRegistrar } from '../run-cli.js';
+import { registerAudit } from './audit.js';
 import { registerFeed } from './feed.js';
 import { registerPrivacy } from './privacy.js';
 import { registerReplay } from './replay.js';
@@ -12,4 +13,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerReplay,
   registerStats,
   registerServe,
+  registerAudit,
 ];
