@@ -200,6 +200,11 @@ export class Transmitter {
     return this.rateLimiter.totalWaitMs();
   }
 
+  /** The fault that stopped the delivery pipeline, or null while it runs (readiness probes). */
+  pipelineFault(): unknown {
+    return this.pipeline.faultCause();
+  }
+
   /**
    * Stops taking work, lets in-flight attempts finish (or aborts them after the timeout),
    * then closes the transport and the ledger. `drain: false` stops like a crash would.

@@ -170,6 +170,15 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
       },
     },
   ];
+  checks.push({
+    name: 'pipeline',
+    check: () => {
+      const fault = running.transmitter.pipelineFault();
+      if (fault === null) return Promise.resolve(null);
+      const code = isGtxError(fault) ? fault.code : 'UNEXPECTED';
+      return Promise.resolve(`the delivery pipeline stopped on a fault (${code})`);
+    },
+  });
   const feed = options.feed;
   if (feed !== undefined) {
     checks.push({ name: 'feed', check: () => Promise.resolve(feed.disabledReason()) });

@@ -327,7 +327,7 @@ describe('health, readiness, OpenAPI', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { ledger: 'ok', genesys: 'ok' },
+      checks: { ledger: 'ok', genesys: 'ok', pipeline: 'ok' },
     });
   });
 
@@ -356,6 +356,22 @@ describe('health, readiness, OpenAPI', () => {
     );
     expect(message.properties['text']).toEqual({ type: ['string', 'null'], maxLength: 1_000_000 });
     expect(JSON.stringify(doc)).not.toContain('nullable');
+  });
+
+  it('reports not ready when the ledger is closed underneath, and refuses commands with 503', async () => {
+    const broken = await startHarness();
+    try {
+      await broken.service.runtime.transmitter.close({ drain: false });
+      const response = await broken.call('/readyz');
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { checks: Record<string, string> };
+      expect(body.checks['ledger']).toBe('the ledger is closed');
+      const post = await broken.post('/v1/messages', { guest: { id: 'g' }, text: 'x' });
+      expect(post.status).toBe(503);
+      expect(((await post.json()) as ErrorResponse).error.code).toBe('TRANSMITTER_CLOSED');
+    } finally {
+      await broken.close();
+    }
   });
 
   it('reports not ready, with the reason, when the sandbox Genesys is down', async () => {
