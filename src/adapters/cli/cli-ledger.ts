@@ -11,9 +11,11 @@ export function resolveLedgerPath(io: CliIo, ledgerOption: string | undefined): 
   return ledgerOption ?? readSettings(io).GTX_LEDGER;
 }
 
+/** Opens an existing ledger; a read-only command must not create an empty one at a typo. */
 export function openCliLedger(io: CliIo, ledgerOption: string | undefined): SqliteEventLedger {
-  return openSqliteEventLedger({
-    path: resolveLedgerPath(io, ledgerOption),
-    clock: new SystemClock(),
-  });
+  const path = resolve(io.cwd, resolveLedgerPath(io, ledgerOption));
+  if (!existsSync(path)) {
+    throw new GtxError('LEDGER_NOT_FOUND', `no ledger at ${path} (set --ledger or GTX_LEDGER)`);
+  }
+  return openSqliteEventLedger({ path, clock: new SystemClock() });
 }

@@ -214,13 +214,21 @@ function assertShape<T>(
   throw new InvalidCommandInputError(problemsOf(errors()));
 }
 
+/**
+ * `{key: value}` when the value is present, `{}` otherwise. The schemas accept JSON null for
+ * an optional field (ajv's typing of optional properties requires it); null means absent.
+ */
+function optional<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return value === undefined || value === null ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
 function toGuest(input: GuestInput): Guest {
   return {
     id: input.id,
     idType: input.idType ?? 'Opaque',
-    ...(input.nickname === undefined ? {} : { nickname: input.nickname }),
-    ...(input.firstName === undefined ? {} : { firstName: input.firstName }),
-    ...(input.lastName === undefined ? {} : { lastName: input.lastName }),
+    ...optional('nickname', input.nickname),
+    ...optional('firstName', input.firstName),
+    ...optional('lastName', input.lastName),
   };
 }
 
@@ -230,15 +238,13 @@ function toAttachment(input: AttachmentInput): Attachment {
     mime: input.mime,
     filename: input.filename,
     sizeBytes: input.sizeBytes,
-    ...(input.sha256 === undefined ? {} : { sha256: input.sha256 }),
-    ...(input.caption === undefined ? {} : { caption: input.caption }),
+    ...optional('sha256', input.sha256),
+    ...optional('caption', input.caption),
   };
 }
 
 function toReason(input: { code?: ReceiptReasonCode; message: string }): ReceiptReason {
-  return input.code === undefined
-    ? { message: input.message }
-    : { code: input.code, message: input.message };
+  return { message: input.message, ...optional('code', input.code) };
 }
 
 /** Checks untrusted input against the schema and fills in defaults. */
@@ -249,7 +255,7 @@ export function parseMessageInput(value: unknown, ids: IdGenerator): TransmitMes
     commandId: input.id ?? ids.newId(),
     guest: toGuest(input.guest),
     conversationRef: input.conversation ?? input.guest.id,
-    ...(input.text === undefined ? {} : { text: input.text }),
+    ...optional('text', input.text),
     attachments: (input.attachments ?? []).map(toAttachment),
     metadata: { ...(input.metadata ?? {}) },
   };

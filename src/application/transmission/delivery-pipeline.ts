@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   interval,
   mergeMap,
@@ -134,7 +135,11 @@ export class DeliveryPipeline {
     private readonly deps: PipelineDependencies,
     private readonly config: PipelineConfig,
     private readonly observer: PipelineObserver = {},
-  ) {}
+  ) {
+    // Every attempt and every rate-limit wait listens on the close signal until it ends:
+    // up to `concurrency` listeners at once is normal, not a leak.
+    setMaxListeners(0, this.closeController.signal);
+  }
 
   start(): void {
     if (this.running) return;

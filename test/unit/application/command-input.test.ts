@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { SequentialIdGenerator } from '../../../src/adapters/ids/uuid-id-generator.js';
+import {
+  InvalidCommandInputError,
+  parseMessageInput,
+  parseReceiptInput,
+} from '../../../src/application/commands/command-input.js';
+
+const ids = () => new SequentialIdGenerator('gen');
+
+function problems(value: unknown): { field: string; message: string }[] {
+  try {
+    parseMessageInput(value, ids());
+  } catch (error) {
+    if (error instanceof InvalidCommandInputError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected the input to be refused');
+}
+
+describe('command input', () => {
+  it('fills in defaults: a generated id, Opaque guests, the guest id as conversation', () => {
+    expect(parseMessageInput({ guest: { id: 'g1' }, text: 'hi' }, ids())).toEqual({
+      kind: 'message',
+      commandId: 'gen-1',
+      guest: { id: 'g1', idType: 'Opaque' },
+      conversationRef: 'g1',
+      text: 'hi',
+      attachments: [],
+      metadata: {},
+    });
+  });
+
+  it('reads JSON null in an optional field as absent', () => {
+    const command = parseMessageInput(
+      {
+        id: null,
+        guest: { id: 'g1', nickname: null },
+        text: null,
+        conversation: null,
+        metadata: null,
+      },
+      ids(),
+    );
+    expect(command).toEqual({
+      kind: 'message',
+      commandId: 'gen-1',
+      guest: { id: 'g1', idType: 'Opaque' },
+      conversationRef: 'g1',
+      attachments: [],
+      metadata: {},
+    });
+    expect(
+      parseReceiptInput(
+        {
+          guest: { id: 'g' },
+          messageId: 'm',
+          status: 'Failed',
+          reasons: [{ code: null, message: 'x' }],
+        },
+        ids(),
+      ).reasons,
+    ).toEqual([{ message: 'x' }]);
+  });
+
+  it('names every problem with a JSON pointer, including unknown and missing fields', () => {
+    expect(problems({ guest: { idType: 'Fax' }, txt: 'typo', attachments: [{ url: 1 }] })).toEqual(
+      expect.arrayContaining([
+        { field: '/txt', message: 'is not a known field' },
+        { field: '/guest/id', message: 'is required' },
+        expect.objectContaining({ field: '/guest/idType' }),
+        expect.objectContaining({ field: '/attachments/0/url' }),
+        { field: '/attachments/0/mime', message: 'is required' },
+      ]),
+    );
+  });
+
+  it('keeps a __proto__ metadata key as plain data without touching prototypes', () => {
+    const command = parseMessageInput(
+      JSON.parse('{"guest":{"id":"g"},"text":"x","metadata":{"__proto__":"polluted"}}'),
+      ids(),
+    );
+    expect(Object.getPrototypeOf(command.metadata)).toBe(Object.prototype);
+    expect(Object.keys(command.metadata)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a receipt status Genesys does not accept (Read)', () => {
+    expect(() =>
+      parseReceiptInput({ guest: { id: 'g' }, messageId: 'm', status: 'Read' }, ids()),
+    ).toThrow(InvalidCommandInputError);
+  });
+});
