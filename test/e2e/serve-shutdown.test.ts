@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,5 +247,62 @@ describe('gtx serve as a process', () => {
     expect(await server.exited).toBe(0);
     const events = await ledgerEvents(join(dir, 'ledger.db'));
     expect(events.at(-1)?.type).toBe('TransmissionDelivered');
+  }, 60_000);
+
+  it('runs the analytics feed beside the service when ANALYTICS_WEBHOOK_URL is set', async () => {
+    const dir = tempDir();
+    const received: { id: string; body: string }[] = [];
+    let gone = false;
+    const receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({
+          id: String(request.headers['webhook-id']),
+          body: Buffer.concat(chunks).toString(),
+        });
+        response.writeHead(gone ? 410 : 204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+    const port = (receiver.address() as AddressInfo).port;
+    const server = await startServer(['--sandbox', '--ledger', join(dir, 'ledger.db')], {
+      ANALYTICS_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+      ANALYTICS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+    });
+    expect(await post(server.url, { id: 'fed', guest: { id: 'g' }, text: 'hi' })).toHaveProperty(
+      'status',
+      202,
+    );
+    for (
+      let i = 0;
+      i < 400 && !received.some((r) => r.body.includes('TransmissionDelivered'));
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(received.some((r) => r.body.includes('TransmissionDelivered'))).toBe(true);
+    const metrics = await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).text();
+    expect(metrics).toMatch(/^gtx_feed_lag_events \d+$/m);
+
+    // A receiver that answers 410 disables the feed; readiness says so, sends go on.
+    gone = true;
+    expect(
+      await post(server.url, { id: 'after-gone', guest: { id: 'g' }, text: 'hi' }),
+    ).toHaveProperty('status', 202);
+    let ready = await fetch(`${server.url}/readyz`);
+    for (let i = 0; i < 400 && ready.status === 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      ready = await fetch(`${server.url}/readyz`);
+    }
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toContain('410');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const events = await ledgerEvents(join(dir, 'ledger.db'));
+    expect(events.map((e) => e.type)).toContain('AnalyticsFeedDisabled');
   }, 60_000);
 });

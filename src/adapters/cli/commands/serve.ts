@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { GtxError } from '../../../domain/index.js';
-import { startService, type RunningService } from '../../http/http-service.js';
+import { startService, type FeedProbe, type RunningService } from '../../http/http-service.js';
+import { startBackgroundFeed } from '../background-feed.js';
+import { resolveLedgerPath } from '../cli-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
@@ -9,6 +11,23 @@ interface ServeOptions {
   host?: string;
   sandbox?: boolean;
   ledger?: string;
+}
+
+/** Lets the service start before the feed exists: no lag and no fault until one is attached. */
+class LateFeedProbe implements FeedProbe {
+  private probe: FeedProbe | null = null;
+
+  attach(probe: FeedProbe | null): void {
+    this.probe = probe;
+  }
+
+  lag(): Promise<number | null> {
+    return this.probe?.lag() ?? Promise.resolve(null);
+  }
+
+  disabledReason(): string | null {
+    return this.probe?.disabledReason() ?? null;
+  }
 }
 
 const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -46,14 +65,22 @@ function untilSignalled(io: CliIo, service: RunningService): Promise<void> {
 }
 
 async function serve(io: CliIo, options: ServeOptions): Promise<void> {
+  const ledgerPath = resolveLedgerPath(io, options.ledger);
+  const feed = new LateFeedProbe();
   const service = await startService(io, {
     sandbox: options.sandbox === true,
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: parsePort(options.port) }),
-    ...(options.ledger === undefined ? {} : { ledgerPath: options.ledger }),
+    ledgerPath,
+    feed,
   });
+  // The feed opens the ledger the service has just created.
+  const background = await startBackgroundFeed(io, ledgerPath);
+  feed.attach(background?.probe ?? null);
   writeLine(io.stdout, `gtx serve: listening on ${service.url}`);
+  if (background !== null) writeLine(io.stdout, 'gtx serve: analytics feed running');
   await untilSignalled(io, service);
+  await background?.stop();
   // Everything is closed; a handle some library forgot must not keep the process up.
   setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
 }

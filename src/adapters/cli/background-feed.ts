@@ -1,0 +1,83 @@
+import {
+  AnalyticsFeed,
+  DEFAULT_FEED_NAME,
+  type FeedRunSummary,
+} from '../../application/feed/analytics-feed.js';
+import { readFeedState } from '../../application/feed/feed-stream.js';
+import { asError, isGtxError } from '../../domain/index.js';
+import { SystemClock } from '../clock/system-clock.js';
+import type { FeedProbe } from '../http/http-service.js';
+import { CryptoRandom } from '../ids/random.js';
+import { WinstonLogger } from '../logging/winston-logger.js';
+import { SqliteFeedCheckpointStore } from '../sqlite/sqlite-feed-checkpoint-store.js';
+import { writeLine, type CliIo } from './cli-io.js';
+import { openCliLedger } from './cli-ledger.js';
+import { readSettings } from './cli-runtime.js';
+import { openCliSink } from './commands/feed.js';
+
+export interface BackgroundFeed {
+  readonly probe: FeedProbe;
+  /** Stops the loop after its current batch; the checkpoint is already saved per batch. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The analytics feed beside the service, when ANALYTICS_WEBHOOK_URL is set: its own ledger
+ * connection and checkpoint, never awaited by a send. A fault ends only the feed, reported on
+ * /readyz; sends go on.
+ */
+export async function startBackgroundFeed(
+  io: CliIo,
+  ledgerPath: string,
+): Promise<BackgroundFeed | null> {
+  const settings = readSettings(io);
+  if (settings.ANALYTICS_WEBHOOK_URL === undefined) return null;
+  const clock = new SystemClock();
+  const sink = openCliSink(io, undefined, clock);
+  const ledger = openCliLedger(io, ledgerPath);
+  const checkpoints = SqliteFeedCheckpointStore.open({ path: ledgerPath }, clock);
+  const logger = WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr });
+  const feed = new AnalyticsFeed({
+    ledger,
+    checkpoints,
+    sink,
+    clock,
+    random: new CryptoRandom(),
+    logger,
+  });
+  const controller = new AbortController();
+  let stoppedReason: string | null =
+    (await readFeedState(ledger, DEFAULT_FEED_NAME)).reason ?? null;
+  const running: Promise<FeedRunSummary | null> = feed.run({ signal: controller.signal }).then(
+    (summary) => {
+      if (summary.stoppedBecause === 'disabled') stoppedReason = 'the receiver answered 410 Gone';
+      return summary;
+    },
+    (error: unknown) => {
+      stoppedReason = isGtxError(error)
+        ? `${error.code}: ${error.message}`
+        : asError(error).message;
+      writeLine(io.stderr, `gtx serve: analytics feed stopped: ${stoppedReason}`);
+      return null;
+    },
+  );
+  return {
+    probe: {
+      lag: async () => {
+        const [head, checkpoint] = await Promise.all([
+          ledger.head(),
+          checkpoints.load(DEFAULT_FEED_NAME),
+        ]);
+        return Math.max(0, head.position - checkpoint);
+      },
+      disabledReason: () => stoppedReason,
+    },
+    stop: async () => {
+      controller.abort();
+      await running;
+      await sink.close();
+      await checkpoints.close();
+      await ledger.close();
+    },
+  };
+}
