@@ -265,7 +265,14 @@ describe('gtx serve as a process', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) =>
+          receiver.close(() => {
+            resolve();
+          }),
+        ),
+    );
     const port = (receiver.address() as AddressInfo).port;
     const server = await startServer(['--sandbox', '--ledger', join(dir, 'ledger.db')], {
       ANALYTICS_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
