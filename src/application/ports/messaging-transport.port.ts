@@ -7,6 +7,11 @@ export interface TransportRequest {
   readonly conversationRef: string;
   readonly content: TransmissionContent;
   readonly attempt: number;
+  /**
+   * Waits for the client's rate limiter before any further request the transport makes inside
+   * this attempt (the one re-send after a 401), so that re-send is paced like every other call.
+   */
+  readonly pace?: () => Promise<void>;
 }
 
 /** What the server said about our budget, read from `inin-ratelimit-*` when present. */

@@ -310,7 +310,10 @@ export class DeliveryPipeline {
     }
     if (this.isDiscarding()) return;
     loaded = await this.record(loaded, { type: 'StartAttempt', nowMs: this.deps.clock.now() });
-    const request = this.requestFor(loaded);
+    const request: TransportRequest = {
+      ...this.requestFor(loaded),
+      pace: () => this.deps.rateLimiter.acquire(this.closeController.signal),
+    };
     const outcome = await this.attempt(request);
     if (this.isDiscarding()) return;
     this.observer.onAttemptFinished?.(outcome, request);

@@ -351,6 +351,45 @@ describe('OpenMessagingTransport against the sandbox', () => {
     expect(tokenRequests(sandbox)).toBe(2);
   });
 
+  it('paces the re-send after a 401 through request.pace (found by the reliability suite)', async () => {
+    const { sandbox, transport } = await setup();
+    await transport.verifyCredentials();
+    sandbox.script([{ answer: { kind: 'revokeToken' } }]);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let paced = 0;
+    let sentBeforeRelease = -1;
+    const sending = transport.send({
+      ...message('cmd-401-paced'),
+      pace: () => {
+        paced += 1;
+        sentBeforeRelease = sandbox.stats().requestsByEndpoint.message;
+        release();
+        return gate;
+      },
+    });
+    expect((await sending).ok).toBe(true);
+    expect(paced).toBe(1);
+    expect(sentBeforeRelease).toBe(1);
+    expect(sandbox.stats().requestsByEndpoint.message).toBe(2);
+
+    const plain = await transport.send({
+      ...message('cmd-200-unpaced'),
+      pace: () => Promise.reject(new Error('pace must not be called without a 401')),
+    });
+    expect(plain.ok).toBe(true);
+
+    sandbox.script([{ answer: { kind: 'revokeToken' } }]);
+    const abandoned = await transport.send({
+      ...message('cmd-401-abandoned'),
+      pace: () => Promise.reject(new Error('closing')),
+    });
+    expect(failureOf(abandoned)).toMatchObject({ kind: 'authExpired', status: 401 });
+    expect(sandbox.stats().requestsByEndpoint.message).toBe(4);
+  });
+
   it('wrong credentials: verifyCredentials rejects with GENESYS_AUTH_FAILED, without the secret', async () => {
     const { sandbox, transport, logger } = await setup({}, { clientSecret: 'not-the-secret' });
     const error = await transport.verifyCredentials().then(

@@ -112,6 +112,12 @@ export class OpenMessagingTransport implements MessagingTransport {
     // The token was refused (expired early, revoked, or one of too many): log in once, shared
     // with every other call that saw the same 401, and retry this call once.
     const generation = first.rejectedGeneration;
+    try {
+      // The re-send is one more request on the wire: it waits for the rate limiter too.
+      await request.pace?.();
+    } catch {
+      return first.outcome;
+    }
     const retried = await this.attempt(call, signal, () =>
       this.tokens.renewAfterRejection(generation),
     );
