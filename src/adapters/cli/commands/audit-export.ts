@@ -12,6 +12,7 @@ import { isGtxError } from '../../../domain/index.js';
 import { SystemClock } from '../../clock/system-clock.js';
 import { openSqliteEventLedger } from '../../sqlite/sqlite-event-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import { openPersonalDataViewer } from '../personal-data-viewer.js';
 import { EXIT } from '../exit-codes.js';
 import { CliExit } from '../run-cli.js';
 import { existingLedgerPath, streamSink, writeAtomically } from './audit-files.js';
@@ -25,20 +26,14 @@ interface ExportOptions {
   readonly guest: string[];
   readonly type: string[];
   readonly out?: string;
+  readonly reveal?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** How the export command finds a viewer for stored rows; none by default (rows as stored). */
-export type RowViewerFactory = (io: CliIo) => RowViewer | undefined;
-
-async function exportLedger(
-  io: CliIo,
-  options: ExportOptions,
-  viewerFor: RowViewerFactory,
-): Promise<void> {
+async function exportLedger(io: CliIo, options: ExportOptions): Promise<void> {
   const filter = parseExportFilter({
     since: options.since,
     until: options.until,
@@ -47,8 +42,11 @@ async function exportLedger(
     types: options.type,
   });
   const clock = new SystemClock();
-  const ledger = openSqliteEventLedger({ path: existingLedgerPath(io, options.ledger), clock });
-  const viewer = viewerFor(io);
+  const path = existingLedgerPath(io, options.ledger);
+  // Rows are exported as stored (sealed content); --reveal adds each row's decrypted view.
+  const opened = options.reveal === true ? openPersonalDataViewer(io, path) : undefined;
+  const viewer: RowViewer | undefined = opened?.viewer;
+  const ledger = openSqliteEventLedger({ path, clock });
   const exportOptions = {
     format: options.format,
     filter,
@@ -73,6 +71,7 @@ async function exportLedger(
     throw error;
   } finally {
     await ledger.close();
+    await opened?.close();
   }
   if (options.out !== undefined) {
     const range =
@@ -87,12 +86,8 @@ async function exportLedger(
   }
 }
 
-/** `gtx audit export`; `viewerFor` lets the composition plug in a viewer such as decryption. */
-export function registerAuditExport(
-  audit: Command,
-  io: CliIo,
-  viewerFor: RowViewerFactory = () => undefined,
-): void {
+/** `gtx audit export`. */
+export function registerAuditExport(audit: Command, io: CliIo): void {
   audit
     .command('export')
     .description('write events with positions, prev hash and hash as NDJSON or CSV, streaming')
@@ -109,7 +104,11 @@ export function registerAuditExport(
     .option('--guest <id>', 'only transmission streams of this guest id (repeatable)', collect, [])
     .option('--type <type>', 'only events of this type (repeatable)', collect, [])
     .option('--out <file>', 'write to this file atomically instead of standard output')
+    .option(
+      '--reveal',
+      'add a "view" to each row with its personal content decrypted (or shown as erased); needs the master key',
+    )
     .action(async (options: ExportOptions) => {
-      await exportLedger(io, options, viewerFor);
+      await exportLedger(io, options);
     });
 }
