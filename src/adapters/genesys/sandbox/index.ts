@@ -13,3 +13,14 @@ export type {
   ScriptedAnswer,
   ScriptStep,
 } from './types.js';
+export type {
+  SandboxAllowedMedia,
+  SandboxWebMessaging,
+  WebMessagingReceived,
+  WebMessagingSandboxOptions,
+  WebMessagingSandboxStats,
+  WebMessagingScriptedAnswer,
+  WebMessagingScriptStep,
+  WebMessagingSessionInfo,
+  WebMessagingUpload,
+} from './web-messaging/index.js';

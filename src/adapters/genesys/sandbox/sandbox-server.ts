@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultPlan } from './fault-plan.js';
 import type { FaultDecision } from './fault-plan.js';
@@ -32,6 +33,7 @@ import { matchRoute } from './routes.js';
 import type { Route } from './routes.js';
 import { StatsCounter } from './sandbox-stats.js';
 import { TokenRegistry } from './token-registry.js';
+import { WebMessagingSandbox } from './web-messaging/web-messaging-sandbox.js';
 import type {
   RunningSandbox,
   SandboxClient,
@@ -57,6 +59,7 @@ interface Settings {
   readonly seed: number;
   readonly integrationIds: ReadonlySet<string> | null;
   readonly now: () => number;
+  readonly webMessaging: NonNullable<SandboxOptions['webMessaging']>;
 }
 
 /** One request and its answer channel; the correlation id is also the error bodies' contextId. */
@@ -86,6 +89,7 @@ function resolveSettings(options: SandboxOptions): Settings {
     seed: options.seed ?? 1,
     integrationIds: options.integrationIds === undefined ? null : new Set(options.integrationIds),
     now: options.now ?? Date.now,
+    webMessaging: options.webMessaging ?? {},
   };
 }
 
@@ -138,6 +142,7 @@ class SandboxServer implements RunningSandbox {
   private revocationTimer: NodeJS.Timeout | undefined;
   private closed: Promise<void> | undefined;
   private address: AddressInfo | undefined;
+  readonly webMessaging: WebMessagingSandbox;
 
   constructor(private readonly settings: Settings) {
     this.tokens = new TokenRegistry(settings.clients, settings.tokenLifetimeSeconds);
@@ -149,6 +154,16 @@ class SandboxServer implements RunningSandbox {
       this.onRequest(request, response);
     });
     this.scheduleRevocation(settings.faults.revokeTokensEveryMs);
+    this.webMessaging = new WebMessagingSandbox(settings.webMessaging, {
+      baseUrl: () => this.url,
+      now: settings.now,
+      seed: settings.seed,
+      faults: settings.faults,
+      closing: this.closing.signal,
+    });
+    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.webMessaging.handleUpgrade(request, socket, head)) socket.destroy();
+    });
   }
 
   get port(): number {
@@ -208,6 +223,7 @@ class SandboxServer implements RunningSandbox {
     this.closed ??= new Promise((resolve) => {
       clearInterval(this.revocationTimer);
       this.closing.abort();
+      this.webMessaging.close();
       this.server.close(() => {
         resolve();
       });
@@ -255,6 +271,7 @@ class SandboxServer implements RunningSandbox {
 
   private async dispatch(exchange: Exchange): Promise<void> {
     const { request } = exchange;
+    if (await this.webMessaging.handleHttp(request, exchange.response)) return;
     const route = matchRoute(request.method ?? 'GET', request.url ?? '/');
     switch (route.kind) {
       case 'token':

@@ -1,4 +1,5 @@
 /** The public shapes of the Sandbox Genesys: a loopback server speaking the Open Messaging contract. */
+import type { SandboxWebMessaging, WebMessagingSandboxOptions } from './web-messaging/types.js';
 
 export interface SandboxClient {
   readonly clientId: string;
@@ -65,6 +66,8 @@ export interface SandboxOptions {
   readonly integrationIds?: readonly string[];
   /** Clock in epoch ms for token expiry and rate windows; default Date.now. Lets tests move time. */
   readonly now?: () => number;
+  /** The Web Messaging Guest API at ws://HOST:PORT/v1 (limits, media, faults). */
+  readonly webMessaging?: WebMessagingSandboxOptions;
 }
 
 export type MessagingEndpoint = 'message' | 'receipt' | 'event';
@@ -121,5 +124,7 @@ export interface RunningSandbox extends AsyncDisposable {
   issuedTokens(): readonly string[];
   /** Forgets received messages and stats; tokens, conversations, faults and script stay. */
   reset(): void;
+  /** The Web Messaging Guest API served on the same port (WebSocket at /v1). */
+  readonly webMessaging: SandboxWebMessaging;
   close(): Promise<void>;
 }
