@@ -20,7 +20,9 @@ export function describeOutcome(outcome: TransmissionOutcome): string[] {
     case 'delivered':
       lines.push(
         `delivered ${outcome.commandId} as Genesys message ${outcome.genesysMessageId || '(no id returned)'}` +
-          `${outcome.genesysConversationId === null ? '' : ` in conversation ${outcome.genesysConversationId}`}` +
+          (outcome.genesysConversationId === null
+            ? ''
+            : ` in conversation ${outcome.genesysConversationId}`) +
           ` after ${plural(outcome.attempts, 'attempt')}, ${outcome.latencyMs} ms`,
       );
       break;

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { loadTransmission } from '../../../application/transmission/transmission-stream.js';
+import {
+  asTransmissionEvent,
+  loadTransmission,
+} from '../../../application/transmission/transmission-stream.js';
 import { outcomeFromEvents } from '../../../application/transmission/transmission-outcome.js';
 import { transmissionStreamId, GtxError } from '../../../domain/index.js';
 import type { RecordedEvent } from '../../../application/ports/index.js';
@@ -9,30 +12,30 @@ import { describeOutcome } from '../outcome-format.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
 /** The non-personal facts of one event, for a person reading the history. */
-function summarise(event: RecordedEvent): string {
-  const data = event.data as Record<string, unknown>;
+function summarise(recorded: RecordedEvent): string {
+  const event = asTransmissionEvent(recorded);
   switch (event.type) {
     case 'TransmissionRequested':
-      return `${String(data.kind)} for conversation ${String(data.conversationRef)}, content sha256 ${String(data.contentSha256).slice(0, 16)}…`;
+      return `${event.data.kind} for conversation ${event.data.conversationRef}, content sha256 ${event.data.contentSha256.slice(0, 16)}…`;
     case 'TransmissionRejected':
-      return `violations: ${(data.violations as { code: string }[]).map((v) => v.code).join(', ')}`;
+      return `violations: ${event.data.violations.map((v) => v.code).join(', ')}`;
     case 'TransmissionAttemptStarted':
-      return `attempt ${String(data.attempt)}`;
-    case 'TransmissionAttemptFailed':
+      return `attempt ${event.data.attempt}`;
+    case 'TransmissionAttemptFailed': {
+      const { attempt, failureKind, status, code, retryAt } = event.data;
       return [
-        `attempt ${String(data.attempt)} ${String(data.failureKind)}`,
-        data.status === null ? null : `HTTP ${String(data.status)}`,
-        data.code === null ? null : String(data.code),
-        data.retryAt === null ? 'final' : `retry at ${String(data.retryAt)}`,
+        `attempt ${attempt} ${failureKind}`,
+        status === null ? null : `HTTP ${status}`,
+        code,
+        retryAt === null ? 'final' : `retry at ${retryAt}`,
       ]
         .filter((part) => part !== null)
         .join(', ');
+    }
     case 'TransmissionDelivered':
-      return `Genesys message ${String(data.genesysMessageId)}, conversation ${String(data.genesysConversationId)}, ${String(data.latencyMs)} ms`;
+      return `Genesys message ${event.data.genesysMessageId}, conversation ${event.data.genesysConversationId ?? '-'}, ${event.data.latencyMs} ms`;
     case 'TransmissionDeadLettered':
-      return `${String(data.reason)}: ${String(data.detail)}`;
-    default:
-      return '';
+      return `${event.data.reason}: ${event.data.detail}`;
   }
 }
 
