@@ -66,7 +66,7 @@ let counter = 0;
 
 function message(
   guestId: string,
-  extra: { text?: string; attachments?: Attachment[]; metadata?: Metadata } = {},
+  extra: { text?: string; attachments?: readonly Attachment[]; metadata?: Metadata } = {},
 ): TransportRequest {
   counter += 1;
   return {
