@@ -5,15 +5,49 @@ import { NotCanonicalJsonError } from './ledger-errors.js';
  * whitespace, numbers and strings serialised as ECMAScript's JSON.stringify does. The hash chain
  * is computed over this text, so anything that would not survive a JSON round trip unchanged
  * is refused instead of silently altered.
+ *
+ * This runs for every event appended, hashed, verified and sealed, so it is written for speed:
+ * the JSON pointer of a value is only spelt out when a value is refused (a path is a chain of
+ * segments until then), and strings are checked with isWellFormed where the runtime has it.
  */
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export function canonicalJson(value: unknown): string {
-  return encodeValue(value, '', new Set());
+/** A JSON pointer, built only when an error names it. */
+interface Path {
+  readonly parent: Path | null;
+  readonly segment: string | number;
 }
 
-function encodeValue(value: unknown, path: string, ancestors: Set<object>): string {
+const ROOT: Path | null = null;
+
+function pointer(path: Path | null): string {
+  if (path === null) return '';
+  const segment =
+    typeof path.segment === 'number'
+      ? String(path.segment)
+      : path.segment.replaceAll('~', '~0').replaceAll('/', '~1');
+  return `${pointer(path.parent)}/${segment}`;
+}
+
+function refuse(path: Path | null, reason: string): NotCanonicalJsonError {
+  return new NotCanonicalJsonError(pointer(path), reason);
+}
+
+const hasIsWellFormed =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
+
+function isWellFormed(value: string): boolean {
+  return hasIsWellFormed
+    ? (value as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : !LONE_SURROGATE.test(value);
+}
+
+export function canonicalJson(value: unknown): string {
+  return encodeValue(value, ROOT, new Set());
+}
+
+function encodeValue(value: unknown, path: Path | null, ancestors: Set<object>): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -25,31 +59,29 @@ function encodeValue(value: unknown, path: string, ancestors: Set<object>): stri
     case 'object':
       return encodeContainer(value, path, ancestors);
     default:
-      throw new NotCanonicalJsonError(path, `a ${typeof value} is not a JSON value`);
+      throw refuse(path, `a ${typeof value} is not a JSON value`);
   }
 }
 
-function encodeNumber(value: number, path: string): string {
-  if (!Number.isFinite(value))
-    throw new NotCanonicalJsonError(path, `${value} is not a JSON number`);
+function encodeNumber(value: number, path: Path | null): string {
+  if (!Number.isFinite(value)) throw refuse(path, `${value} is not a JSON number`);
   // ECMAScript's Number-to-string is exactly the JCS number form; -0 becomes 0.
   return JSON.stringify(value);
 }
 
-function encodeString(value: string, path: string): string {
+function encodeString(value: string, path: Path | null): string {
   // I-JSON forbids lone surrogates; SQLite would also turn them into U+FFFD in text columns.
-  if (LONE_SURROGATE.test(value))
-    throw new NotCanonicalJsonError(path, 'string has a lone surrogate');
+  if (!isWellFormed(value)) throw refuse(path, 'string has a lone surrogate');
   return JSON.stringify(value);
 }
 
-function encodeContainer(value: object, path: string, ancestors: Set<object>): string {
-  if (ancestors.has(value)) throw new NotCanonicalJsonError(path, 'value is cyclic');
+function encodeContainer(value: object, path: Path | null, ancestors: Set<object>): string {
+  if (ancestors.has(value)) throw refuse(path, 'value is cyclic');
   ancestors.add(value);
   try {
     if (Array.isArray(value)) return encodeArray(value, path, ancestors);
     if (!isPlainObject(value)) {
-      throw new NotCanonicalJsonError(path, 'only plain objects and arrays are JSON containers');
+      throw refuse(path, 'only plain objects and arrays are JSON containers');
     }
     return encodeObject(value, path, ancestors);
   } finally {
@@ -57,33 +89,36 @@ function encodeContainer(value: object, path: string, ancestors: Set<object>): s
   }
 }
 
-function encodeArray(value: readonly unknown[], path: string, ancestors: Set<object>): string {
-  const items: string[] = [];
+function encodeArray(value: readonly unknown[], path: Path | null, ancestors: Set<object>): string {
+  let text = '[';
   for (let index = 0; index < value.length; index += 1) {
     const item: unknown = value[index];
     // JSON.stringify would write null here: a different value than the one hashed.
-    if (item === undefined)
-      throw new NotCanonicalJsonError(`${path}/${index}`, 'undefined in an array');
-    items.push(encodeValue(item, `${path}/${index}`, ancestors));
+    if (item === undefined) throw refuse({ parent: path, segment: index }, 'undefined in an array');
+    if (index > 0) text += ',';
+    text += encodeValue(item, { parent: path, segment: index }, ancestors);
   }
-  return `[${items.join(',')}]`;
+  return `${text}]`;
 }
 
 function encodeObject(
   value: Readonly<Record<string, unknown>>,
-  path: string,
+  path: Path | null,
   ancestors: Set<object>,
 ): string {
-  const members: string[] = [];
+  let text = '{';
+  let first = true;
   // Default sort compares UTF-16 code units, which is the order RFC 8785 prescribes.
   for (const key of Object.keys(value).sort()) {
     const member = value[key];
     // An absent optional property: JSON has no undefined, and a round trip drops the key.
     if (member === undefined) continue;
-    const childPath = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-    members.push(`${encodeString(key, childPath)}:${encodeValue(member, childPath, ancestors)}`);
+    const childPath: Path = { parent: path, segment: key };
+    if (!first) text += ',';
+    first = false;
+    text += `${encodeString(key, childPath)}:${encodeValue(member, childPath, ancestors)}`;
   }
-  return `{${members.join(',')}}`;
+  return `${text}}`;
 }
 
 function isPlainObject(value: object): value is Readonly<Record<string, unknown>> {

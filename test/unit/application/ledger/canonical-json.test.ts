@@ -83,6 +83,26 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('agrees with a plain reference encoder on any JSON value', () => {
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(record[k])}`).join(',')}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+    );
+  });
+
+  it('names the path of a refused value at any depth, escaping ~ and /', () => {
+    expect(() => canonicalJson({ 'x~y': [1, 2, { z: ['\ud800'] }] })).toThrow('/x~0y/2/z/0');
+    expect(() => canonicalJson([[undefined]])).toThrow('/0/0');
+  });
+
   it('does not depend on key insertion order', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.integer()), (record) => {
