@@ -110,17 +110,17 @@ export class OpenMessagingTransport implements MessagingTransport {
     const first = await this.attempt(call, signal, () => this.tokens.fresh());
     if (first.rejectedGeneration === undefined || signal.aborted) return first.outcome;
     // The token was refused (expired early, revoked, or one of too many): log in once, shared
-    // with every other call that saw the same 401, and retry this call once.
-    const generation = first.rejectedGeneration;
+    // with every other call that saw the same 401, and retry this call once. The login starts
+    // at once, so calls still on their way get the new token; the re-send, one more request on
+    // the wire, then waits for the rate limiter like every other call.
+    const renewal = this.tokens.renewAfterRejection(first.rejectedGeneration);
+    renewal.catch(() => undefined); // its failure is reported by the attempt below
     try {
-      // The re-send is one more request on the wire: it waits for the rate limiter too.
       await request.pace?.();
     } catch {
       return first.outcome;
     }
-    const retried = await this.attempt(call, signal, () =>
-      this.tokens.renewAfterRejection(generation),
-    );
+    const retried = await this.attempt(call, signal, () => renewal);
     return retried.outcome;
   }
 
