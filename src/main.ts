@@ -9,6 +9,8 @@ import {
   OPEN_MESSAGING_OPTIONS,
   type OpenMessagingOptions,
 } from './adapters/genesys/open-messaging/open-messaging-options.js';
+import { webMessagingModule } from './adapters/genesys/web-messaging/web-messaging-module.js';
+import type { WebMessagingOptions } from './adapters/genesys/web-messaging/web-messaging-options.js';
 import { CryptoRandom } from './adapters/ids/random.js';
 import { UuidIdGenerator } from './adapters/ids/uuid-id-generator.js';
 import { WinstonLogger, type LogLevel } from './adapters/logging/winston-logger.js';
@@ -61,6 +63,11 @@ export interface TransmitterOptions {
   readonly ledger?: SqliteLedgerSettings;
   /** Genesys Open Messaging; required unless `adapters.transport` is given. */
   readonly genesys?: OpenMessagingOptions;
+  /**
+   * The Web Messaging Guest API instead of Open Messaging (`GTX_TRANSPORT=web-messaging`); guest
+   * session tokens are kept in the ledger file so a restart resumes each guest's session.
+   */
+  readonly webMessaging?: WebMessagingOptions;
   readonly policy?: PolicySettings;
   readonly pipeline?: Partial<Omit<PipelineConfig, 'retry'>> & {
     readonly retry?: Partial<RetryPolicyConfig>;
@@ -163,7 +170,13 @@ export function buildContainer(options: TransmitterOptions): Container {
   if (adapters.ledger === undefined) {
     container.load(sqliteLedgerModule(options.ledger ?? { path: DEFAULT_LEDGER_PATH }));
   }
-  if (adapters.transport === undefined) {
+  if (adapters.transport === undefined && options.webMessaging !== undefined) {
+    const sessions =
+      adapters.ledger === undefined || options.ledger !== undefined
+        ? (options.ledger ?? { path: DEFAULT_LEDGER_PATH })
+        : null;
+    container.load(webMessagingModule(options.webMessaging, sessions));
+  } else if (adapters.transport === undefined) {
     if (options.genesys === undefined) {
       throw new TransmitterConfigError(
         'genesys',

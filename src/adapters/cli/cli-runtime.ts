@@ -5,6 +5,7 @@ import {
   type SandboxOptions,
 } from '../genesys/sandbox/index.js';
 import type { OpenMessagingOptions } from '../genesys/open-messaging/open-messaging-options.js';
+import type { WebMessagingOptions } from '../genesys/web-messaging/web-messaging-options.js';
 import { WinstonLogger } from '../logging/winston-logger.js';
 import {
   ConfigurationError,
@@ -26,9 +27,14 @@ export const SANDBOX_CLIENT = {
   clientSecret: 'sandbox-secret',
 } as const;
 export const SANDBOX_INTEGRATION_ID = 'sandbox-integration';
+export const SANDBOX_DEPLOYMENT_ID = 'sandbox-deployment';
+
+export type TransportChoice = EnvironmentSettings['GTX_TRANSPORT'];
 
 export interface RuntimeOptions {
   readonly sandbox: boolean;
+  /** Overrides GTX_TRANSPORT (e.g. `gtx demo --transport web-messaging`). */
+  readonly transport?: TransportChoice;
   readonly ledgerPath?: string;
   readonly sandboxOptions?: SandboxOptions;
   readonly policy?: PolicySettings;
@@ -85,6 +91,38 @@ function genesysOptions(
   };
 }
 
+function webMessagingOptions(
+  settings: EnvironmentSettings,
+  sandbox: RunningSandbox | null,
+): WebMessagingOptions {
+  const timeout = { answerTimeoutMs: settings.GTX_REQUEST_TIMEOUT_MS };
+  if (sandbox !== null) {
+    return {
+      environment: settings.GENESYS_ENVIRONMENT,
+      url: sandbox.webMessaging.url,
+      deploymentId: SANDBOX_DEPLOYMENT_ID,
+      // The sandbox serves uploads (and the demo its attachments) on loopback.
+      allowLoopbackAttachments: true,
+      ...timeout,
+    };
+  }
+  const deploymentId = settings.GENESYS_DEPLOYMENT_ID;
+  if (deploymentId === undefined) {
+    throw new ConfigurationError(
+      'GENESYS_DEPLOYMENT_ID',
+      'is required for GTX_TRANSPORT=web-messaging (or pass --sandbox)',
+    );
+  }
+  return {
+    environment: settings.GENESYS_ENVIRONMENT,
+    ...(settings.GENESYS_WEBMESSAGING_URL === undefined
+      ? {}
+      : { url: settings.GENESYS_WEBMESSAGING_URL }),
+    deploymentId,
+    ...timeout,
+  };
+}
+
 /**
  * Everything a sending command needs: settings, optionally an in-process sandbox, and a started
  * transmitter whose credentials were checked (GENESYS_AUTH_FAILED otherwise, exit code 4).
@@ -104,7 +142,9 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       ledger: { path: ledgerPath },
       ...(options.observer === undefined ? {} : { observer: options.observer }),
       ...(options.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: options.closeTimeoutMs }),
-      genesys: genesysOptions(settings, sandbox),
+      ...((options.transport ?? settings.GTX_TRANSPORT) === 'web-messaging'
+        ? { webMessaging: webMessagingOptions(settings, sandbox) }
+        : { genesys: genesysOptions(settings, sandbox) }),
       ...(options.policy === undefined ? {} : { policy: options.policy }),
       pipeline: { concurrency: settings.GTX_CONCURRENCY, ...options.pipeline },
       rateLimit: { perMinute: options.rateLimitPerMinute ?? settings.GTX_RATE_LIMIT_PER_MINUTE },

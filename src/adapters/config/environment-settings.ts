@@ -10,6 +10,12 @@ export interface EnvironmentSettings {
   GENESYS_CLIENT_SECRET?: string;
   GENESYS_INTEGRATION_ID?: string;
   GENESYS_API_URL?: string;
+  /** Which transport sends: the Open Messaging SDK (default) or the Web Messaging Guest API. */
+  GTX_TRANSPORT: 'open-messaging' | 'web-messaging';
+  /** The Messenger deployment of the Web Messaging transport. */
+  GENESYS_DEPLOYMENT_ID?: string;
+  /** Another WebSocket base for Web Messaging (a gateway, the sandbox), e.g. ws://127.0.0.1:9000/v1. */
+  GENESYS_WEBMESSAGING_URL?: string;
   GTX_LEDGER: string;
   GTX_RATE_LIMIT_PER_MINUTE: number;
   GTX_CONCURRENCY: number;
@@ -55,6 +61,13 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
     GENESYS_CLIENT_SECRET: { type: 'string', minLength: 1, maxLength: 1024, nullable: true },
     GENESYS_INTEGRATION_ID: { type: 'string', minLength: 1, maxLength: 256, nullable: true },
     GENESYS_API_URL: { type: 'string', pattern: '^https?://[^\\s]+$', nullable: true },
+    GTX_TRANSPORT: {
+      type: 'string',
+      enum: ['open-messaging', 'web-messaging'],
+      default: 'open-messaging',
+    },
+    GENESYS_DEPLOYMENT_ID: { type: 'string', minLength: 1, maxLength: 256, nullable: true },
+    GENESYS_WEBMESSAGING_URL: { type: 'string', pattern: '^wss?://[^\\s]+$', nullable: true },
     GTX_LEDGER: { type: 'string', minLength: 1, default: './gtx-ledger.db' },
     GTX_RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 300 },
     GTX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1024, default: 16 },

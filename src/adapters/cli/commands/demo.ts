@@ -1,10 +1,11 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { buildDeliveryReport } from '../../../application/reporting/delivery-report.js';
 import type { TransmissionOutcome } from '../../../application/transmission/transmission-outcome.js';
 import { openCliLedger } from '../cli-ledger.js';
-import { openRuntime } from '../cli-runtime.js';
+import { openRuntime, type TransportChoice } from '../cli-runtime.js';
+import { serveDemoAttachments } from '../demo-attachment-server.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { demoCommands } from '../demo-commands.js';
 import { describeReport } from '../outcome-format.js';
@@ -15,6 +16,7 @@ interface DemoOptions {
   ledger?: string;
   json?: boolean;
   seed: string;
+  transport: TransportChoice;
 }
 
 function compactTimestamp(): string {
@@ -29,8 +31,12 @@ async function demo(io: CliIo, options: DemoOptions): Promise<void> {
   const runId = `demo-${compactTimestamp()}`;
   const ledgerPath = resolve(io.cwd, options.ledger ?? join(tmpdir(), `gtx-${runId}.db`));
   const seed = Number(options.seed);
+  const webMessaging = options.transport === 'web-messaging';
   const runtime = await openRuntime(io, {
     sandbox: true,
+    transport: options.transport,
+    // Web Messaging fetches and uploads attachments: the demo serves them on loopback.
+    ...(webMessaging ? { policy: { allowLoopbackAttachmentUrls: true } } : {}),
     ledgerPath,
     sandboxOptions: {
       seed: Number.isInteger(seed) ? seed : 1,
@@ -43,8 +49,14 @@ async function demo(io: CliIo, options: DemoOptions): Promise<void> {
       },
     },
   });
-  const commands = demoCommands(runId);
+  const attachments = webMessaging ? await serveDemoAttachments(demoCommands(runId)) : null;
+  const commands = attachments?.commands ?? demoCommands(runId);
   // One answer the sandbox would never give on its own: a 400 from Genesys, which is final.
+  if (webMessaging) {
+    runtime.sandbox?.webMessaging.script([
+      { nth: 7, answer: { kind: 'error', code: 400, body: 'Bad request' } },
+    ]);
+  }
   runtime.sandbox?.script([
     {
       nth: 7,
@@ -83,18 +95,25 @@ async function demo(io: CliIo, options: DemoOptions): Promise<void> {
   } finally {
     progress.stop();
     await runtime.close();
+    await attachments?.close();
   }
   const stats = runtime.sandbox?.stats();
+  const wmStats = webMessaging ? runtime.sandbox?.webMessaging.stats() : undefined;
   const ledger = openCliLedger(io, ledgerPath);
   const report = await buildDeliveryReport(ledger).finally(() => ledger.close());
   if (options.json === true) {
-    writeLine(io.stdout, JSON.stringify({ report, ledger: ledgerPath, sandbox: stats }));
+    writeLine(io.stdout, JSON.stringify({ report, ledger: ledgerPath, sandbox: wmStats ?? stats }));
     return;
   }
   writeLine(io.stdout);
   writeLine(io.stdout, 'delivery report');
   for (const line of describeReport(report)) writeLine(io.stdout, `  ${line}`);
-  if (stats !== undefined) {
+  if (wmStats !== undefined) {
+    writeLine(
+      io.stdout,
+      `  sandbox (ws)    accepted ${wmStats.accepted}, uploads ${wmStats.uploads}, 4029s ${wmStats.rateLimited}, dropped sockets ${wmStats.dropped}`,
+    );
+  } else if (stats !== undefined) {
     writeLine(
       io.stdout,
       `  sandbox         accepted ${stats.accepted}, duplicates ${stats.duplicates}, 429s ${stats.rateLimited}, resets ${stats.connectionResets}`,
@@ -112,6 +131,14 @@ export const registerDemo: CommandRegistrar = (program: Command, io: CliIo) => {
     .option('--ledger <path>', 'ledger file (default: a new file in the temp directory)')
     .option('--seed <n>', 'seed of the injected faults', '1')
     .option('--json', 'machine-readable report')
+    .addOption(
+      new Option(
+        '--transport <name>',
+        'open-messaging (the SDK) or web-messaging (the guest WebSocket)',
+      )
+        .choices(['open-messaging', 'web-messaging'])
+        .default('open-messaging'),
+    )
     .action(async (options: DemoOptions) => {
       await demo(io, options);
     });
