@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
 import { message, pipelineHarness } from '../../support/pipeline-harness.js';
 
 describe('delivery pipeline', () => {
@@ -204,5 +208,45 @@ describe('delivery pipeline', () => {
       duplicates: 0,
     });
     expect(peakOpen).toBeLessThanOrEqual(9);
+  });
+
+  it('close lets an in-flight attempt finish, then closes the ledger', async () => {
+    const h = pipelineHarness({ transport: { latencyMs: 1_000 } });
+    const submitted = h.transmitter.submit(message('draining', 'c1'));
+    await h.clock.advanceBy(10);
+    const closed = h.transmitter.close();
+    const [outcome] = await h.settle([submitted]);
+    await h.settle([closed]);
+    expect(outcome).toMatchObject({ status: 'delivered' });
+    await expect(h.ledger.readStream('transmission-draining')).rejects.toMatchObject({
+      code: 'LEDGER_CLOSED',
+    });
+  });
+
+  it('close aborts an attempt still hanging after the timeout and records it for the next start', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gtx-close-')), 'ledger.db');
+    const h = pipelineHarness({
+      pipeline: { attemptTimeoutMs: 60_000 },
+      ledger: (clock) => openSqliteEventLedger({ path, clock }),
+    });
+    h.transport.answerNext(1, { kind: 'hang' });
+    const submitted = h.transmitter.submit(message('stuck', 'c1'));
+    submitted.catch(() => undefined);
+    await h.clock.advanceBy(10);
+    await h.settle([h.transmitter.close()]);
+    await expect(submitted).rejects.toMatchObject({ code: 'TRANSMITTER_CLOSED' });
+    await expect(h.transmitter.submit(message('late', 'c1'))).rejects.toMatchObject({
+      code: 'TRANSMITTER_CLOSED',
+    });
+    expect(h.transport.calls()[0]?.answer).toBe('aborted');
+    const reopened = openSqliteEventLedger({ path, clock: h.clock });
+    const events = await reopened.readStream('transmission-stuck');
+    await reopened.close();
+    expect(events.map((e) => e.type)).toEqual([
+      'TransmissionRequested',
+      'TransmissionAttemptStarted',
+      'TransmissionAttemptFailed',
+    ]);
+    expect(events[2]?.data).toMatchObject({ code: 'ATTEMPT_ABORTED', retryable: true });
   });
 });
