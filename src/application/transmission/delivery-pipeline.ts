@@ -11,6 +11,7 @@ import {
 } from 'rxjs';
 import {
   decide,
+  evolve,
   hasErrorCode,
   isGtxError,
   isFinal,
@@ -405,7 +406,7 @@ export class DeliveryPipeline {
   ): Promise<LoadedTransmission> {
     const commandId = loaded.state.commandId ?? '';
     const newEvents = decide(command, loaded.state);
-    await this.deps.ledger.append({
+    const appended = await this.deps.ledger.append({
       streamId: transmissionStreamId(commandId),
       expectedVersion: loaded.version,
       events: newEvents.map((event) => ({
@@ -415,7 +416,13 @@ export class DeliveryPipeline {
         metadata: { commandId, correlationId: commandId },
       })),
     });
-    const next = await this.load(transmissionStreamId(commandId));
+    // The append succeeded at the expected version, so folding locally is what a re-read
+    // would give, without reading and decrypting the stream again.
+    const next: LoadedTransmission = {
+      events: [...loaded.events, ...newEvents],
+      state: newEvents.reduce(evolve, loaded.state),
+      version: appended.streamVersion,
+    };
     const outcome = outcomeFromEvents(next.events, false);
     if (outcome !== null) {
       this.deps.outcomes.settle(outcome);

@@ -8,7 +8,6 @@ export const asTransmissionEvent = readTransmissionEvent;
 
 export interface LoadedTransmission {
   readonly events: readonly TransmissionEvent[];
-  readonly recorded: readonly RecordedEvent[];
   readonly state: TransmissionState;
   /** The stream's version, for the next append's expected version. */
   readonly version: number;
@@ -18,7 +17,6 @@ export function loadTransmission(recorded: readonly RecordedEvent[]): LoadedTran
   const events = recorded.map(asTransmissionEvent);
   return {
     events,
-    recorded,
     state: fold(events),
     version: recorded.at(-1)?.streamVersion ?? 0,
   };
@@ -30,5 +28,5 @@ export async function loadOpenedTransmission(
   vault: PersonalDataVault,
 ): Promise<LoadedTransmission> {
   const opened = await Promise.all(recorded.map((event) => openRecordedEvent(event, vault)));
-  return { ...loadTransmission(opened), recorded };
+  return loadTransmission(opened);
 }
