@@ -9,7 +9,12 @@ import type { TransportFailure } from '../../domain/index.js';
 
 export type ScriptedAnswer =
   | { readonly kind: 'deliver' }
-  | { readonly kind: 'rateLimited'; readonly retryAfterMs: number }
+  | {
+      readonly kind: 'rateLimited';
+      readonly retryAfterMs: number;
+      /** `conversation`: a limit of this conversation only (default: the whole client). */
+      readonly scope?: 'client' | 'conversation';
+    }
   | { readonly kind: 'serverError'; readonly status?: number; readonly emptyBody?: boolean }
   | { readonly kind: 'badRequest'; readonly message?: string }
   | { readonly kind: 'unauthorized' }
@@ -174,6 +179,7 @@ export class ScriptedTransport implements MessagingTransport {
             ...failure('rateLimited', 429, 'too.many.requests.retry.after', 'Rate limit exceeded'),
             retryAfterMs: answer.retryAfterMs,
           },
+          ...(answer.scope === undefined ? {} : { rateLimitScope: answer.scope }),
         };
       case 'serverError':
         return {

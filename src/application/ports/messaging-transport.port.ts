@@ -29,7 +29,16 @@ export type TransportOutcome =
       readonly correlationId: string | null;
       readonly rateLimit?: RateLimitHint;
     }
-  | { readonly ok: false; readonly failure: TransportFailure; readonly rateLimit?: RateLimitHint };
+  | {
+      readonly ok: false;
+      readonly failure: TransportFailure;
+      readonly rateLimit?: RateLimitHint;
+      /**
+       * Whom a `rateLimited` failure holds back: the whole client (the default: Genesys'
+       * limit is per token) or only this conversation (a web-messaging session's own limit).
+       */
+      readonly rateLimitScope?: 'client' | 'conversation';
+    };
 
 /**
  * Sends one request to Genesys. Expected failures (4xx, 5xx, timeouts, resets) resolve as

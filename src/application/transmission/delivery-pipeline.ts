@@ -329,7 +329,9 @@ export class DeliveryPipeline {
       });
       return;
     }
-    if (outcome.failure.kind === 'rateLimited') {
+    // A client-wide limit pauses every conversation; a per-conversation one only delays this
+    // transmission, through its own retry time.
+    if (outcome.failure.kind === 'rateLimited' && outcome.rateLimitScope !== 'conversation') {
       const waitMs = outcome.failure.retryAfterMs ?? this.config.retry.baseDelayMs;
       this.deps.rateLimiter.pauseUntil(this.deps.clock.now() + waitMs);
     }

@@ -109,6 +109,20 @@ describe('delivery pipeline', () => {
     expect(otherCall!.at).toBeGreaterThanOrEqual(h.transport.calls()[0]!.at + 5_000);
   });
 
+  it('a rate limit of one conversation delays only that conversation', async () => {
+    const h = pipelineHarness();
+    h.transport.answerNext(1, { kind: 'rateLimited', retryAfterMs: 5_000, scope: 'conversation' });
+    const first = h.transmitter.submit(message('x1', 'c1'));
+    await h.clock.advanceBy(1);
+    const other = h.transmitter.submit(message('y1', 'c2'));
+    await h.settle([first, other]);
+    const calls = h.transport.calls();
+    const otherCall = calls.find((c) => c.request.commandId === 'y1');
+    const retry = calls.filter((c) => c.request.commandId === 'x1')[1];
+    expect(otherCall!.at).toBeLessThan(calls[0]!.at + 5_000);
+    expect(retry!.at).toBeGreaterThanOrEqual(calls[0]!.at + 5_000);
+  });
+
   it('retries 503, empty-bodied 5xx and connection resets with backoff, then delivers', async () => {
     const h = pipelineHarness({ retry: { baseDelayMs: 1_000, maxAttempts: 5 } });
     h.transport

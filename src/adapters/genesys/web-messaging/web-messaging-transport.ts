@@ -526,8 +526,11 @@ export class WebMessagingTransport implements MessagingTransport {
   }
 }
 
+/** 4029 limits one guest session, so it never holds back the other guests. */
 function fail(failure: TransportFailure): TransportOutcome {
-  return { ok: false, failure };
+  return failure.kind === 'rateLimited'
+    ? { ok: false, failure, rateLimitScope: 'conversation' }
+    : { ok: false, failure };
 }
 
 function tracingOf(frame: ServerFrame): string | null {
