@@ -54,3 +54,15 @@ export {
   type RunningSandbox,
   type SandboxOptions,
 } from './adapters/genesys/sandbox/index.js';
+export {
+  WebMessagingTransport,
+  WEB_MESSAGING_OPTIONS,
+  WEB_MESSAGING_CODES,
+  UNSUPPORTED_BY_WEB_MESSAGING,
+  WebMessagingClosedError,
+  WebMessagingConfigError,
+  WebMessagingUnavailableError,
+  isWebMessagingUnavailableError,
+  type WebMessagingOptions,
+  type GuestSessionStore,
+} from './adapters/genesys/web-messaging/index.js';
