@@ -71,11 +71,11 @@ function describeStatus(status: GuestPrivacyStatus): string[] {
 export const registerPrivacy: CommandRegistrar = (program: Command, io: CliIo) => {
   const privacy = program
     .command('privacy')
-    .description('Erase a guest’s personal data (by destroying its key) and check what is left.');
+    .description('erase a guest’s personal data (by destroying its key) and check what is left');
   privacy
     .command('forget')
     .description(
-      'Destroy the guest’s data key: their message texts, attachment names and profile fields become unreadable; the erasure is recorded and the ledger still verifies.',
+      'destroy the guest’s data key: their texts, attachment names and profile fields become unreadable; the erasure is recorded and the ledger still verifies',
     )
     .requiredOption('--guest <id>', 'the guest id the messages were sent for')
     .option('--ledger <path>', 'the ledger file (default GTX_LEDGER or ./gtx-ledger.db)')
@@ -98,7 +98,7 @@ export const registerPrivacy: CommandRegistrar = (program: Command, io: CliIo) =
   privacy
     .command('status')
     .description(
-      'Show whether a guest has a data key, its erasures, and how many of its transmissions are readable or erased.',
+      'show whether a guest has a data key, its erasures, and how many of its transmissions are readable or erased',
     )
     .requiredOption('--guest <id>', 'the guest id')
     .option('--ledger <path>', 'the ledger file (default GTX_LEDGER or ./gtx-ledger.db)')

@@ -89,7 +89,7 @@ export const registerServe: CommandRegistrar = (program: Command, io: CliIo) => 
   program
     .command('serve')
     .description(
-      'Run the HTTP service: intake, status, audit events, metrics, health (see docs/service.md).',
+      'run the HTTP service: intake, status, audit events, metrics, health (docs/service.md)',
     )
     .option('--port <n>', 'port to listen on (GTX_HTTP_PORT, default 8080; 0 picks a free one)')
     .option('--host <host>', 'address to listen on (GTX_HTTP_HOST, default 127.0.0.1)')
