@@ -42,6 +42,34 @@ export function chainHash(prevHash: string, row: ChainRow): string {
     .digest('hex');
 }
 
+/**
+ * `chainHash` for a row whose data and metadata are at hand as canonical JSON text (an append
+ * has just encoded them): the same hash without encoding them a second time. "data" and
+ * "metadata" sort before every other field, so the encoding starts with them verbatim.
+ */
+export function chainHashOfEncoded(
+  prevHash: string,
+  row: Omit<ChainRow, 'data' | 'metadata'>,
+  dataJson: string,
+  metadataJson: string,
+): string {
+  const rest = canonicalJson({
+    position: row.position,
+    streamId: row.streamId,
+    streamVersion: row.streamVersion,
+    type: row.type,
+    schemaVersion: row.schemaVersion,
+    recordedAt: row.recordedAt,
+  });
+  return createHash('sha256')
+    .update(prevHash, 'utf8')
+    .update(
+      `{"data":${dataJson},"metadata":${metadataJson}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`,
+      'utf8',
+    )
+    .digest('hex');
+}
+
 export type ChainFailureReason =
   /** The stored hash differs from the one recomputed over the previous hash and this row. */
   | 'hashMismatch'

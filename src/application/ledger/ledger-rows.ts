@@ -8,7 +8,7 @@ import type {
   RecordedEvent,
 } from '../ports/event-ledger.port.js';
 import { canonicalJson } from './canonical-json.js';
-import { chainHash } from './hash-chain.js';
+import { chainHashOfEncoded } from './hash-chain.js';
 import { LedgerInvalidEventError, NotCanonicalJsonError } from './ledger-errors.js';
 import { isTransmissionStream, readTransmissionEvent } from './transmission-projection.js';
 
@@ -134,7 +134,7 @@ export function planAppend(
     };
     const data: unknown = JSON.parse(event.dataJson);
     const metadata = JSON.parse(event.metadataJson) as EventMetadata;
-    const hash = chainHash(prevHash, { ...base, data, metadata });
+    const hash = chainHashOfEncoded(prevHash, base, event.dataJson, event.metadataJson);
     rows.push({
       ...base,
       dataJson: event.dataJson,

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalRowEncoding,
+  canonicalJson,
   chainHash,
+  chainHashOfEncoded,
   GENESIS_HASH,
   verifyChain,
   verifyChainAsync,
@@ -68,6 +71,25 @@ describe('hash chain', () => {
       .digest('hex');
     expect(chainHash(GENESIS_HASH, base)).toBe(expected);
     expect(chainHash('f'.repeat(64), base)).not.toBe(expected);
+  });
+
+  it('hashes a row given as canonical data and metadata text exactly as chainHash does', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.dictionary(fc.string(), fc.string()),
+        fc.string({ minLength: 1 }),
+        fc.string({ minLength: 1 }),
+        fc.nat(),
+        (data, metadata, streamId, type, position) => {
+          const row = { ...base, data, metadata, streamId, type, position: position + 1 };
+          const { data: _data, metadata: _metadata, ...rest } = row;
+          expect(
+            chainHashOfEncoded(GENESIS_HASH, rest, canonicalJson(data), canonicalJson(metadata)),
+          ).toBe(chainHash(GENESIS_HASH, row));
+        },
+      ),
+    );
   });
 });
 
