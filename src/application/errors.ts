@@ -31,3 +31,9 @@ export class LedgerUnavailableError extends GtxError {
     super('LEDGER_UNAVAILABLE', `the ledger cannot be used: ${reason}`, { cause });
   }
 }
+
+export class LedgerReadOnlyError extends GtxError {
+  constructor() {
+    super('LEDGER_READ_ONLY', 'the ledger was opened read-only; nothing can be appended');
+  }
+}

@@ -172,6 +172,13 @@ class HttpProblem extends Error {
  * The HTTP intake and read API on fastify. Bodies are checked against the library's command
  * schemas before anything is recorded; a batch is checked whole, so a bad item records nothing.
  */
+/** Failures of a dependency rather than of the request: the answer is 503. */
+const OUTAGE_CODES: ReadonlySet<string> = new Set([
+  'TRANSMITTER_CLOSED',
+  'LEDGER_UNAVAILABLE',
+  'LEDGER_CLOSED',
+]);
+
 export function buildHttpApi(deps: HttpApiDependencies, settings: HttpApiSettings): HttpApi {
   const { transmitter, ledger, metrics, readiness, logger, apiKeys, rateLimiter } = deps;
   const compiler = new SchemaCompiler();
@@ -302,8 +309,12 @@ export function buildHttpApi(deps: HttpApiDependencies, settings: HttpApiSetting
     if (error instanceof SyntaxError || error.statusCode === 400) {
       return reply.code(400).send(errorBody(request, 'BODY_NOT_JSON', 'the body is not JSON'));
     }
-    if (isGtxError(error) && error.code === 'TRANSMITTER_CLOSED') {
-      return reply.code(503).send(errorBody(request, error.code, error.message));
+    if (isGtxError(error) && OUTAGE_CODES.has(error.code)) {
+      // The service is up but cannot record: a retry later can succeed, so 503, not 500.
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send(errorBody(request, error.code, error.message));
     }
     const code = isGtxError(error) ? error.code : 'INTERNAL_ERROR';
     logger.error('http request failed', {

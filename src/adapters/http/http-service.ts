@@ -16,6 +16,7 @@ import { ApiKeys } from './api-keys.js';
 import { buildHttpApi } from './http-server.js';
 import { Readiness, type ReadinessCheck } from './readiness.js';
 import { RequestRateLimiter } from './request-rate-limiter.js';
+import { probeSqliteWritable } from '../sqlite/sqlite-write-probe.js';
 
 /**
  * The seam for the analytics feed: once the feed runs inside the service, pass its lag and its
@@ -149,6 +150,9 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
           } catch {
             return 'the ledger file is not writable';
           }
+          // Reads go on while another process holds the lock or the disk refuses writes.
+          const writable = probeSqliteWritable(running.ledgerPath);
+          if (writable !== null) return writable;
         }
         return null;
       },

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { inject, injectable } from 'inversify';
-import { LedgerClosedError } from '../../application/errors.js';
+import { LedgerClosedError, LedgerReadOnlyError } from '../../application/errors.js';
 import { GENESIS_HASH } from '../../application/ledger/hash-chain.js';
 import {
   checkExpectedVersion,
@@ -85,6 +85,7 @@ export class SqliteEventLedger implements EventLedger {
   private closing: Promise<void> | null = null;
   private writeTransactions = 0;
   private appendRequests = 0;
+  private readonly readOnly: boolean;
 
   constructor(
     @inject(SQLITE_LEDGER_OPTIONS) settings: SqliteLedgerSettings,
@@ -94,7 +95,9 @@ export class SqliteEventLedger implements EventLedger {
       path: settings.path,
       synchronous: settings.synchronous ?? SQLITE_LEDGER_DEFAULTS.synchronous,
       busyTimeoutMs: settings.busyTimeoutMs ?? SQLITE_LEDGER_DEFAULTS.busyTimeoutMs,
+      ...(settings.readOnly === true ? { readOnly: true } : {}),
     });
+    this.readOnly = settings.readOnly === true;
     this.readPageSize = Math.max(1, settings.readPageSize ?? SQLITE_LEDGER_DEFAULTS.readPageSize);
     this.maxRequestsPerTransaction =
       (settings.groupCommit ?? SQLITE_LEDGER_DEFAULTS.groupCommit)
@@ -117,6 +120,7 @@ export class SqliteEventLedger implements EventLedger {
 
   append(request: AppendRequest): Promise<AppendResult> {
     if (this.closing !== null) return Promise.reject(new LedgerClosedError());
+    if (this.readOnly) return Promise.reject(new LedgerReadOnlyError());
     let encoded: readonly EncodedEvent[];
     try {
       encoded = encodeAppendRequest(request);
@@ -178,6 +182,7 @@ export class SqliteEventLedger implements EventLedger {
   }
 
   rebuildProjections(): Promise<void> {
+    if (this.readOnly) return Promise.reject(new LedgerReadOnlyError());
     return this.run(() => {
       this.db
         .transaction(() => {

@@ -19,6 +19,12 @@ export interface SqliteLedgerSettings {
    * commits each request on its own, the baseline `npm run bench` compares group commit with.
    */
   readonly groupCommit?: boolean;
+  /**
+   * Open for reading only (an auditor's read-only mount, an archived copy): no migrations, no
+   * WAL switch, and appends refused with `LEDGER_READ_ONLY`. The file must exist and have the
+   * current schema.
+   */
+  readonly readOnly?: boolean;
 }
 
 export const SQLITE_LEDGER_OPTIONS: ServiceIdentifier<SqliteLedgerSettings> =
@@ -29,4 +35,4 @@ export const SQLITE_LEDGER_DEFAULTS = {
   busyTimeoutMs: 5000,
   readPageSize: 1000,
   groupCommit: true,
-} as const satisfies Required<Omit<SqliteLedgerSettings, 'path'>>;
+} as const satisfies Required<Omit<SqliteLedgerSettings, 'path' | 'readOnly'>>;

@@ -20,7 +20,11 @@ async function digest(io: CliIo, options: DigestOptions): Promise<void> {
       ? undefined
       : parsePrivateKey(readInputFile(io, '--sign-key', options.signKey), options.signKey);
   const clock = new SystemClock();
-  const ledger = openSqliteEventLedger({ path: existingLedgerPath(io, options.ledger), clock });
+  const ledger = openSqliteEventLedger({
+    path: existingLedgerPath(io, options.ledger),
+    clock,
+    readOnly: true,
+  });
   let taken;
   try {
     taken = await takeDigest(ledger, clock, key);

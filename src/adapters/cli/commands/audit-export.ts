@@ -46,7 +46,7 @@ async function exportLedger(io: CliIo, options: ExportOptions): Promise<void> {
   // Rows are exported as stored (sealed content); --reveal adds each row's decrypted view.
   const opened = options.reveal === true ? openPersonalDataViewer(io, path) : undefined;
   const viewer: RowViewer | undefined = opened?.viewer;
-  const ledger = openSqliteEventLedger({ path, clock });
+  const ledger = openSqliteEventLedger({ path, clock, readOnly: true });
   const exportOptions = {
     format: options.format,
     filter,

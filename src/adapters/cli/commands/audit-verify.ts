@@ -109,6 +109,8 @@ async function verifyStoredLedger(
   const ledger = openSqliteEventLedger({
     path: existingLedgerPath(io, options.ledger),
     clock: new SystemClock(),
+    // An auditor may hold only a read-only copy or mount: verifying never writes.
+    readOnly: true,
   });
   try {
     const total = (await ledger.head()).position;
