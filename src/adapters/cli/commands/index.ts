@@ -1,17 +1,25 @@
 import type { CommandRegistrar } from '../run-cli.js';
 import { registerAudit } from './audit.js';
+import { registerDemo } from './demo.js';
 import { registerFeed } from './feed.js';
 import { registerPrivacy } from './privacy.js';
 import { registerReplay } from './replay.js';
+import { registerSandbox } from './sandbox.js';
+import { registerSend } from './send.js';
 import { registerServe } from './serve.js';
 import { registerStats } from './stats.js';
+import { registerStatus } from './status.js';
 
 /** Every gtx command, in the order `gtx --help` lists them. */
 export const COMMANDS: readonly CommandRegistrar[] = [
+  registerDemo,
+  registerSend,
+  registerStatus,
+  registerSandbox,
+  registerServe,
   registerPrivacy,
   registerFeed,
   registerReplay,
   registerStats,
-  registerServe,
   registerAudit,
 ];
