@@ -2,10 +2,29 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'child_process',
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'test/fixtures/**/node_modules/**', 'test/fixtures/testing-kit-consumer/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/results/**',
+      'test/fixtures/**/node_modules/**',
+      'test/fixtures/testing-kit-consumer/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -16,7 +35,10 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-extraneous-class': 'off',
       '@typescript-eslint/unbound-method': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -27,15 +49,32 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['../application/**', '../../application/**', '**/application/**'], message: 'src/domain must not import src/application.' },
+            {
+              group: ['../application/**', '../../application/**', '**/application/**'],
+              message: 'src/domain must not import src/application.',
+            },
             { group: ['**/adapters/**'], message: 'src/domain must not import src/adapters.' },
             { group: nodeBuiltins, message: 'src/domain must not import node modules.' },
-            { regex: '^[^.]', message: 'src/domain imports no framework or package: only relative imports.' },
+            {
+              regex: '^[^.]',
+              message: 'src/domain imports no framework or package: only relative imports.',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', 'Date', 'process', 'setTimeout', 'setInterval', 'Buffer', 'require'],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Randomness comes in as data.' }],
+      'no-restricted-globals': [
+        'error',
+        'Date',
+        'process',
+        'setTimeout',
+        'setInterval',
+        'Buffer',
+        'require',
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Randomness comes in as data.' },
+      ],
     },
   },
   {
@@ -43,7 +82,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/adapters/**'], message: 'src/application must not import src/adapters.' }] },
+        {
+          patterns: [
+            { group: ['**/adapters/**'], message: 'src/application must not import src/adapters.' },
+          ],
+        },
       ],
     },
   },
