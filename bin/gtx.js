@@ -1,3 +1,13 @@
 #!/usr/bin/env node
-// The installed CLI runs the compiled output (npm run build, done by `prepare` on install).
-await import('../dist/src/adapters/cli/main.js');
+// The installed CLI runs the compiled output; in a checkout, build it first (`npm run build`)
+// or run from source with `npm run gtx -- ARGS`.
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/src/adapters/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(
+    'gtx: not built yet: run `npm run build` (or `npm run gtx -- ARGS` from source)\n',
+  );
+  process.exit(1);
+}
+await import(entry.href);
