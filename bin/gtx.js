@@ -2,6 +2,8 @@
 // The installed CLI runs the compiled output; in a checkout, build it first (`npm run build`)
 // or run from source with `npm run gtx -- ARGS`.
 import { existsSync } from 'node:fs';
+import process from 'node:process';
+import { URL } from 'node:url';
 
 const entry = new URL('../dist/src/adapters/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
