@@ -123,28 +123,41 @@ export function planAppend(
   const rows: StoredRow[] = [];
   const recorded: RecordedEvent[] = [];
   let prevHash = head.hash;
-  events.forEach((event, index) => {
-    const base = {
-      position: head.position + index + 1,
-      streamId,
-      streamVersion: currentVersion + index + 1,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      recordedAt,
-    };
-    const data: unknown = JSON.parse(event.dataJson);
-    const metadata = JSON.parse(event.metadataJson) as EventMetadata;
-    const hash = chainHashOfEncoded(prevHash, base, event.dataJson, event.metadataJson);
+  // Plain loops and object literals: object spreads here cost more than the hashing.
+  for (let index = 0; index < events.length; index += 1) {
+    const event = events[index];
+    if (event === undefined) continue;
+    const position = head.position + index + 1;
+    const streamVersion = currentVersion + index + 1;
+    const { type, schemaVersion, dataJson, metadataJson } = event;
+    const base = { position, streamId, streamVersion, type, schemaVersion, recordedAt };
+    const hash = chainHashOfEncoded(prevHash, base, dataJson, metadataJson);
     rows.push({
-      ...base,
-      dataJson: event.dataJson,
-      metadataJson: event.metadataJson,
+      position,
+      streamId,
+      streamVersion,
+      type,
+      schemaVersion,
+      recordedAt,
+      dataJson,
+      metadataJson,
       prevHash,
       hash,
     });
-    recorded.push({ ...base, data, metadata, hash, prevHash });
+    recorded.push({
+      position,
+      streamId,
+      streamVersion,
+      type,
+      schemaVersion,
+      recordedAt,
+      data: JSON.parse(dataJson) as unknown,
+      metadata: JSON.parse(metadataJson) as EventMetadata,
+      hash,
+      prevHash,
+    });
     prevHash = hash;
-  });
+  }
   return {
     rows,
     events: recorded,
