@@ -1,5 +1,5 @@
 import type { EventLedger, RecordedEvent } from '../ports/index.js';
-import { asTransmissionEvent } from '../transmission/transmission-stream.js';
+import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 import {
   contextOf,
   isTransmissionEventStream,
@@ -29,7 +29,7 @@ export class AnalyticsEventMapper {
     const context = recorded.streamVersion === 1 ? null : await this.contextFor(recorded.streamId);
     const event = toAnalyticsEvent(recorded, context);
     if (recorded.streamVersion === 1) {
-      const fresh = contextOf(asTransmissionEvent(recorded));
+      const fresh = contextOf(readTransmissionEvent(recorded));
       if (fresh !== null) this.remember(recorded.streamId, fresh);
     }
     return event;
@@ -45,7 +45,7 @@ export class AnalyticsEventMapper {
     }
     const first = (await this.ledger.readStream(streamId))[0];
     if (first === undefined) return null;
-    const context = contextOf(asTransmissionEvent(first));
+    const context = contextOf(readTransmissionEvent(first));
     if (context === null) return null;
     this.remember(streamId, context);
     return context;

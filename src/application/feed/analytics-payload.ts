@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FailureKind, OutboundKind, TransmissionEvent } from '../../domain/index.js';
 import type { RecordedEvent } from '../ports/index.js';
-import { asTransmissionEvent } from '../transmission/transmission-stream.js';
+import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 
 /** Bumped when a field changes meaning or goes away; adding an optional field does not. */
 export const ANALYTICS_PAYLOAD_VERSION = 1;
@@ -233,7 +233,7 @@ export function toAnalyticsEvent(
   recorded: RecordedEvent,
   context: StreamContext | null,
 ): AnalyticsEvent {
-  const event = asTransmissionEvent(recorded);
+  const event = readTransmissionEvent(recorded);
   const ctx = contextOf(event) ?? context;
   return {
     id: analyticsEventId(recorded),

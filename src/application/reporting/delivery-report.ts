@@ -1,6 +1,6 @@
 import type { TransmissionEvent } from '../../domain/index.js';
 import type { EventLedger, RecordedEvent } from '../ports/index.js';
-import { asTransmissionEvent } from '../transmission/transmission-stream.js';
+import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 
 export interface LatencySummary {
   readonly count: number;
@@ -59,7 +59,7 @@ export class DeliveryReportBuilder {
   add(recorded: RecordedEvent): void {
     this.lastPosition = recorded.position;
     if (!recorded.streamId.startsWith(TRANSMISSION_PREFIX)) return;
-    this.apply(asTransmissionEvent(recorded));
+    this.apply(readTransmissionEvent(recorded));
   }
 
   build(): DeliveryReport {

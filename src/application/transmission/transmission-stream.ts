@@ -3,9 +3,6 @@ import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 import type { PersonalDataVault, RecordedEvent } from '../ports/index.js';
 import { openRecordedEvent } from '../privacy/open-recorded-event.js';
 
-/** Reads a recorded event as the current domain shape; a row that cannot be read is corruption. */
-export const asTransmissionEvent = readTransmissionEvent;
-
 export interface LoadedTransmission {
   readonly events: readonly TransmissionEvent[];
   readonly state: TransmissionState;
@@ -14,7 +11,7 @@ export interface LoadedTransmission {
 }
 
 export function loadTransmission(recorded: readonly RecordedEvent[]): LoadedTransmission {
-  const events = recorded.map(asTransmissionEvent);
+  const events = recorded.map(readTransmissionEvent);
   return {
     events,
     state: fold(events),

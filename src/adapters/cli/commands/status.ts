@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import {
-  asTransmissionEvent,
-  loadTransmission,
-} from '../../../application/transmission/transmission-stream.js';
+import { loadTransmission } from '../../../application/transmission/transmission-stream.js';
+import { readTransmissionEvent } from '../../../application/ledger/transmission-projection.js';
 import { outcomeFromEvents } from '../../../application/transmission/transmission-outcome.js';
 import { transmissionStreamId, GtxError } from '../../../domain/index.js';
 import type { RecordedEvent } from '../../../application/ports/index.js';
@@ -13,7 +11,7 @@ import type { CommandRegistrar } from '../run-cli.js';
 
 /** The non-personal facts of one event, for a person reading the history. */
 function summarise(recorded: RecordedEvent): string {
-  const event = asTransmissionEvent(recorded);
+  const event = readTransmissionEvent(recorded);
   switch (event.type) {
     case 'TransmissionRequested':
       return `${event.data.kind} for conversation ${event.data.conversationRef}, content sha256 ${event.data.contentSha256.slice(0, 16)}…`;
