@@ -17,19 +17,22 @@ import { WinstonLogger, type LogLevel } from './adapters/logging/winston-logger.
 import { sqliteLedgerModule } from './adapters/sqlite/sqlite-ledger.module.js';
 import { privacyModule, type PrivacyOptions } from './adapters/crypto/privacy.module.js';
 import type { SqliteLedgerSettings } from './adapters/sqlite/sqlite-ledger-options.js';
+import { ProcessWorkerIdentity } from './adapters/worker/process-worker-identity.js';
 import {
   CLOCK,
-  EVENT_LEDGER,
+  LEDGER,
   ID_GENERATOR,
   LOGGER,
   MESSAGING_TRANSPORT,
   GUEST_KEY_STORE,
   PERSONAL_DATA_VAULT,
   RANDOM,
+  WORKER_IDENTITY,
   type GuestKeyStore,
+  type Ledger,
+  type WorkerIdentity,
   type PersonalDataVault,
   type Clock,
-  type EventLedger,
   type IdGenerator,
   type Logger,
   type MessagingTransport,
@@ -46,7 +49,10 @@ import { compilePolicy, type PolicySettings } from './domain/policies/index.js';
 import type { ServiceIdentifier } from 'inversify';
 
 export interface TransmitterAdapters {
-  readonly ledger?: EventLedger;
+  /** The event store and work queue, e.g. `createInMemoryLedger(clock)` from the testing kit. */
+  readonly ledger?: Ledger;
+  /** Who this worker is to the work queue; default `host/pid/random`. */
+  readonly worker?: WorkerIdentity;
   readonly transport?: MessagingTransport;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -100,6 +106,7 @@ function coreModule(options: TransmitterOptions): ContainerModule {
     bind(CLOCK).to(SystemClock).inSingletonScope();
     bind(ID_GENERATOR).to(UuidIdGenerator).inSingletonScope();
     bind(RANDOM).to(CryptoRandom).inSingletonScope();
+    bind(WORKER_IDENTITY).toConstantValue(new ProcessWorkerIdentity());
     bind(LOGGER).toConstantValue(WinstonLogger.create({ level: options.logLevel ?? 'info' }));
   });
 }
@@ -116,15 +123,26 @@ function transmitterModule(options: TransmitterOptions): ContainerModule {
     bind(TRANSMITTER_SETTINGS).toConstantValue(transmitterSettings(options));
     bind(TRANSMITTER)
       .toResolvedValue(
-        (settings: TransmitterSettings, ledger, transport, clock, ids, random, logger, vault) =>
+        (
+          settings: TransmitterSettings,
+          ledger,
+          worker,
+          transport,
+          clock,
+          ids,
+          random,
+          logger,
+          vault,
+        ) =>
           new Transmitter(
-            { ledger, transport, clock, ids, random, logger, vault },
+            { ledger, worker, transport, clock, ids, random, logger, vault },
             settings,
             options.observer ?? {},
           ),
         [
           TRANSMITTER_SETTINGS,
-          EVENT_LEDGER,
+          LEDGER,
+          WORKER_IDENTITY,
           MESSAGING_TRANSPORT,
           CLOCK,
           ID_GENERATOR,
@@ -197,7 +215,8 @@ export function buildContainer(options: TransmitterOptions): Container {
   );
   container.load(transmitterModule(options));
   const overrides: [ServiceIdentifier, unknown][] = [
-    [EVENT_LEDGER, adapters.ledger],
+    [LEDGER, adapters.ledger],
+    [WORKER_IDENTITY, adapters.worker],
     [MESSAGING_TRANSPORT, adapters.transport],
     [CLOCK, adapters.clock],
     [LOGGER, adapters.logger],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import platformClient from 'purecloud-platform-client-v2';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
-import { SqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { SqliteEventLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { MessageInput } from '../../src/application/commands/command-input.js';
 import { GENESIS_HASH } from '../../src/application/ledger/hash-chain.js';
 import { encodeAppendRequest, planAppend } from '../../src/application/ledger/ledger-rows.js';

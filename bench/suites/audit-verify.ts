@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
-import { openSqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import { verifyLedger } from '../../src/application/audit/ledger-verification.js';
 import { readAllPages } from '../../src/application/ledger/ledger-pages.js';
 import { cpuMs } from '../lib/child.js';
@@ -22,10 +22,10 @@ interface Run {
 }
 
 async function verifyRun(path: string, events: number): Promise<Run> {
-  const ledger = openSqliteEventLedger({ path, clock: new SystemClock() });
+  const ledger = openSqliteLedger({ path, clock: new SystemClock() });
   const cpu = process.cpuUsage();
   const start = performance.now();
-  const result = await verifyLedger(ledger);
+  const result = await verifyLedger(ledger.events);
   const seconds = (performance.now() - start) / 1000;
   const used = cpuMs({ user: 0, system: 0 }, process.cpuUsage(cpu));
   await ledger.close();
@@ -37,10 +37,10 @@ async function verifyRun(path: string, events: number): Promise<Run> {
 
 /** A diagnostic: the ledger's pages read and decoded, nothing hashed or checked. */
 async function readOnlyRun(path: string, events: number): Promise<number> {
-  const ledger = openSqliteEventLedger({ path, clock: new SystemClock() });
+  const ledger = openSqliteLedger({ path, clock: new SystemClock() });
   const start = performance.now();
   let count = 0;
-  for await (const _row of readAllPages(ledger)) count += 1;
+  for await (const _row of readAllPages(ledger.events)) count += 1;
   const seconds = (performance.now() - start) / 1000;
   await ledger.close();
   if (count !== events) throw new Error(`read ${String(count)} of ${String(events)} events`);

@@ -13,7 +13,7 @@ import { CryptoRandom } from '../../src/adapters/ids/random.js';
 import { WinstonLogger } from '../../src/adapters/logging/winston-logger.js';
 import { InMemoryFeedCheckpointStore } from '../../src/adapters/memory/in-memory-feed-checkpoint-store.js';
 import { WebhookAnalyticsSink } from '../../src/adapters/sinks/webhook-analytics-sink.js';
-import { openSqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import { writeAtomically } from '../../src/adapters/cli/commands/audit-files.js';
 import { parseExportFilter } from '../../src/application/audit/export-filter.js';
 import { writeExport } from '../../src/application/audit/ledger-export.js';
@@ -61,10 +61,10 @@ async function exportRun(ledgerPath: string, out: string, events: number): Promi
   const clock = new SystemClock();
   const filter = parseExportFilter({ streams: [], guests: [], types: [] });
   return timed(events, null, async () => {
-    const ledger = openSqliteEventLedger({ path: ledgerPath, clock });
+    const ledger = openSqliteLedger({ path: ledgerPath, clock });
     try {
       const summary = await writeAtomically(out, {}, (file) =>
-        writeExport(ledger, clock, { format: 'ndjson', filter }, file),
+        writeExport(ledger.events, clock, { format: 'ndjson', filter }, file),
       );
       if (summary.count !== events) throw new Error(`exported ${String(summary.count)} rows`);
     } finally {
@@ -137,12 +137,12 @@ async function replayRun(
 ): Promise<Run> {
   const clock = new SystemClock();
   return timed(events, receiver, async () => {
-    const ledger = openSqliteEventLedger({ path: ledgerPath, clock });
+    const ledger = openSqliteLedger({ path: ledgerPath, clock });
     const sink = new WebhookAnalyticsSink({ url, secret: webhookSecret() }, clock);
     try {
       const summary = await replayAnalytics(
         {
-          ledger,
+          ledger: ledger.events,
           checkpoints: new InMemoryFeedCheckpointStore(clock),
           sink,
           clock,
@@ -164,11 +164,11 @@ async function replayRun(
 
 /** The bodies replay posts (replay: true batches of 100), made once, outside the timing. */
 async function replayBodies(ledgerPath: string): Promise<readonly string[]> {
-  const ledger = openSqliteEventLedger({ path: ledgerPath, clock: new SystemClock() });
-  const mapper = new AnalyticsEventMapper(ledger);
+  const ledger = openSqliteLedger({ path: ledgerPath, clock: new SystemClock() });
+  const mapper = new AnalyticsEventMapper(ledger.events);
   const bodies: string[] = [];
   let batch: AnalyticsEvent[] = [];
-  for await (const recorded of readAllPages(ledger)) {
+  for await (const recorded of readAllPages(ledger.events)) {
     const event = await mapper.map(recorded);
     if (event === null) continue;
     batch.push(event);

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
-import { SqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { SqliteEventLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { NewEvent } from '../../src/application/ports/index.js';
 import { cpuMs } from '../lib/child.js';
 import { removeDb } from '../lib/files.js';

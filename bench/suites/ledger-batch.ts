@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
-import { SqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { SqliteEventLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { AppendRequest } from '../../src/application/ports/index.js';
 import { cpuMs } from '../lib/child.js';
 import { removeDb, secondsSince } from '../lib/files.js';

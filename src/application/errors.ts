@@ -37,3 +37,22 @@ export class LedgerReadOnlyError extends GtxError {
     super('LEDGER_READ_ONLY', 'the ledger was opened read-only; nothing can be appended');
   }
 }
+
+/**
+ * A worker tried to record an outcome for work it no longer holds: its lease expired and another
+ * worker claimed the transmission (or it was released). Nothing was written.
+ */
+export class WorkClaimLostError extends GtxError {
+  constructor(
+    readonly streamId: string,
+    readonly owner: string,
+    readonly fence: number,
+    holder: string | null,
+  ) {
+    super(
+      'WORK_CLAIM_LOST',
+      `${owner} no longer holds ${streamId} (claim ${fence}); ${holder === null ? 'nobody holds it now' : `now held by ${holder}`}`,
+      { details: { streamId, owner, fence, holder } },
+    );
+  }
+}

@@ -1,22 +1,22 @@
-import { asError, type OutboundCommand } from '../domain/index.js';
+import { exhaustMap, interval, type Subscription } from 'rxjs';
+import { asError } from '../domain/index.js';
 import type { CompiledPolicy } from '../domain/policies/index.js';
 import {
-  InvalidCommandInputError,
-  parseMessageInput,
-  parseReceiptInput,
-  parseTypingInput,
+  parseCommandInput,
   type MessageInput,
   type ReceiptInput,
   type TypingInput,
 } from './commands/command-input.js';
+import type { ParsedCommand } from './commands/parsed-command.js';
 import type {
   Clock,
-  EventLedger,
   IdGenerator,
+  Ledger,
   Logger,
   MessagingTransport,
   PersonalDataVault,
   Random,
+  WorkerIdentity,
 } from './ports/index.js';
 import { RateLimiter, type RateLimiterOptions } from './rate-limit/rate-limiter.js';
 import {
@@ -24,6 +24,7 @@ import {
   type PipelineConfig,
   type PipelineObserver,
 } from './transmission/delivery-pipeline.js';
+import { OutcomeFollower } from './transmission/outcome-follower.js';
 import { OutcomeRegistry } from './transmission/outcome-registry.js';
 import type { TransmissionOutcome } from './transmission/transmission-outcome.js';
 import {
@@ -34,7 +35,9 @@ import {
 } from './transmission/transmission-service.js';
 
 export interface TransmitterDependencies {
-  readonly ledger: EventLedger;
+  /** The event store and the work queue, shared with any other worker on the same database. */
+  readonly ledger: Ledger;
+  readonly worker: WorkerIdentity;
   readonly transport: MessagingTransport;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -80,6 +83,8 @@ export class Transmitter {
   private readonly service: TransmissionService;
   private readonly pipeline: DeliveryPipeline;
   private readonly rateLimiter: RateLimiter;
+  private readonly follower: OutcomeFollower;
+  private following: Subscription | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -90,7 +95,9 @@ export class Transmitter {
     this.rateLimiter = new RateLimiter(settings.rateLimit, deps.clock);
     this.pipeline = new DeliveryPipeline(
       {
-        ledger: deps.ledger,
+        events: deps.ledger.events,
+        work: deps.ledger.work,
+        worker: deps.worker,
         transport: deps.transport,
         clock: deps.clock,
         random: deps.random,
@@ -102,8 +109,9 @@ export class Transmitter {
       settings.pipeline,
       observer,
     );
+    this.follower = new OutcomeFollower(deps.ledger.events, this.outcomes, deps.logger);
     this.service = new TransmissionService({
-      ledger: deps.ledger,
+      events: deps.ledger.events,
       clock: deps.clock,
       logger: deps.logger,
       outcomes: this.outcomes,
@@ -118,45 +126,34 @@ export class Transmitter {
   /** Starts the pipeline, resuming whatever a previous run left open. */
   start(): this {
     this.pipeline.start();
+    // Outcomes that other workers on the ledger record reach this worker's callers too.
+    this.following ??= interval(this.settings.pipeline.pollIntervalMs, this.deps.clock.scheduler)
+      .pipe(exhaustMap(() => this.follower.poll()))
+      .subscribe();
     return this;
   }
 
   /** Turns untrusted input into a command, checking its shape (InvalidCommandInputError). */
-  parse(input: unknown): OutboundCommand {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      throw new InvalidCommandInputError([{ field: '', message: 'must be a JSON object' }]);
-    }
-    const { kind = 'message', ...rest } = input as Record<string, unknown>;
-    switch (kind) {
-      case 'message':
-        return parseMessageInput(rest, this.deps.ids);
-      case 'receipt':
-        return parseReceiptInput(rest, this.deps.ids);
-      case 'typing':
-        return parseTypingInput(rest, this.deps.ids);
-      default:
-        throw new InvalidCommandInputError([
-          { field: '/kind', message: 'must be message, receipt or typing' },
-        ]);
-    }
+  parse(input: unknown): ParsedCommand {
+    return parseCommandInput(input, this.deps.ids);
   }
 
   /** Records the command and resolves with its final outcome. */
-  async submit(input: AnyCommandInput | OutboundCommand): Promise<TransmissionOutcome> {
+  async submit(input: AnyCommandInput | ParsedCommand): Promise<TransmissionOutcome> {
     this.assertOpen();
     return this.service.submit(this.toCommand(input));
   }
 
   /** Records the command and returns once it is in the ledger. */
-  async accept(input: AnyCommandInput | OutboundCommand): Promise<AcceptedCommand> {
+  async accept(input: AnyCommandInput | ParsedCommand): Promise<AcceptedCommand> {
     this.assertOpen();
     return this.service.accept(this.toCommand(input));
   }
 
   async submitMany(
     inputs:
-      | Iterable<AnyCommandInput | OutboundCommand>
-      | AsyncIterable<AnyCommandInput | OutboundCommand>,
+      | Iterable<AnyCommandInput | ParsedCommand>
+      | AsyncIterable<AnyCommandInput | ParsedCommand>,
     options: SubmitManyOptions = {},
   ): Promise<SubmitManySummary> {
     const maxOutstanding = options.maxOutstanding ?? 1000;
@@ -215,6 +212,7 @@ export class Transmitter {
   }
 
   private async doClose(drain: boolean): Promise<void> {
+    this.following?.unsubscribe();
     await this.pipeline.stop({ drain, timeoutMs: this.settings.closeTimeoutMs });
     this.outcomes.rejectAll(new TransmitterClosedError());
     await this.deps.transport.close();
@@ -222,9 +220,8 @@ export class Transmitter {
     await this.deps.ledger.close();
   }
 
-  private toCommand(input: AnyCommandInput | OutboundCommand): OutboundCommand {
-    if ('commandId' in input && 'conversationRef' in input) return input;
-    return this.parse(input);
+  private toCommand(input: AnyCommandInput | ParsedCommand): ParsedCommand {
+    return parseCommandInput(input, this.deps.ids);
   }
 
   private assertOpen(): void {

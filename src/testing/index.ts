@@ -17,9 +17,15 @@ export { SystemClock } from '../adapters/clock/system-clock.js';
 export { SeededRandom } from '../adapters/ids/random.js';
 export { SequentialIdGenerator } from '../adapters/ids/uuid-id-generator.js';
 export {
-  InMemoryEventLedger,
-  type InMemoryEventLedgerOptions,
-} from '../adapters/memory/in-memory-event-ledger.js';
+  InMemoryEventStore,
+  type InMemoryEventStoreOptions,
+} from '../adapters/memory/in-memory-event-store.js';
+export {
+  InMemoryWorkQueue,
+  createInMemoryLedger,
+  type InMemoryLedger,
+} from '../adapters/memory/in-memory-work-queue.js';
+export { FixedWorkerIdentity } from '../adapters/worker/process-worker-identity.js';
 export { InMemoryLogger, type LogRecord } from '../adapters/memory/in-memory-logger.js';
 export {
   ScriptedTransport,
@@ -43,7 +49,8 @@ export {
   type ContractTestApi,
   type NodeTestRunner,
 } from './contracts/contract-test-api.js';
-export { eventLedgerContract, type LedgerFixture } from './contracts/event-ledger.contract.js';
+export { eventStoreContract, type EventStoreFixture } from './contracts/event-store.contract.js';
+export { workQueueContract, type WorkQueueFixture } from './contracts/work-queue.contract.js';
 export {
   messagingTransportContract,
   type InjectedFault,

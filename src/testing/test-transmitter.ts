@@ -5,16 +5,19 @@ import type { OpenMessagingOptions } from '../adapters/genesys/open-messaging/op
 import type { OpenMessagingTransport } from '../adapters/genesys/open-messaging/open-messaging-transport.js';
 import { SeededRandom } from '../adapters/ids/random.js';
 import { SequentialIdGenerator } from '../adapters/ids/uuid-id-generator.js';
-import { InMemoryEventLedger } from '../adapters/memory/in-memory-event-ledger.js';
+import {
+  createInMemoryLedger,
+  type InMemoryLedger,
+} from '../adapters/memory/in-memory-work-queue.js';
 import { InMemoryLogger } from '../adapters/memory/in-memory-logger.js';
 import { ScriptedTransport } from '../adapters/memory/scripted-transport.js';
 import {
   CLOCK,
-  EVENT_LEDGER,
+  LEDGER,
   LOGGER,
   MESSAGING_TRANSPORT,
   type Clock,
-  type EventLedger,
+  type Ledger,
   type IdGenerator,
   type Logger,
   type MessagingTransport,
@@ -25,13 +28,13 @@ import { buildContainer, TRANSMITTER, type TransmitterOptions } from '../main.js
 
 /** What every test transmitter accepts: the transmitter's own settings and the twins to use. */
 export interface TestTransmitterBaseOptions<
-  TLedger extends EventLedger,
+  TLedger extends Ledger,
   TLogger extends Logger,
 > extends Pick<
   TransmitterOptions,
   'policy' | 'pipeline' | 'rateLimit' | 'closeTimeoutMs' | 'observer'
 > {
-  /** Default: an `InMemoryEventLedger` on the test's clock. */
+  /** Default: an `InMemoryLedger` on the test's clock. */
   readonly ledger?: TLedger;
   /** Default: an `InMemoryLogger`, whose `records` a test can read. */
   readonly logger?: TLogger;
@@ -45,7 +48,7 @@ export interface TestTransmitterBaseOptions<
 
 export interface TestTransmitterOptions<
   TTransport extends MessagingTransport,
-  TLedger extends EventLedger,
+  TLedger extends Ledger,
   TClock extends Clock,
   TLogger extends Logger,
 > extends TestTransmitterBaseOptions<TLedger, TLogger> {
@@ -57,7 +60,7 @@ export interface TestTransmitterOptions<
 }
 
 export interface GenesysTestTransmitterOptions<
-  TLedger extends EventLedger,
+  TLedger extends Ledger,
   TClock extends Clock,
   TLogger extends Logger,
 > extends TestTransmitterBaseOptions<TLedger, TLogger> {
@@ -71,7 +74,7 @@ export interface GenesysTestTransmitterOptions<
 /** A started transmitter and the twins it runs on. */
 export interface TestTransmitter<
   TTransport extends MessagingTransport,
-  TLedger extends EventLedger,
+  TLedger extends Ledger,
   TClock extends Clock,
   TLogger extends Logger,
 > extends AsyncDisposable {
@@ -98,7 +101,7 @@ export interface TestTransmitter<
  * `genesys` settings, to send through the real SDK) to use yours instead.
  */
 export function createTestTransmitter<
-  TLedger extends EventLedger = InMemoryEventLedger,
+  TLedger extends Ledger = InMemoryLedger,
   TClock extends Clock = SystemClock,
   TLogger extends Logger = InMemoryLogger,
 >(
@@ -106,7 +109,7 @@ export function createTestTransmitter<
 ): TestTransmitter<OpenMessagingTransport, TLedger, TClock, TLogger>;
 export function createTestTransmitter<
   TTransport extends MessagingTransport = ScriptedTransport,
-  TLedger extends EventLedger = InMemoryEventLedger,
+  TLedger extends Ledger = InMemoryLedger,
   TClock extends Clock = VirtualClock,
   TLogger extends Logger = InMemoryLogger,
 >(
@@ -114,12 +117,12 @@ export function createTestTransmitter<
 ): TestTransmitter<TTransport, TLedger, TClock, TLogger>;
 export function createTestTransmitter(
   options:
-    | TestTransmitterOptions<MessagingTransport, EventLedger, Clock, Logger>
-    | GenesysTestTransmitterOptions<EventLedger, Clock, Logger> = {},
-): TestTransmitter<MessagingTransport, EventLedger, Clock, Logger> {
+    | TestTransmitterOptions<MessagingTransport, Ledger, Clock, Logger>
+    | GenesysTestTransmitterOptions<Ledger, Clock, Logger> = {},
+): TestTransmitter<MessagingTransport, Ledger, Clock, Logger> {
   const genesys = options.genesys;
   const clock = options.clock ?? (genesys === undefined ? new VirtualClock() : new SystemClock());
-  const ledger = options.ledger ?? new InMemoryEventLedger(clock);
+  const ledger = options.ledger ?? createInMemoryLedger(clock);
   const logger = options.logger ?? new InMemoryLogger();
   const transport =
     genesys === undefined ? (options.transport ?? new ScriptedTransport({ clock })) : undefined;
@@ -153,7 +156,7 @@ export function createTestTransmitter(
   return {
     transmitter,
     transport: container.get(MESSAGING_TRANSPORT),
-    ledger: container.get(EVENT_LEDGER),
+    ledger: container.get(LEDGER),
     clock: container.get(CLOCK),
     logger: container.get(LOGGER),
     container,

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventLedger } from '../../src/adapters/memory/in-memory-event-ledger.js';
-import { openSqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { Clock } from '../../src/application/ports/clock.port.js';
-import type { EventLedger } from '../../src/application/ports/event-ledger.port.js';
+import type { EventLedger } from '../../src/application/ports/event-store.port.js';
 import {
   appendTransmission,
   eventLedgerContract,
@@ -52,7 +52,7 @@ eventLedgerContract(
   () => {
     const clock = manualClock();
     const { path, cleanup } = tempLedgerPath();
-    const ledger = openSqliteEventLedger({ path, clock, readPageSize: 5 });
+    const ledger = openSqliteLedger({ path, clock, readPageSize: 5 });
     return Promise.resolve({ ledger, clock, readPageSize: 5, cleanup });
   },
   { describe, it, expect },
@@ -82,7 +82,7 @@ describe('both adapters', () => {
     const memory = new InMemoryEventLedger(memoryClock);
     const sqliteClock = manualClock();
     const { path, cleanup } = tempLedgerPath();
-    const sqlite = openSqliteEventLedger({ path, clock: sqliteClock });
+    const sqlite = openSqliteLedger({ path, clock: sqliteClock });
     try {
       await script(memory, memoryClock);
       await script(sqlite, sqliteClock);

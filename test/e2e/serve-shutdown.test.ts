@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
 import { startSandbox, type RunningSandbox } from '../../src/adapters/genesys/sandbox/index.js';
-import { openSqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { RecordedEvent } from '../../src/application/ports/index.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -75,11 +75,11 @@ function post(url: string, body: unknown): Promise<Response> {
 }
 
 async function ledgerEvents(path: string): Promise<RecordedEvent[]> {
-  const ledger = openSqliteEventLedger({ path, clock: new SystemClock() });
+  const ledger = openSqliteLedger({ path, clock: new SystemClock() });
   const events: RecordedEvent[] = [];
   try {
     for (;;) {
-      const page = await ledger.readAll({
+      const page = await ledger.events.readAll({
         afterPosition: events.at(-1)?.position ?? 0,
         limit: 1000,
       });

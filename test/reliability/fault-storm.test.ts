@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/adapters/genesys/sandbox/index.js';
 import { InMemoryLogger } from '../../src/adapters/memory/in-memory-logger.js';
-import { openSqliteEventLedger } from '../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
 import { buildDeliveryReport } from '../../src/application/reporting/delivery-report.js';
 import { createTransmitter } from '../../src/main.js';
@@ -153,8 +153,8 @@ describe('fault storm', () => {
       );
     }
 
-    const ledger = openSqliteEventLedger({ path, clock: new SystemClock() });
-    const report = await buildDeliveryReport(ledger);
+    const ledger = openSqliteLedger({ path, clock: new SystemClock() });
+    const report = await buildDeliveryReport(ledger.events);
     await ledger.close();
     const deliveredIds = new Set(
       events

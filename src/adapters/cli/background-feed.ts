@@ -38,7 +38,7 @@ export async function startBackgroundFeed(
   const checkpoints = SqliteFeedCheckpointStore.open({ path: ledgerPath }, clock);
   const logger = WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr });
   const feed = new AnalyticsFeed({
-    ledger,
+    ledger: ledger.events,
     checkpoints,
     sink,
     clock,
@@ -47,7 +47,7 @@ export async function startBackgroundFeed(
   });
   const controller = new AbortController();
   let stoppedReason: string | null =
-    (await readFeedState(ledger, DEFAULT_FEED_NAME)).reason ?? null;
+    (await readFeedState(ledger.events, DEFAULT_FEED_NAME)).reason ?? null;
   const running: Promise<FeedRunSummary | null> = feed.run({ signal: controller.signal }).then(
     (summary) => {
       if (summary.stoppedBecause === 'disabled') stoppedReason = 'the receiver answered 410 Gone';
@@ -65,7 +65,7 @@ export async function startBackgroundFeed(
     probe: {
       lag: async () => {
         const [head, checkpoint] = await Promise.all([
-          ledger.head(),
+          ledger.events.head(),
           checkpoints.load(DEFAULT_FEED_NAME),
         ]);
         return Math.max(0, head.position - checkpoint);

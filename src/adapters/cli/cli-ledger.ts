@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GtxError } from '../../domain/index.js';
 import { SystemClock } from '../clock/system-clock.js';
-import { openSqliteEventLedger, type SqliteEventLedger } from '../sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger, type SqliteLedger } from '../sqlite/sqlite-ledger.js';
 import type { CliIo } from './cli-io.js';
 import { readSettings } from './cli-runtime.js';
 
@@ -12,10 +12,10 @@ export function resolveLedgerPath(io: CliIo, ledgerOption: string | undefined): 
 }
 
 /** Opens an existing ledger; a read-only command must not create an empty one at a typo. */
-export function openCliLedger(io: CliIo, ledgerOption: string | undefined): SqliteEventLedger {
+export function openCliLedger(io: CliIo, ledgerOption: string | undefined): SqliteLedger {
   const path = resolve(io.cwd, resolveLedgerPath(io, ledgerOption));
   if (!existsSync(path)) {
     throw new GtxError('LEDGER_NOT_FOUND', `no ledger at ${path} (set --ledger or GTX_LEDGER)`);
   }
-  return openSqliteEventLedger({ path, clock: new SystemClock() });
+  return openSqliteLedger({ path, clock: new SystemClock() });
 }

@@ -13,10 +13,10 @@ import {
   type EnvironmentSettings,
 } from '../config/environment-settings.js';
 import type { Transmitter } from '../../application/transmitter.js';
-import type { EventLedger } from '../../application/ports/index.js';
+import type { Ledger } from '../../application/ports/index.js';
 import type { PipelineObserver } from '../../application/transmission/delivery-pipeline.js';
 import { SystemClock } from '../clock/system-clock.js';
-import { openSqliteEventLedger } from '../sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../sqlite/sqlite-ledger.js';
 import type { PolicySettings } from '../../domain/policies/index.js';
 import { buildTransmitter, type TransmitterOptions } from '../../main.js';
 import type { CliIo } from './cli-io.js';
@@ -42,8 +42,8 @@ export interface RuntimeOptions {
   readonly rateLimitPerMinute?: number;
   /** Sees every transport answer (the service's metrics). */
   readonly observer?: PipelineObserver;
-  /** Wraps the SQLite ledger, e.g. in a timing decorator; the runtime still closes it. */
-  readonly decorateLedger?: (ledger: EventLedger) => EventLedger;
+  /** Wraps the SQLite ledger, e.g. its event store in a timing decorator; the runtime closes it. */
+  readonly decorateLedger?: (ledger: Ledger) => Ledger;
   /** How long closing lets in-flight attempts finish. */
   readonly closeTimeoutMs?: number;
 }
@@ -135,9 +135,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
     const decorated =
       options.decorateLedger === undefined
         ? undefined
-        : options.decorateLedger(
-            openSqliteEventLedger({ path: ledgerPath, clock: new SystemClock() }),
-          );
+        : options.decorateLedger(openSqliteLedger({ path: ledgerPath, clock: new SystemClock() }));
     const transmitter = buildTransmitter({
       ledger: { path: ledgerPath },
       ...(options.observer === undefined ? {} : { observer: options.observer }),
@@ -176,3 +174,4 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
     throw error;
   }
 }
+

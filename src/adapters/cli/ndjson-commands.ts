@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { isGtxError, type OutboundCommand } from '../../domain/index.js';
+import { isGtxError } from '../../domain/index.js';
+import type { ParsedCommand } from '../../application/commands/parsed-command.js';
 import type { Transmitter } from '../../application/transmitter.js';
 
 export interface BadLine {
@@ -10,7 +11,7 @@ export interface BadLine {
 
 export interface ParsedLine {
   readonly line: number;
-  readonly command: OutboundCommand;
+  readonly command: ParsedCommand;
 }
 
 /**

@@ -6,10 +6,11 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { InvalidCommandInputError } from '../../application/commands/command-input.js';
-import type { EventLedger, Logger, RecordedEvent } from '../../application/ports/index.js';
+import type { EventStore, Logger, RecordedEvent } from '../../application/ports/index.js';
 import type { AcceptedCommand } from '../../application/transmission/transmission-service.js';
 import type { Transmitter } from '../../application/transmitter.js';
-import { isGtxError, type OutboundCommand, type OutboundKind } from '../../domain/index.js';
+import { isGtxError, type OutboundKind } from '../../domain/index.js';
+import type { ParsedCommand } from '../../application/commands/parsed-command.js';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import type { ApiKeys } from './api-keys.js';
 import {
@@ -33,7 +34,7 @@ export interface HttpApiSettings {
 
 export interface HttpApiDependencies {
   readonly transmitter: Transmitter;
-  readonly ledger: EventLedger;
+  readonly ledger: EventStore;
   readonly metrics: ServiceMetrics;
   readonly readiness: Readiness;
   readonly logger: Logger;
@@ -133,7 +134,7 @@ function itemOf(accepted: AcceptedCommand): IntakeItem {
 /** Accepts in request order within each conversation (order matters there), conversations at once. */
 async function acceptInOrder(
   transmitter: Transmitter,
-  commands: readonly OutboundCommand[],
+  commands: readonly ParsedCommand[],
 ): Promise<AcceptedCommand[]> {
   const byConversation = new Map<string, number[]>();
   commands.forEach((command, index) => {

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import type { AppendRequest, EventLedger } from '../../application/ports/index.js';
+import type { AppendRequest, Ledger } from '../../application/ports/index.js';
 import type { PipelineConfig } from '../../application/transmission/delivery-pipeline.js';
 import { GtxError, hasErrorCode, isGtxError, type RetryPolicyConfig } from '../../domain/index.js';
 import type { CliIo } from '../cli/cli-io.js';
@@ -11,7 +11,7 @@ import { ConfigurationError } from '../config/environment-settings.js';
 import type { SandboxOptions } from '../genesys/sandbox/index.js';
 import { WinstonLogger } from '../logging/winston-logger.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
-import { TimedEventLedger, type LedgerAppendListener } from '../metrics/timed-event-ledger.js';
+import { TimedEventStore, type LedgerAppendListener } from '../metrics/timed-event-store.js';
 import { ApiKeys } from './api-keys.js';
 import { buildHttpApi } from './http-server.js';
 import { Readiness, type ReadinessCheck } from './readiness.js';
@@ -85,12 +85,12 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
     component: 'http',
   });
 
-  let ledger: EventLedger | null = null;
+  let ledger: Ledger | null = null;
   let lastAppendFailure: string | null = null;
   let lastAuthFailure: string | null = null;
   let runtime: CliRuntime | null = null;
   const metrics = new ServiceMetrics({
-    pending: async () => (ledger === null ? 0 : (await ledger.transmissionCounts()).open),
+    pending: async () => (ledger === null ? 0 : (await ledger.work.counts()).open),
     rateLimitWaitMs: () => runtime?.transmitter.rateLimitWaitMs() ?? 0,
     ...(options.feed === undefined
       ? {}
@@ -129,12 +129,12 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
       },
     },
     decorateLedger: (inner) => {
-      ledger = new TimedEventLedger(inner, listener);
+      ledger = { ...inner, events: new TimedEventStore(inner.events, listener) };
       return ledger;
     },
   });
   const running = runtime;
-  const timedLedger = ledger as EventLedger | null;
+  const timedLedger = (ledger as Ledger | null)?.events ?? null;
   if (timedLedger === null) throw new Error('the runtime did not open the ledger');
 
   const checks: ReadinessCheck[] = [

@@ -8,7 +8,7 @@ import {
 } from 'prom-client';
 import type { AppendRequest, TransportOutcome } from '../../application/ports/index.js';
 import type { PipelineObserver } from '../../application/transmission/delivery-pipeline.js';
-import type { LedgerAppendListener } from './timed-event-ledger.js';
+import type { LedgerAppendListener } from './timed-event-store.js';
 
 /** Where gauges read their current value when Prometheus scrapes. */
 export interface MetricSources {

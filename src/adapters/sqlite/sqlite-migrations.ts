@@ -80,6 +80,19 @@ CREATE TABLE guest_keys (
 );
 `;
 
+/*
+ * Claims of the work queue: who holds an open transmission, until when, and a fence that grows
+ * with every claim so an outcome from a holder that lost its lease is refused. Rows that an
+ * earlier version left in flight have no holder, so the first worker resumes them.
+ */
+const WORK_CLAIMS_SCHEMA = `
+ALTER TABLE open_transmissions ADD COLUMN claim_owner TEXT;
+ALTER TABLE open_transmissions ADD COLUMN claim_until_ms INTEGER;
+ALTER TABLE open_transmissions ADD COLUMN claim_fence INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX open_transmissions_by_owner ON open_transmissions (claim_owner)
+  WHERE claim_owner IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -90,6 +103,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     description: 'guest data keys (not part of the ledger: rows are deleted to erase a guest)',
     sql: GUEST_KEYS_SCHEMA,
+  },
+  {
+    version: 3,
+    description: 'work-queue claims with owner, lease and fence, for several workers',
+    sql: WORK_CLAIMS_SCHEMA,
   },
 ];
 

@@ -2,7 +2,8 @@ import { LedgerCorruptError } from '../../application/errors.js';
 import type { StoredRow } from '../../application/ledger/ledger-rows.js';
 import { canonicalJson } from '../../application/ledger/canonical-json.js';
 import type { TransmissionProjection } from '../../application/ledger/transmission-projection.js';
-import type { OpenTransmission } from '../../application/ports/event-ledger.port.js';
+import type { ClaimHold } from '../../application/ledger/work-claims.js';
+import type { OpenTransmission } from '../../application/ports/work-queue.port.js';
 import type { TransmissionState } from '../../domain/index.js';
 
 /*
@@ -66,6 +67,27 @@ export function toOpenTransmissionRow(raw: unknown): OpenTransmission {
     status,
     retryAtMs,
     sequence,
+  };
+}
+
+function nullableInteger(row: RawRow, column: string, position: number): number | null {
+  const value = row[column];
+  if (value === null) return null;
+  if (!isInteger(value)) throw new LedgerCorruptError(position, `${column} is not an integer`);
+  return value;
+}
+
+/** An open row's holder: `owner`, `fence` and `leaseUntilMs` columns. */
+export function toClaimHold(raw: unknown): ClaimHold {
+  const row = raw as RawRow;
+  const owner = row.owner;
+  if (owner !== null && typeof owner !== 'string') {
+    throw new LedgerCorruptError(0, 'open transmission claim_owner is not text');
+  }
+  return {
+    owner,
+    fence: integer(row, 'fence', 0),
+    leaseUntilMs: nullableInteger(row, 'leaseUntilMs', 0),
   };
 }
 

@@ -4,7 +4,7 @@ import {
   type ChainFailureReason,
   type ChainVerified,
 } from '../ledger/hash-chain.js';
-import type { LedgerHead, RecordedEvent } from '../ports/event-ledger.port.js';
+import type { LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
 
 export type AuditFailureReason =
   | ChainFailureReason

@@ -1,5 +1,5 @@
 import { chainHash, GENESIS_HASH } from '../ledger/hash-chain.js';
-import type { LedgerHead, RecordedEvent } from '../ports/event-ledger.port.js';
+import type { LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
 import { AuditChain, type AuditFailureReason } from './audit-chain.js';
 import { EXPORT_END_FORMAT, EXPORT_FORMAT, type ExportHeader } from './ledger-export.js';
 

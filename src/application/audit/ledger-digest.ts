@@ -11,7 +11,7 @@ import { Ajv, type JSONSchemaType } from 'ajv';
 import { epochMsToIso } from '../../domain/index.js';
 import { canonicalJson } from '../ledger/canonical-json.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { EventLedger, LedgerHead } from '../ports/event-ledger.port.js';
+import type { EventStore, LedgerHead } from '../ports/event-store.port.js';
 import { AuditDigestInvalidError, AuditKeyInvalidError } from './audit-errors.js';
 
 export const DIGEST_FORMAT = 'gtx-ledger-digest';
@@ -86,7 +86,7 @@ export function keyFingerprint(key: KeyObject): string {
 
 /** Reads the current head and, given an ed25519 private key, signs it. */
 export async function takeDigest(
-  ledger: EventLedger,
+  ledger: EventStore,
   clock: Clock,
   signingKey?: KeyObject,
 ): Promise<LedgerDigest> {

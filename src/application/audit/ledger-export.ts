@@ -5,7 +5,7 @@ import { canonicalJson } from '../ledger/canonical-json.js';
 import { readAllPages } from '../ledger/ledger-pages.js';
 import { isTransmissionStream } from '../ledger/transmission-projection.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { EventLedger, LedgerHead, RecordedEvent } from '../ports/event-ledger.port.js';
+import type { EventStore, LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
 import { isFullExport, type ExportFilter } from './export-filter.js';
 
 /**
@@ -112,7 +112,7 @@ function guestOf(row: RecordedEvent): string | null {
  * are known from their first event, which carries `guestId`), so memory stays flat.
  */
 export async function* selectRows(
-  ledger: EventLedger,
+  ledger: EventStore,
   filter: ExportFilter,
   head: LedgerHead,
   pageSize = 1000,
@@ -198,7 +198,7 @@ function csvRecord(row: ExportedRow, withView: boolean): string {
  * head read at the start are left out, so the export is one consistent cut of the ledger.
  */
 export async function writeExport(
-  ledger: EventLedger,
+  ledger: EventStore,
   clock: Clock,
   options: ExportOptions,
   sink: TextSink,

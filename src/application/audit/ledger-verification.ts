@@ -1,5 +1,5 @@
 import { isGtxError } from '../../domain/index.js';
-import type { EventLedger, LedgerHead, RecordedEvent } from '../ports/event-ledger.port.js';
+import type { EventStore, LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
 import { AuditChain, type AuditVerification } from './audit-chain.js';
 
 export interface VerifyLedgerOptions {
@@ -34,7 +34,7 @@ function corruptPosition(error: { details: Record<string, unknown> }): number | 
  * are still checked and the bad one is named by its position.
  */
 async function* scanStoredRows(
-  ledger: EventLedger,
+  ledger: EventStore,
   pageSize: number,
 ): AsyncGenerator<Scanned, void, undefined> {
   let afterPosition = 0;
@@ -73,7 +73,7 @@ async function* scanStoredRows(
  * proves that nothing up to each checkpoint was rewritten or cut off since.
  */
 export async function verifyLedger(
-  ledger: EventLedger,
+  ledger: EventStore,
   options: VerifyLedgerOptions = {},
 ): Promise<AuditVerification> {
   const chain = new AuditChain(options.checkpoints);

@@ -11,6 +11,7 @@ import {
   type SendTypingIndicator,
   type TransmitMessage,
 } from '../../domain/index.js';
+import { brandParsed, isParsedCommand, type ParsedCommand } from './parsed-command.js';
 import type { IdGenerator } from '../ports/index.js';
 
 /**
@@ -248,9 +249,12 @@ function toReason(input: { code?: ReceiptReasonCode; message: string }): Receipt
 }
 
 /** Checks untrusted input against the schema and fills in defaults. */
-export function parseMessageInput(value: unknown, ids: IdGenerator): TransmitMessage {
+export function parseMessageInput(
+  value: unknown,
+  ids: IdGenerator,
+): TransmitMessage & ParsedCommand {
   const input = assertShape(checkMessage, () => checkMessage.errors, value);
-  return {
+  return brandParsed({
     kind: 'message',
     commandId: input.id ?? ids.newId(),
     guest: toGuest(input.guest),
@@ -258,12 +262,15 @@ export function parseMessageInput(value: unknown, ids: IdGenerator): TransmitMes
     ...optional('text', input.text),
     attachments: (input.attachments ?? []).map(toAttachment),
     metadata: { ...(input.metadata ?? {}) },
-  };
+  });
 }
 
-export function parseReceiptInput(value: unknown, ids: IdGenerator): AcknowledgeAgentMessage {
+export function parseReceiptInput(
+  value: unknown,
+  ids: IdGenerator,
+): AcknowledgeAgentMessage & ParsedCommand {
   const input = assertShape(checkReceipt, () => checkReceipt.errors, value);
-  return {
+  return brandParsed({
     kind: 'receipt',
     commandId: input.id ?? ids.newId(),
     guest: toGuest(input.guest),
@@ -271,15 +278,42 @@ export function parseReceiptInput(value: unknown, ids: IdGenerator): Acknowledge
     messageId: input.messageId,
     status: input.status,
     reasons: (input.reasons ?? []).map(toReason),
-  };
+  });
 }
 
-export function parseTypingInput(value: unknown, ids: IdGenerator): SendTypingIndicator {
+export function parseTypingInput(
+  value: unknown,
+  ids: IdGenerator,
+): SendTypingIndicator & ParsedCommand {
   const input = assertShape(checkTyping, () => checkTyping.errors, value);
-  return {
+  return brandParsed({
     kind: 'typing',
     commandId: input.id ?? ids.newId(),
     guest: toGuest(input.guest),
     conversationRef: input.conversation ?? input.guest.id,
-  };
+  });
+}
+
+/**
+ * Turns untrusted input of any kind into a command, checking its shape (InvalidCommandInputError).
+ * `kind` defaults to `message`.
+ */
+export function parseCommandInput(input: unknown, ids: IdGenerator): ParsedCommand {
+  if (isParsedCommand(input)) return input;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidCommandInputError([{ field: '', message: 'must be a JSON object' }]);
+  }
+  const { kind = 'message', ...rest } = input as Record<string, unknown>;
+  switch (kind) {
+    case 'message':
+      return parseMessageInput(rest, ids);
+    case 'receipt':
+      return parseReceiptInput(rest, ids);
+    case 'typing':
+      return parseTypingInput(rest, ids);
+    default:
+      throw new InvalidCommandInputError([
+        { field: '/kind', message: 'must be message, receipt or typing' },
+      ]);
+  }
 }

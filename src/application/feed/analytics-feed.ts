@@ -2,7 +2,7 @@ import { epochMsToIso } from '../../domain/index.js';
 import type {
   AnalyticsSink,
   Clock,
-  EventLedger,
+  EventStore,
   FeedCheckpointStore,
   Logger,
   Random,
@@ -39,7 +39,7 @@ export const DEFAULT_FEED_SETTINGS: FeedSettings = {
 };
 
 export interface FeedDependencies {
-  readonly ledger: EventLedger;
+  readonly ledger: EventStore;
   readonly checkpoints: FeedCheckpointStore;
   readonly sink: AnalyticsSink;
   readonly clock: Clock;

@@ -1,4 +1,4 @@
-import type { EventLedger, RecordedEvent } from '../ports/index.js';
+import type { EventStore, RecordedEvent } from '../ports/index.js';
 import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 import {
   contextOf,
@@ -19,7 +19,7 @@ export class AnalyticsEventMapper {
   private readonly contexts = new Map<string, StreamContext>();
 
   constructor(
-    private readonly ledger: EventLedger,
+    private readonly ledger: EventStore,
     private readonly cacheSize = DEFAULT_CACHE_SIZE,
   ) {}
 

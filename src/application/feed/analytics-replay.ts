@@ -4,7 +4,7 @@ import { readAllPages } from '../ledger/ledger-pages.js';
 import type {
   AnalyticsSink,
   Clock,
-  EventLedger,
+  EventStore,
   FeedCheckpointStore,
   Logger,
   Random,
@@ -30,7 +30,7 @@ export interface ReplayFilters {
 }
 
 export interface ReplayDependencies {
-  readonly ledger: EventLedger;
+  readonly ledger: EventStore;
   readonly checkpoints: FeedCheckpointStore;
   readonly sink: AnalyticsSink;
   readonly clock: Clock;

@@ -1,4 +1,4 @@
-import type { AppendResult, EventLedger } from '../ports/index.js';
+import type { AppendResult, EventStore } from '../ports/index.js';
 
 /**
  * The live feed's own history in the ledger: when it was disabled (its receiver answered 410
@@ -27,7 +27,7 @@ export function feedStreamId(feed: string): string {
   return `feed-${feed}`;
 }
 
-export async function readFeedState(ledger: EventLedger, feed: string): Promise<FeedState> {
+export async function readFeedState(ledger: EventStore, feed: string): Promise<FeedState> {
   const last = (await ledger.readStream(feedStreamId(feed))).at(-1);
   if (last?.type !== FEED_DISABLED) return { disabled: false, reason: null, since: null };
   const data = last.data as Partial<FeedDisabledData>;
@@ -39,7 +39,7 @@ export async function readFeedState(ledger: EventLedger, feed: string): Promise<
 }
 
 export function recordFeedDisabled(
-  ledger: EventLedger,
+  ledger: EventStore,
   data: FeedDisabledData,
 ): Promise<AppendResult> {
   return ledger.append({
@@ -50,7 +50,7 @@ export function recordFeedDisabled(
 }
 
 export function recordFeedEnabled(
-  ledger: EventLedger,
+  ledger: EventStore,
   feed: string,
   enabledAt: string,
 ): Promise<AppendResult> {

@@ -1,5 +1,5 @@
 import { buildDeliveryReport, type DeliveryReport } from '../reporting/delivery-report.js';
-import type { EventLedger, FeedCheckpointStore } from '../ports/index.js';
+import type { EventStore, FeedCheckpointStore } from '../ports/index.js';
 import { readFeedState, type FeedState } from './feed-stream.js';
 
 export interface FeedLag {
@@ -21,7 +21,7 @@ export interface LedgerStats {
  * right after a restart, with no process having to be up.
  */
 export async function computeLedgerStats(
-  ledger: EventLedger,
+  ledger: EventStore,
   checkpoints: FeedCheckpointStore,
   feedName: string,
 ): Promise<LedgerStats> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LedgerHead, RecordedEvent } from '../ports/event-ledger.port.js';
+import type { LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
 import { canonicalJson } from './canonical-json.js';
 
 export { canonicalJson } from './canonical-json.js';

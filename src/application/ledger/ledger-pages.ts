@@ -1,4 +1,4 @@
-import type { EventLedger, ReadAllOptions, RecordedEvent } from '../ports/event-ledger.port.js';
+import type { EventStore, ReadAllOptions, RecordedEvent } from '../ports/event-store.port.js';
 
 export type LedgerScan = Partial<ReadAllOptions>;
 
@@ -7,7 +7,7 @@ export type LedgerScan = Partial<ReadAllOptions>;
  * ledger is. Stops at an empty page rather than a short one: adapters may cap `limit` lower.
  */
 export async function* readAllPages(
-  ledger: EventLedger,
+  ledger: EventStore,
   scan: LedgerScan = {},
 ): AsyncGenerator<RecordedEvent, void, undefined> {
   let afterPosition = scan.afterPosition ?? 0;

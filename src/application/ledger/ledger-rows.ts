@@ -6,7 +6,7 @@ import type {
   ExpectedVersion,
   LedgerHead,
   RecordedEvent,
-} from '../ports/event-ledger.port.js';
+} from '../ports/event-store.port.js';
 import { canonicalJson } from './canonical-json.js';
 import { chainHashOfEncoded } from './hash-chain.js';
 import { LedgerInvalidEventError, NotCanonicalJsonError } from './ledger-errors.js';

@@ -7,7 +7,8 @@ import {
   type TransmissionState,
   type TransmissionStatus,
 } from '../../domain/index.js';
-import type { OpenTransmission, RecordedEvent } from '../ports/event-ledger.port.js';
+import type { RecordedEvent } from '../ports/event-store.port.js';
+import type { OpenTransmission } from '../ports/work-queue.port.js';
 import { LedgerCorruptError } from '../errors.js';
 import { InvalidTransmissionEventError, LedgerInvalidEventError } from './ledger-errors.js';
 import { upcast, UpcastError } from './transmission-upcasters.js';

@@ -1,5 +1,6 @@
 export * from './clock.port.js';
-export * from './event-ledger.port.js';
+export * from './event-store.port.js';
+export * from './work-queue.port.js';
 export * from './id-generator.port.js';
 export * from './logger.port.js';
 export * from './messaging-transport.port.js';
@@ -8,3 +9,5 @@ export * from './guest-key-store.port.js';
 export * from './personal-data-vault.port.js';
 export * from './analytics-sink.port.js';
 export * from './feed-checkpoint-store.port.js';
+export * from './ledger.port.js';
+export * from './worker-identity.port.js';

@@ -1,7 +1,7 @@
 import { epochMsToIso } from '../../domain/index.js';
 import { readAllPages } from '../ledger/ledger-pages.js';
 import type { Clock } from '../ports/clock.port.js';
-import type { EventLedger, RecordedEvent } from '../ports/event-ledger.port.js';
+import type { EventStore, RecordedEvent } from '../ports/event-store.port.js';
 import type { GuestKeyStore } from '../ports/guest-key-store.port.js';
 import { sealedContentOf } from './open-recorded-event.js';
 import { guestIdHash, guestStreamId } from './sealed-content.js';
@@ -61,7 +61,7 @@ export interface GuestPrivacyStatus {
 }
 
 export interface GuestPrivacyDependencies {
-  readonly ledger: EventLedger;
+  readonly ledger: EventStore;
   readonly keys: GuestKeyStore;
   readonly clock: Clock;
 }

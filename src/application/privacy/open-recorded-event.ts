@@ -1,5 +1,5 @@
 import type { TransmissionContent } from '../../domain/index.js';
-import type { RecordedEvent } from '../ports/event-ledger.port.js';
+import type { RecordedEvent } from '../ports/event-store.port.js';
 import type {
   PersonalDataVault,
   SealContext,

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../ports/event-ledger.port.js';
+import type { RecordedEvent } from '../ports/event-store.port.js';
 import type { PersonalDataVault } from '../ports/personal-data-vault.port.js';
 import { openRecordedEvent, sealedContentOf } from './open-recorded-event.js';
 

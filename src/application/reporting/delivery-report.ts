@@ -1,5 +1,5 @@
 import type { TransmissionEvent } from '../../domain/index.js';
-import type { EventLedger, RecordedEvent } from '../ports/index.js';
+import type { EventStore, RecordedEvent } from '../ports/index.js';
 import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 
 export interface LatencySummary {
@@ -128,7 +128,7 @@ function increment(counts: Record<string, number>, key: string): void {
 
 /** Reads the whole ledger in pages: right after a restart, since it needs no state of its own. */
 export async function buildDeliveryReport(
-  ledger: EventLedger,
+  ledger: EventStore,
   pageSize = 1000,
 ): Promise<DeliveryReport> {
   const builder = new DeliveryReportBuilder();

@@ -1,20 +1,29 @@
 import { setMaxListeners } from 'node:events';
 import {
-  interval,
-  mergeMap,
-  Subject,
-  defer,
-  type Subscription,
-  from,
-  EMPTY,
   catchError,
+  concatMap,
+  defer,
+  EMPTY,
+  exhaustMap,
+  finalize,
+  from,
+  interval,
+  map,
+  merge,
+  mergeMap,
+  of,
+  ReplaySubject,
+  Subject,
+  takeUntil,
+  timer,
+  type Observable,
+  type Subscription,
 } from 'rxjs';
 import {
   decide,
   evolve,
   hasErrorCode,
   isGtxError,
-  isFinal,
   transmissionStreamId,
   type RetryPolicyConfig,
   type TransmissionCommand,
@@ -22,17 +31,25 @@ import {
 } from '../../domain/index.js';
 import type {
   Clock,
-  EventLedger,
+  EventStore,
   Logger,
   MessagingTransport,
-  OpenTransmission,
   PersonalDataVault,
   Random,
+  TransmissionWorkQueue,
   TransportOutcome,
   TransportRequest,
+  WorkClaim,
+  WorkerIdentity,
 } from '../ports/index.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
-import { sleep, SleepAbortedError } from '../timing.js';
+import { sleep } from '../timing.js';
+import type { DeliveryStep } from './operators/delivery-steps.js';
+import { exhaustLatest } from './operators/exhaust-latest.js';
+import { prepareDelivery } from './operators/prepare-delivery.operator.js';
+import { recordOutcome } from './operators/record-outcome.operator.js';
+import { scheduleRetry, type RetrySchedule } from './operators/schedule-retry.operator.js';
+import { transmit } from './operators/transmit.operator.js';
 import type { OutcomeRegistry } from './outcome-registry.js';
 import { outcomeFromEvents } from './transmission-outcome.js';
 import { loadOpenedTransmission, type LoadedTransmission } from './transmission-stream.js';
@@ -40,10 +57,15 @@ import { loadOpenedTransmission, type LoadedTransmission } from './transmission-
 export interface PipelineConfig {
   /** Conversations sent to at once; order within one conversation always holds. */
   readonly concurrency: number;
-  /** How often the ledger is asked for due work when nothing wakes the pipeline. */
+  /** How often the work queue is asked for due work when nothing wakes the pipeline. */
   readonly pollIntervalMs: number;
   /** One attempt is abandoned (and retried) after this long. */
   readonly attemptTimeoutMs: number;
+  /**
+   * How long a claim holds without renewal. A worker renews its claims every third of it; work
+   * of a worker that stops renewing (paused, partitioned, killed) is taken over once it ends.
+   */
+  readonly leaseMs: number;
   readonly retry: RetryPolicyConfig;
 }
 
@@ -51,6 +73,7 @@ export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = {
   concurrency: 16,
   pollIntervalMs: 250,
   attemptTimeoutMs: 30_000,
+  leaseMs: 60_000,
   retry: {
     maxAttempts: 6,
     baseDelayMs: 250,
@@ -60,7 +83,9 @@ export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = {
 };
 
 export interface PipelineDependencies {
-  readonly ledger: EventLedger;
+  readonly events: EventStore;
+  readonly work: TransmissionWorkQueue;
+  readonly worker: WorkerIdentity;
   readonly transport: MessagingTransport;
   readonly clock: Clock;
   readonly random: Random;
@@ -75,61 +100,23 @@ export interface PipelineObserver {
   onAttemptFinished?(outcome: TransportOutcome, request: TransportRequest): void;
 }
 
-const INTERRUPTED: TransportFailure = {
-  kind: 'transient',
-  status: null,
-  code: 'ATTEMPT_INTERRUPTED',
-  message: 'the process stopped before the outcome of this attempt was recorded',
-  retryAfterMs: null,
-  correlationId: null,
-};
-
-const ABORTED_BY_CLOSE: TransportFailure = {
-  kind: 'transient',
-  status: null,
-  code: 'ATTEMPT_ABORTED',
-  message: 'the transmitter closed before the attempt answered',
-  retryAfterMs: null,
-  correlationId: null,
-};
-
-function attemptTimedOut(timeoutMs: number): TransportFailure {
-  return {
-    kind: 'transient',
-    status: null,
-    code: 'ATTEMPT_TIMEOUT',
-    message: `no answer within ${timeoutMs} ms`,
-    retryAfterMs: null,
-    correlationId: null,
-  };
-}
-
-function contentErased(loaded: LoadedTransmission): boolean {
-  const first = loaded.events[0];
-  return first?.type === 'TransmissionRequested' && first.data.content.kind === 'erased';
-}
-
 /**
- * Takes open transmissions from the ledger and drives each to its next event. Work is pulled in
- * batches no larger than the free concurrency, so nothing is buffered beyond what is in flight;
- * a conversation with a transmission in flight is never fetched again, so order holds within it.
+ * Claims work from the queue and drives each claimed transmission through the delivery
+ * operators: prepare (resume an interrupted attempt, abandon erased content), transmit (behind
+ * the rate limiter), record the outcome, schedule the retry. Work is claimed only for free
+ * slots, so nothing is buffered beyond what is in flight; the queue hands out one transmission
+ * per conversation at a time, across every worker on the ledger, so order holds within it.
  */
 export class DeliveryPipeline {
-  private readonly work$ = new Subject<OpenTransmission>();
-  private readonly inFlightConversations = new Set<string>();
+  private readonly wake$ = new Subject<void>();
+  /** Replays, so a stop during start-up still ends the demand once it is subscribed. */
+  private readonly stopping$ = new ReplaySubject<void>(1);
+  private readonly held = new Map<string, WorkClaim>();
   private readonly closeController = new AbortController();
-  private readonly subscriptions: Subscription[] = [];
-  private readonly idleWaiters = new Set<() => void>();
-  private fetching = false;
-  private fetchAgain = false;
-  /**
-   * Until this is set, fetches first resume attempts a previous process left without an
-   * outcome: their conversations are blocked until the interruption is recorded.
-   */
-  private interruptedCleared = false;
-  private running = false;
-  /** Set by a crash-like close: outcomes that arrive after it are not recorded. */
-  private discarding = false;
+  private subscription: Subscription | null = null;
+  private finished: Promise<void> = Promise.resolve();
+  /** Set by a crash-like stop: claims are left to expire, as a killed process leaves them. */
+  private abandoned = false;
   private fault: unknown = null;
 
   constructor(
@@ -143,62 +130,49 @@ export class DeliveryPipeline {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.subscriptions.push(
-      this.work$
-        .pipe(
-          mergeMap(
-            (open) =>
-              defer(() => from(this.process(open))).pipe(
-                catchError((error: unknown) => {
-                  this.onUnexpected(error, open);
-                  return EMPTY;
-                }),
-              ),
-            this.config.concurrency,
-          ),
-        )
-        .subscribe(),
-      interval(this.config.pollIntervalMs, this.deps.clock.scheduler).subscribe(() => {
-        this.wake();
-      }),
+    if (this.subscription !== null) return;
+    const retryWakes$ = new Subject<number>();
+    const { scheduler } = this.deps.clock;
+    const demand$ = merge(
+      of(undefined),
+      this.wake$,
+      interval(this.config.pollIntervalMs, scheduler),
+      retryWakes$.pipe(mergeMap((delayMs) => timer(delayMs, scheduler))),
+    ).pipe(takeUntil(this.stopping$));
+    const deliveries$ = defer(() => this.releaseGoneOwners()).pipe(
+      concatMap(() => demand$),
+      exhaustLatest(() => this.claimFreeSlots()),
+      mergeMap((claims) => from(claims)),
+      mergeMap((claim) => this.deliver(claim), this.config.concurrency),
     );
-    this.wake();
-  }
-
-  /** Ask the ledger for work now: new commands were appended or a slot came free. */
-  wake(): void {
-    if (!this.running) return;
-    if (this.fetching) {
-      this.fetchAgain = true;
-      return;
-    }
-    this.fetching = true;
-    void this.fetchBatch()
-      .catch((error: unknown) => {
-        this.onFatal(error);
-      })
-      .finally(() => {
-        this.fetching = false;
-        if (this.fetchAgain) {
-          this.fetchAgain = false;
-          this.wake();
-        }
+    const renewals$ = interval(Math.max(1, Math.floor(this.config.leaseMs / 3)), scheduler).pipe(
+      takeUntil(this.stopping$),
+      exhaustMap(() => this.renewClaims()),
+      mergeMap(() => EMPTY),
+    );
+    this.finished = new Promise((resolve) => {
+      this.subscription = merge(deliveries$, renewals$).subscribe({
+        next: (schedule: RetrySchedule) => {
+          if (schedule.wakeAtMs !== null) {
+            retryWakes$.next(Math.max(0, schedule.wakeAtMs - this.deps.clock.now()));
+          }
+        },
+        error: (error: unknown) => {
+          this.onFatal(error);
+          resolve();
+        },
+        complete: resolve,
       });
+    });
   }
 
-  // Read through methods: these flags change while this object awaits, which narrowing ignores.
-  private isRunning(): boolean {
-    return this.running;
-  }
-
-  private isDiscarding(): boolean {
-    return this.discarding;
+  /** Ask the queue for work now: new commands were appended or a slot came free. */
+  wake(): void {
+    this.wake$.next();
   }
 
   inFlightCount(): number {
-    return this.inFlightConversations.size;
+    return this.held.size;
   }
 
   /** The fault that stopped the pipeline, if one did. */
@@ -209,181 +183,130 @@ export class DeliveryPipeline {
   /**
    * Stops taking work. With `drain`, in-flight attempts get until `timeoutMs` to answer and are
    * then aborted (recorded as failed, so they resume on the next start). Without it, this
-   * behaves like a crash: nothing more is recorded.
+   * behaves like a crash: nothing more is recorded and claims are left to expire.
    */
   async stop(options: { drain: boolean; timeoutMs: number }): Promise<void> {
-    this.running = false;
-    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
     if (!options.drain) {
-      this.discarding = true;
+      this.abandoned = true;
+      this.subscription?.unsubscribe();
       this.closeController.abort();
       return;
     }
-    if (this.inFlightConversations.size > 0) {
-      const idle = new Promise<void>((resolve) => this.idleWaiters.add(resolve));
-      const timedOut = sleep(options.timeoutMs, this.deps.clock.scheduler).then(
-        () => 'timeout' as const,
-      );
-      if ((await Promise.race([idle, timedOut])) === 'timeout') {
-        this.closeController.abort();
-        await idle;
-      }
+    this.stopping$.next();
+    if (this.held.size === 0) {
+      this.subscription?.unsubscribe();
+      return;
     }
-  }
-
-  private async fetchBatch(): Promise<void> {
-    const free = this.config.concurrency - this.inFlightConversations.size;
-    if (!this.running || free <= 0) return;
-    let batch = await this.interruptedBatch(free);
-    if (batch.length === 0) {
-      batch = await this.deps.ledger.nextWork({
-        limit: free,
-        dueByMs: this.deps.clock.now(),
-        excludeConversations: this.inFlightConversations,
-      });
-    }
-    for (const open of batch) {
-      if (!this.isRunning()) return;
-      if (this.inFlightConversations.has(open.conversationRef)) continue;
-      this.inFlightConversations.add(open.conversationRef);
-      this.work$.next(open);
-    }
-  }
-
-  private async interruptedBatch(free: number): Promise<readonly OpenTransmission[]> {
-    if (this.interruptedCleared) return [];
-    // Our own attempts in flight look interrupted too; ask for enough to see past them.
-    const candidates = await this.deps.ledger.interruptedWork(
-      free + this.inFlightConversations.size,
+    const timedOut = sleep(options.timeoutMs, this.deps.clock.scheduler).then(
+      () => 'timeout' as const,
     );
-    const batch = candidates
-      .filter((open) => !this.inFlightConversations.has(open.conversationRef))
-      .slice(0, free);
-    if (batch.length === 0) this.interruptedCleared = true;
-    else this.fetchAgain = true;
-    return batch;
-  }
-
-  private async process(open: OpenTransmission): Promise<void> {
-    try {
-      await this.advance(open);
-    } finally {
-      this.release(open.conversationRef);
+    if ((await Promise.race([this.finished, timedOut])) === 'timeout') {
+      this.closeController.abort();
+      await this.finished;
     }
   }
 
-  private release(conversationRef: string): void {
-    this.inFlightConversations.delete(conversationRef);
-    if (this.inFlightConversations.size === 0) {
-      for (const resolve of this.idleWaiters) resolve();
-      this.idleWaiters.clear();
-    }
-    this.wake();
-  }
-
-  private async advance(open: OpenTransmission): Promise<void> {
-    let loaded = await this.load(open.streamId);
-    if (isFinal(loaded.state)) return;
-    if (contentErased(loaded)) {
-      // The guest was forgotten before delivery: nothing of theirs is left to send.
-      await this.record(loaded, { type: 'AbandonErased', nowMs: this.deps.clock.now() });
-      return;
-    }
-    if (loaded.state.status === 'inFlight') {
-      // Only a previous process leaves an attempt without an outcome: this one holds the
-      // conversation while its attempt runs. Whether Genesys got it is unknown; the retry
-      // reuses the same messageId.
-      loaded = await this.record(loaded, this.failureCommand(INTERRUPTED));
-      if (isFinal(loaded.state) || !this.isDue(loaded)) {
-        this.scheduleWakeForRetry(loaded);
-        return;
-      }
-    }
-    if (!this.isDue(loaded)) {
-      this.scheduleWakeForRetry(loaded);
-      return;
-    }
-    try {
-      await this.deps.rateLimiter.acquire(this.closeController.signal);
-    } catch (error) {
-      if (error instanceof SleepAbortedError) return;
-      throw error;
-    }
-    if (this.isDiscarding()) return;
-    loaded = await this.record(loaded, { type: 'StartAttempt', nowMs: this.deps.clock.now() });
-    const request: TransportRequest = {
-      ...this.requestFor(loaded),
-      pace: () => this.deps.rateLimiter.acquire(this.closeController.signal),
-    };
-    const outcome = await this.attempt(request);
-    if (this.isDiscarding()) return;
-    this.observer.onAttemptFinished?.(outcome, request);
-    if (outcome.rateLimit !== undefined) this.deps.rateLimiter.applyHint(outcome.rateLimit);
-    if (outcome.ok) {
-      await this.record(loaded, {
-        type: 'RecordDelivery',
-        genesysMessageId: outcome.genesysMessageId,
-        genesysConversationId: outcome.genesysConversationId,
-        correlationId: outcome.correlationId,
+  private claimFreeSlots(): Observable<readonly WorkClaim[]> {
+    return defer(async () => {
+      const free = this.config.concurrency - this.held.size;
+      if (free <= 0) return [];
+      const claims = await this.deps.work.claim({
+        owner: this.deps.worker.id,
+        limit: free,
         nowMs: this.deps.clock.now(),
+        leaseMs: this.config.leaseMs,
       });
-      return;
-    }
-    // A client-wide limit pauses every conversation; a per-conversation one only delays this
-    // transmission, through its own retry time.
-    if (outcome.failure.kind === 'rateLimited' && outcome.rateLimitScope !== 'conversation') {
-      const waitMs = outcome.failure.retryAfterMs ?? this.config.retry.baseDelayMs;
-      this.deps.rateLimiter.pauseUntil(this.deps.clock.now() + waitMs);
-    }
-    const failed = await this.record(loaded, this.failureCommand(outcome.failure));
-    this.scheduleWakeForRetry(failed);
+      for (const claim of claims) this.held.set(claim.streamId, claim);
+      return claims;
+    });
   }
 
-  private async attempt(request: TransportRequest): Promise<TransportOutcome> {
-    const attemptController = new AbortController();
-    const onClose = (): void => {
-      attemptController.abort();
-    };
-    this.closeController.signal.addEventListener('abort', onClose, { once: true });
-    const timeout = sleep(
-      this.config.attemptTimeoutMs,
-      this.deps.clock.scheduler,
-      attemptController.signal,
-    )
-      .then((): TransportOutcome => {
-        attemptController.abort();
-        return { ok: false, failure: attemptTimedOut(this.config.attemptTimeoutMs) };
-      })
-      .catch((): TransportOutcome => ({ ok: false, failure: ABORTED_BY_CLOSE }));
+  private deliver(claim: WorkClaim): Observable<RetrySchedule> {
+    const record = (
+      held: WorkClaim,
+      loaded: LoadedTransmission,
+      command: TransmissionCommand,
+    ): Promise<LoadedTransmission> => this.record(held, loaded, command);
+    const failure = (value: TransportFailure): TransmissionCommand => this.failureCommand(value);
+    const nowMs = (): number => this.deps.clock.now();
+    return defer(() => this.load(claim)).pipe(
+      map((loaded): DeliveryStep => ({ kind: 'ready', claim, loaded })),
+      prepareDelivery({ record, failure, nowMs }),
+      transmit({
+        acquireSlot: () => this.deps.rateLimiter.acquire(this.closeController.signal),
+        record,
+        send: (request, signal) => this.deps.transport.send(request, signal),
+        nowMs,
+        attemptTimeoutMs: this.config.attemptTimeoutMs,
+        closeSignal: this.closeController.signal,
+        scheduler: this.deps.clock.scheduler,
+        logger: this.deps.logger,
+      }),
+      recordOutcome({
+        record,
+        failure,
+        nowMs,
+        applyHint: (hint) => {
+          this.deps.rateLimiter.applyHint(hint);
+        },
+        pauseUntil: (untilMs) => {
+          this.deps.rateLimiter.pauseUntil(untilMs);
+        },
+        defaultRateLimitWaitMs: this.config.retry.baseDelayMs,
+        onAttemptFinished: (step) => this.observer.onAttemptFinished?.(step.outcome, step.request),
+      }),
+      scheduleRetry(),
+      catchError((error: unknown) => this.lostWork(error, claim)),
+      finalize(() => {
+        this.held.delete(claim.streamId);
+        if (this.abandoned) return;
+        this.releaseClaim(claim);
+        this.wake();
+      }),
+    );
+  }
+
+  /** Work another worker took over is not a fault of this one; anything else stops it. */
+  private lostWork(error: unknown, claim: WorkClaim): Observable<RetrySchedule> {
+    if (hasErrorCode(error, 'WORK_CLAIM_LOST') || hasErrorCode(error, 'LEDGER_VERSION_CONFLICT')) {
+      this.deps.logger.warn('transmission taken over by another worker; nothing recorded', {
+        commandId: claim.commandId,
+        code: error.code,
+        worker: this.deps.worker.id,
+      });
+      return of({ streamId: claim.streamId, wakeAtMs: null });
+    }
+    throw error;
+  }
+
+  private releaseClaim(claim: WorkClaim): void {
+    this.deps.work.release(claim).catch((error: unknown) => {
+      // The lease ends by itself; a failed release only delays the next claim of this work.
+      this.deps.logger.warn('could not release a work claim', {
+        commandId: claim.commandId,
+        code: isGtxError(error) ? error.code : null,
+      });
+    });
+  }
+
+  private async releaseGoneOwners(): Promise<void> {
+    const holders = await this.deps.work.holders(this.deps.clock.now());
+    for (const owner of holders) {
+      if (!this.deps.worker.isGone(owner)) continue;
+      const released = await this.deps.work.releaseOwner(owner);
+      this.deps.logger.info('resuming the work of a worker that has exited', { owner, released });
+    }
+  }
+
+  private async renewClaims(): Promise<void> {
+    if (this.held.size === 0) return;
     try {
-      const sent = this.deps.transport
-        .send(request, attemptController.signal)
-        .catch((error: unknown): TransportOutcome => {
-          this.deps.logger.error('transport rejected instead of answering a failure', {
-            commandId: request.commandId,
-            error: error instanceof Error ? error.message : String(error),
-          });
-          return {
-            ok: false,
-            failure: {
-              ...INTERRUPTED,
-              code: 'TRANSPORT_ERROR',
-              message: 'the transport raised an unexpected error',
-            },
-          };
-        });
-      const outcome = await Promise.race([sent, timeout]);
-      if (
-        !outcome.ok &&
-        outcome.failure.code === 'ABORTED' &&
-        this.closeController.signal.aborted
-      ) {
-        return { ok: false, failure: ABORTED_BY_CLOSE };
-      }
-      return outcome;
-    } finally {
-      this.closeController.signal.removeEventListener('abort', onClose);
-      attemptController.abort();
+      await this.deps.work.renew(this.deps.worker.id, this.deps.clock.now(), this.config.leaseMs);
+    } catch (error) {
+      // A missed renewal is survivable until the lease ends; the fence guards the rest.
+      this.deps.logger.warn('could not renew work claims', {
+        code: isGtxError(error) ? error.code : null,
+      });
     }
   }
 
@@ -397,20 +320,22 @@ export class DeliveryPipeline {
     };
   }
 
-  private async load(streamId: string): Promise<LoadedTransmission> {
-    return loadOpenedTransmission(await this.deps.ledger.readStream(streamId), this.deps.vault);
+  private async load(claim: WorkClaim): Promise<LoadedTransmission> {
+    return loadOpenedTransmission(await this.deps.events.readStream(claim.streamId), this.deps.vault);
   }
 
-  /** Decides, appends, and tells waiters when the transmission became final. */
+  /** Decides, appends under the claim, and tells waiters when the transmission became final. */
   private async record(
+    claim: WorkClaim,
     loaded: LoadedTransmission,
     command: TransmissionCommand,
   ): Promise<LoadedTransmission> {
-    const commandId = loaded.state.commandId ?? '';
+    const commandId = loaded.state.commandId ?? claim.commandId;
     const newEvents = decide(command, loaded.state);
-    const appended = await this.deps.ledger.append({
+    const appended = await this.deps.events.append({
       streamId: transmissionStreamId(commandId),
       expectedVersion: loaded.version,
+      guard: { owner: claim.owner, fence: claim.fence },
       events: newEvents.map((event) => ({
         type: event.type,
         schemaVersion: event.schemaVersion,
@@ -437,62 +362,13 @@ export class DeliveryPipeline {
     return next;
   }
 
-  private requestFor(loaded: LoadedTransmission): TransportRequest {
-    const first = loaded.events[0];
-    if (first?.type !== 'TransmissionRequested') {
-      throw new Error(
-        `transmission ${loaded.state.commandId ?? '?'} has no TransmissionRequested event`,
-      );
-    }
-    const { content } = first.data;
-    if (content.kind === 'erased' || content.kind === 'unopened') {
-      throw new Error(
-        `transmission ${first.data.commandId} has no ${content.kind} content to send`,
-      );
-    }
-    return {
-      commandId: first.data.commandId,
-      kind: first.data.kind,
-      conversationRef: first.data.conversationRef,
-      content,
-      attempt: loaded.state.attempts,
-    };
-  }
-
-  private isDue(loaded: LoadedTransmission): boolean {
-    return loaded.state.retryAtMs === null || loaded.state.retryAtMs <= this.deps.clock.now();
-  }
-
-  private scheduleWakeForRetry(loaded: LoadedTransmission): void {
-    const retryAtMs = loaded.state.retryAtMs;
-    if (retryAtMs === null || isFinal(loaded.state)) return;
-    const delay = Math.max(0, retryAtMs - this.deps.clock.now());
-    void sleep(delay, this.deps.clock.scheduler, this.closeController.signal)
-      .then(() => {
-        this.wake();
-      })
-      .catch(() => undefined);
-  }
-
-  private onUnexpected(error: unknown, open: OpenTransmission): void {
-    if (this.discarding) return;
-    if (hasErrorCode(error, 'LEDGER_VERSION_CONFLICT')) {
-      // Another process advanced this stream; it owns the attempt now.
-      this.deps.logger.warn('transmission advanced elsewhere', { commandId: open.commandId });
-      return;
-    }
-    this.onFatal(error);
-  }
-
   private onFatal(error: unknown): void {
-    if (this.fault !== null || this.discarding) return;
+    if (this.fault !== null || this.abandoned) return;
     this.fault = error;
     this.deps.logger.error('delivery pipeline stopped by a fault', {
       code: isGtxError(error) ? error.code : null,
       error: error instanceof Error ? error.message : String(error),
     });
-    this.running = false;
-    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
     this.deps.outcomes.rejectAll(error);
   }
 }

@@ -46,6 +46,10 @@ export class OutcomeRegistry {
     for (const set of sets) for (const waiter of set) waiter.reject(error);
   }
 
+  isWaiting(commandId: string): boolean {
+    return this.waiters.has(commandId);
+  }
+
   size(): number {
     return this.waiters.size;
   }

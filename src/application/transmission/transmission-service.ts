@@ -1,29 +1,21 @@
+import { firstValueFrom, of } from 'rxjs';
 import {
-  contentOf,
-  decide,
   GtxError,
   hasErrorCode,
-  initialState,
   transmissionStreamId,
-  type OutboundCommand,
   type TransmissionStatus,
 } from '../../domain/index.js';
-import { validateCommand, type CompiledPolicy } from '../../domain/policies/index.js';
-import type {
-  Clock,
-  EventLedger,
-  Logger,
-  PersonalDataVault,
-  RecordedEvent,
-} from '../ports/index.js';
+import type { CompiledPolicy } from '../../domain/policies/index.js';
+import type { ParsedCommand } from '../commands/parsed-command.js';
+import type { Clock, EventStore, Logger, PersonalDataVault, RecordedEvent } from '../ports/index.js';
 import { sealEventData } from '../privacy/seal-event-data.js';
-import { contentSha256 } from './content-hash.js';
+import { decideRequests, validateCommands } from './operators/validate.operator.js';
 import type { OutcomeRegistry } from './outcome-registry.js';
 import { outcomeFromEvents, type TransmissionOutcome } from './transmission-outcome.js';
 import { loadTransmission } from './transmission-stream.js';
 
 export interface ServiceDependencies {
-  readonly ledger: EventLedger;
+  readonly events: EventStore;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly outcomes: OutcomeRegistry;
@@ -63,26 +55,19 @@ export class TransmissionService {
   constructor(private readonly deps: ServiceDependencies) {}
 
   /** Puts the command in the ledger and returns without waiting for delivery. */
-  async accept(command: OutboundCommand): Promise<AcceptedCommand> {
+  async accept(command: ParsedCommand): Promise<AcceptedCommand> {
     const { commandId } = command;
     const existing = await this.existing(commandId);
     if (existing !== null) return existing;
-    const violations = validateCommand(command, this.deps.policy);
-    const content = contentOf(command);
-    const hash = contentSha256(content);
-    const events = decide(
-      {
-        type: 'RequestTransmission',
-        command,
-        violations,
-        contentSha256: hash,
-        nowMs: this.deps.clock.now(),
-      },
-      initialState,
+    const { events, violations, contentSha256: hash } = await firstValueFrom(
+      of(command).pipe(
+        validateCommands(this.deps.policy),
+        decideRequests(() => this.deps.clock.now()),
+      ),
     );
     const sealed = await Promise.all(events.map((event) => sealEventData(event, this.deps.vault)));
     try {
-      await this.deps.ledger.append({
+      await this.deps.events.append({
         streamId: transmissionStreamId(commandId),
         expectedVersion: 'noStream',
         events: events.map((event, index) => ({
@@ -112,7 +97,7 @@ export class TransmissionService {
   }
 
   /** Puts the command in the ledger and resolves when it is final. */
-  async submit(command: OutboundCommand): Promise<TransmissionOutcome> {
+  async submit(command: ParsedCommand): Promise<TransmissionOutcome> {
     const pending = this.deps.outcomes.wait(command.commandId);
     try {
       const accepted = await this.accept(command);
@@ -135,7 +120,7 @@ export class TransmissionService {
   }
 
   async status(commandId: string): Promise<TransmissionStatusReport> {
-    const recorded = await this.deps.ledger.readStream(transmissionStreamId(commandId));
+    const recorded = await this.deps.events.readStream(transmissionStreamId(commandId));
     if (recorded.length === 0) return { commandId, status: 'unknown', outcome: null, events: [] };
     const loaded = loadTransmission(recorded);
     return {
@@ -147,7 +132,7 @@ export class TransmissionService {
   }
 
   private async existing(commandId: string): Promise<AcceptedCommand | null> {
-    const recorded = await this.deps.ledger.readStream(transmissionStreamId(commandId));
+    const recorded = await this.deps.events.readStream(transmissionStreamId(commandId));
     if (recorded.length === 0) return null;
     const outcome = outcomeFromEvents(loadTransmission(recorded).events, true);
     this.deps.logger.info('duplicate command', { commandId, final: outcome !== null });
@@ -159,7 +144,7 @@ export class TransmissionService {
     commandId: string,
     duplicate: boolean,
   ): Promise<TransmissionOutcome | null> {
-    const recorded = await this.deps.ledger.readStream(transmissionStreamId(commandId));
+    const recorded = await this.deps.events.readStream(transmissionStreamId(commandId));
     return outcomeFromEvents(loadTransmission(recorded).events, duplicate);
   }
 }

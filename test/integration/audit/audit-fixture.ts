@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
-import type { EventLedger, NewEvent } from '../../../src/application/ports/event-ledger.port.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
+import type { EventLedger, NewEvent } from '../../../src/application/ports/event-store.port.js';
 import { epochMsToIso, transmissionStreamId } from '../../../src/domain/index.js';
 
 export const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
@@ -154,7 +154,7 @@ export async function fillLedger(
 /** A SQLite ledger file with `transmissions` transmissions in it, closed again. */
 export async function makeLedgerFile(path: string, transmissions: number): Promise<void> {
   const clock = new VirtualClock(T0);
-  const ledger = openSqliteEventLedger({ path, clock });
+  const ledger = openSqliteLedger({ path, clock });
   try {
     await fillLedger(ledger, clock, transmissions);
   } finally {

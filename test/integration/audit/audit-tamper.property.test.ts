@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { asyncScheduler } from 'rxjs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import type { AuditFailureReason } from '../../../src/application/audit/audit-chain.js';
 import { verifyExport } from '../../../src/application/audit/export-verification.js';
 import { writeExport } from '../../../src/application/audit/ledger-export.js';
@@ -11,7 +11,7 @@ import { verifyLedger } from '../../../src/application/audit/ledger-verification
 import { canonicalJson } from '../../../src/application/ledger/canonical-json.js';
 import { chainHash, GENESIS_HASH } from '../../../src/application/ledger/hash-chain.js';
 import type { Clock } from '../../../src/application/ports/clock.port.js';
-import type { LedgerHead } from '../../../src/application/ports/event-ledger.port.js';
+import type { LedgerHead } from '../../../src/application/ports/event-store.port.js';
 import { makeLedgerFile, openForTampering, T0, tempDir, type TempDir } from './audit-fixture.js';
 
 const clock: Clock = { now: () => T0 + 86_400_000, scheduler: asyncScheduler };
@@ -291,9 +291,9 @@ function tamperArbitrary(): fc.Arbitrary<Tamper> {
 }
 
 async function verifyFile(path: string, checkpoints: readonly LedgerHead[], pageSize: number) {
-  const ledger = openSqliteEventLedger({ path, clock });
+  const ledger = openSqliteLedger({ path, clock });
   try {
-    return await verifyLedger(ledger, { checkpoints, pageSize });
+    return await verifyLedger(ledger.events, { checkpoints, pageSize });
   } finally {
     await ledger.close();
   }
@@ -353,11 +353,11 @@ describe('verify against a tampered SQLite ledger file', () => {
 // ---- export files --------------------------------------------------------------------------
 
 async function exportText(filter: Parameters<typeof writeExport>[2]['filter']): Promise<string> {
-  const ledger = openSqliteEventLedger({ path: base, clock });
+  const ledger = openSqliteLedger({ path: base, clock });
   let text = '';
   try {
     await writeExport(
-      ledger,
+      ledger.events,
       clock,
       { format: 'ndjson', filter },
       {

@@ -8,7 +8,7 @@ import { SeededRandom } from '../../../src/adapters/ids/random.js';
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
 import { ScriptedTransport } from '../../../src/adapters/memory/scripted-transport.js';
 import { WebhookAnalyticsSink } from '../../../src/adapters/sinks/webhook-analytics-sink.js';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { SqliteFeedCheckpointStore } from '../../../src/adapters/sqlite/sqlite-feed-checkpoint-store.js';
 import {
   AnalyticsFeed,
@@ -51,7 +51,7 @@ describe('the feed while its receiver is down', () => {
     cleanups.push(() => transmitter.close());
 
     // The feed: a loop of its own on its own connection to the same file.
-    const ledger = openSqliteEventLedger({ path, clock });
+    const ledger = openSqliteLedger({ path, clock });
     const checkpoints = SqliteFeedCheckpointStore.open({ path }, clock);
     const sink = new WebhookAnalyticsSink({ url: receiver.url, secret: SECRET }, clock);
     cleanups.push(async () => {
@@ -61,7 +61,7 @@ describe('the feed while its receiver is down', () => {
     });
     const feed = new AnalyticsFeed(
       {
-        ledger,
+        ledger: ledger.events,
         checkpoints,
         sink,
         clock,
@@ -93,7 +93,7 @@ describe('the feed while its receiver is down', () => {
     expect(await checkpoints.load('analytics')).toBe(0);
 
     receiver.answerAll({ status: 200 });
-    const head = (await ledger.head()).position;
+    const head = (await ledger.events.head()).position;
     await vi.waitFor(
       async () => {
         expect(await checkpoints.load('analytics')).toBe(head);

@@ -11,7 +11,7 @@ import { registerReplay } from '../../../src/adapters/cli/commands/replay.js';
 import { registerStats } from '../../../src/adapters/cli/commands/stats.js';
 import { runCli } from '../../../src/adapters/cli/run-cli.js';
 import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { SqliteFeedCheckpointStore } from '../../../src/adapters/sqlite/sqlite-feed-checkpoint-store.js';
 import type { AnalyticsBatchBody } from '../../../src/application/feed/analytics-payload.js';
 import { seedTransmission } from '../../support/feed/feed-fixtures.js';
@@ -58,7 +58,7 @@ async function knownLedger(): Promise<{ dir: string; path: string }> {
     rmSync(dir, { recursive: true, force: true });
   });
   const path = join(dir, 'ledger.db');
-  const ledger = openSqliteEventLedger({ path, clock: new SystemClock() });
+  const ledger = openSqliteLedger({ path, clock: new SystemClock() });
   await seedTransmission(ledger, { commandId: 'd1', guestId: 'g-1', latencyMs: 100 });
   await seedTransmission(ledger, { commandId: 'd2', guestId: 'g-2', latencyMs: 200 });
   await seedTransmission(ledger, { commandId: 'd3', guestId: 'g-1', latencyMs: 300 });
@@ -302,7 +302,7 @@ describe('gtx feed run as a real process', () => {
       { timeout: 25_000, interval: 100 },
     );
     // Appended while it runs: picked up by the next poll.
-    const ledger = openSqliteEventLedger({ path, clock: new SystemClock() });
+    const ledger = openSqliteLedger({ path, clock: new SystemClock() });
     await seedTransmission(ledger, { commandId: 'late' });
     await ledger.close();
     await vi.waitFor(

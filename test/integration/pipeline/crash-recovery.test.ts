@@ -6,7 +6,7 @@ import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
 import { SeededRandom } from '../../../src/adapters/ids/random.js';
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
 import { ScriptedTransport } from '../../../src/adapters/memory/scripted-transport.js';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import type { RecordedEvent } from '../../../src/application/ports/index.js';
 import { FINAL_EVENT_TYPES, type TransmissionEventType } from '../../../src/domain/index.js';
 import { createTransmitter } from '../../../src/main.js';
@@ -32,10 +32,10 @@ function start(
 }
 
 async function allEvents(path: string, clock: VirtualClock): Promise<RecordedEvent[]> {
-  const ledger = openSqliteEventLedger({ path, clock });
+  const ledger = openSqliteLedger({ path, clock });
   const events: RecordedEvent[] = [];
   for (;;) {
-    const page = await ledger.readAll({ afterPosition: events.at(-1)?.position ?? 0, limit: 1000 });
+    const page = await ledger.events.readAll({ afterPosition: events.at(-1)?.position ?? 0, limit: 1000 });
     if (page.length === 0) break;
     events.push(...page);
   }

@@ -15,7 +15,7 @@ import { MasterKey } from '../../../src/adapters/crypto/master-key.js';
 import { SeededRandom } from '../../../src/adapters/ids/random.js';
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
 import { ScriptedTransport } from '../../../src/adapters/memory/scripted-transport.js';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { SqliteGuestKeyStore } from '../../../src/adapters/sqlite/sqlite-guest-key-store.js';
 import { ChainVerifier } from '../../../src/application/ledger/hash-chain.js';
 import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
@@ -146,10 +146,10 @@ describe('personal data sealed in a SQLite ledger', () => {
       transmissions: { total: 2, readable: 0, erased: 2, plain: 0 },
     });
 
-    const ledger = openSqliteEventLedger({ path, clock: new VirtualClock() });
+    const ledger = openSqliteLedger({ path, clock: new VirtualClock() });
     const verifier = new ChainVerifier();
     const rows = [];
-    for await (const row of readAllPages(ledger)) {
+    for await (const row of readAllPages(ledger.events)) {
       rows.push(row);
       expect(verifier.push(row)).toBeNull();
     }
@@ -208,8 +208,8 @@ describe('personal data sealed in a SQLite ledger', () => {
       { ...cli, env: { GTX_MASTER_KEY: masterKey.bytes().toString('base64') } },
       path,
     );
-    const ledger = openSqliteEventLedger({ path, clock: new VirtualClock() });
-    const [row] = await ledger.readStream('transmission-o1');
+    const ledger = openSqliteLedger({ path, clock: new VirtualClock() });
+    const [row] = await ledger.events.readStream('transmission-o1');
     expect(await opened.viewer.view(row!)).toMatchObject({ content: { text: OTHER_TEXT } });
     await opened.close();
     await ledger.close();

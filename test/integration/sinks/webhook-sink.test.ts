@@ -9,7 +9,7 @@ import { SeededRandom } from '../../../src/adapters/ids/random.js';
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
 import { WebhookAnalyticsSink } from '../../../src/adapters/sinks/webhook-analytics-sink.js';
 import { parseWebhookSecret } from '../../../src/adapters/sinks/standard-webhooks.js';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { SqliteFeedCheckpointStore } from '../../../src/adapters/sqlite/sqlite-feed-checkpoint-store.js';
 import { AnalyticsFeed } from '../../../src/application/feed/analytics-feed.js';
 import { makeBatch } from '../../../src/application/feed/analytics-payload.js';
@@ -159,7 +159,7 @@ describe('WebhookAnalyticsSink against a loopback receiver', () => {
     });
     const path = join(dir, 'ledger.db');
     const clock = new SystemClock();
-    const ledger = openSqliteEventLedger({ path, clock });
+    const ledger = openSqliteLedger({ path, clock });
     const checkpoints = SqliteFeedCheckpointStore.open({ path }, clock);
     cleanups.push(async () => {
       await checkpoints.close();

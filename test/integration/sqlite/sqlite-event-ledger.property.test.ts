@@ -5,14 +5,14 @@ import fc from 'fast-check';
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventLedger } from '../../../src/adapters/memory/in-memory-event-ledger.js';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { verifyChain } from '../../../src/application/ledger/hash-chain.js';
 import type { Clock } from '../../../src/application/ports/clock.port.js';
 import type {
   AppendRequest,
   EventLedger,
   ExpectedVersion,
-} from '../../../src/application/ports/event-ledger.port.js';
+} from '../../../src/application/ports/event-store.port.js';
 
 interface Step {
   readonly stream: number;
@@ -77,7 +77,7 @@ describe('any sequence of appends', () => {
     await fc.assert(
       fc.asyncProperty(script, async (groups) => {
         const dir = mkdtempSync(join(tmpdir(), 'gtx-ledger-property-'));
-        const sqlite = openSqliteEventLedger({
+        const sqlite = openSqliteLedger({
           path: join(dir, 'ledger.sqlite'),
           clock,
           readPageSize: 7,

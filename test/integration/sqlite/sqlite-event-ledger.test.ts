@@ -6,10 +6,10 @@ import { Container } from 'inversify';
 import { asyncScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  openSqliteEventLedger,
+  openSqliteLedger,
   SqliteEventLedger,
   type SqliteEventLedgerOptions,
-} from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+} from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { sqliteLedgerModule } from '../../../src/adapters/sqlite/sqlite-ledger.module.js';
 import { LATEST_SCHEMA_VERSION } from '../../../src/adapters/sqlite/sqlite-migrations.js';
 import {
@@ -20,7 +20,7 @@ import {
 } from '../../../src/application/ledger/hash-chain.js';
 import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
 import { CLOCK, type Clock } from '../../../src/application/ports/clock.port.js';
-import { EVENT_LEDGER, type NewEvent } from '../../../src/application/ports/event-ledger.port.js';
+import { EVENT_LEDGER, type NewEvent } from '../../../src/application/ports/event-store.port.js';
 import {
   appendTransmission,
   transmission,
@@ -32,7 +32,7 @@ let path: string;
 const opened: SqliteEventLedger[] = [];
 
 function open(options: Partial<SqliteEventLedgerOptions> = {}): SqliteEventLedger {
-  const ledger = openSqliteEventLedger({ path, clock, ...options });
+  const ledger = openSqliteLedger({ path, clock, ...options });
   opened.push(ledger);
   return ledger;
 }

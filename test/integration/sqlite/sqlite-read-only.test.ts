@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -23,7 +23,7 @@ describe('SQLite ledger opened read-only', () => {
     dirs.push(dir);
     const path = join(dir, 'ledger.db');
     const clock = new VirtualClock();
-    const writer = openSqliteEventLedger({ path, clock });
+    const writer = openSqliteLedger({ path, clock });
     await writer.append({
       streamId: 'notes-1',
       expectedVersion: 'noStream',
@@ -32,7 +32,7 @@ describe('SQLite ledger opened read-only', () => {
     await writer.close();
     const before = digestOf(path);
 
-    const reader = openSqliteEventLedger({ path, clock, readOnly: true });
+    const reader = openSqliteLedger({ path, clock, readOnly: true });
     expect(await reader.readStream('notes-1')).toHaveLength(1);
     expect((await reader.head()).position).toBe(1);
     await expect(
@@ -52,7 +52,7 @@ describe('SQLite ledger opened read-only', () => {
     dirs.push(dir);
     const path = join(dir, 'absent.db');
     expect(() =>
-      openSqliteEventLedger({ path, clock: new VirtualClock(), readOnly: true }),
+      openSqliteLedger({ path, clock: new VirtualClock(), readOnly: true }),
     ).toThrow(expect.objectContaining({ code: 'LEDGER_UNAVAILABLE' }) as Error);
     expect(existsSync(path)).toBe(false);
   });

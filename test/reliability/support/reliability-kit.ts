@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import type { RecordedEvent } from '../../../src/application/ports/index.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -22,11 +22,11 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
 
 /** Every event of a ledger file, read through its own connection. */
 export async function readLedger(path: string): Promise<RecordedEvent[]> {
-  const ledger = openSqliteEventLedger({ path, clock: new SystemClock() });
+  const ledger = openSqliteLedger({ path, clock: new SystemClock() });
   const events: RecordedEvent[] = [];
   try {
     for (;;) {
-      const page = await ledger.readAll({
+      const page = await ledger.events.readAll({
         afterPosition: events.at(-1)?.position ?? 0,
         limit: 5000,
       });

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openSqliteEventLedger } from '../../../src/adapters/sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { message, pipelineHarness } from '../../support/pipeline-harness.js';
 
 describe('delivery pipeline', () => {
@@ -241,7 +241,7 @@ describe('delivery pipeline', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'gtx-close-')), 'ledger.db');
     const h = pipelineHarness({
       pipeline: { attemptTimeoutMs: 60_000 },
-      ledger: (clock) => openSqliteEventLedger({ path, clock }),
+      ledger: (clock) => openSqliteLedger({ path, clock }),
     });
     h.transport.answerNext(1, { kind: 'hang' });
     const submitted = h.transmitter.submit(message('stuck', 'c1'));
@@ -253,7 +253,7 @@ describe('delivery pipeline', () => {
       code: 'TRANSMITTER_CLOSED',
     });
     expect(h.transport.calls()[0]?.answer).toBe('aborted');
-    const reopened = openSqliteEventLedger({ path, clock: h.clock });
+    const reopened = openSqliteLedger({ path, clock: h.clock });
     const events = await reopened.readStream('transmission-stuck');
     await reopened.close();
     expect(events.map((e) => e.type)).toEqual([

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parsePrivateKey, takeDigest } from '../../../application/audit/ledger-digest.js';
 import { SystemClock } from '../../clock/system-clock.js';
-import { openSqliteEventLedger } from '../../sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../sqlite/sqlite-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { existingLedgerPath, readInputFile, writeAtomically } from './audit-files.js';
 
@@ -20,14 +20,14 @@ async function digest(io: CliIo, options: DigestOptions): Promise<void> {
       ? undefined
       : parsePrivateKey(readInputFile(io, '--sign-key', options.signKey), options.signKey);
   const clock = new SystemClock();
-  const ledger = openSqliteEventLedger({
+  const ledger = openSqliteLedger({
     path: existingLedgerPath(io, options.ledger),
     clock,
     readOnly: true,
   });
   let taken;
   try {
-    taken = await takeDigest(ledger, clock, key);
+    taken = await takeDigest(ledger.events, clock, key);
   } finally {
     await ledger.close();
   }

@@ -10,7 +10,7 @@ import {
 } from '../../../application/audit/ledger-export.js';
 import { isGtxError } from '../../../domain/index.js';
 import { SystemClock } from '../../clock/system-clock.js';
-import { openSqliteEventLedger } from '../../sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../sqlite/sqlite-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { openPersonalDataViewer } from '../personal-data-viewer.js';
 import { EXIT } from '../exit-codes.js';
@@ -46,7 +46,7 @@ async function exportLedger(io: CliIo, options: ExportOptions): Promise<void> {
   // Rows are exported as stored (sealed content); --reveal adds each row's decrypted view.
   const opened = options.reveal === true ? openPersonalDataViewer(io, path) : undefined;
   const viewer: RowViewer | undefined = opened?.viewer;
-  const ledger = openSqliteEventLedger({ path, clock, readOnly: true });
+  const ledger = openSqliteLedger({ path, clock, readOnly: true });
   const exportOptions = {
     format: options.format,
     filter,
@@ -56,9 +56,9 @@ async function exportLedger(io: CliIo, options: ExportOptions): Promise<void> {
   try {
     summary =
       options.out === undefined
-        ? await writeExport(ledger, clock, exportOptions, streamSink(io.stdout))
+        ? await writeExport(ledger.events, clock, exportOptions, streamSink(io.stdout))
         : await writeAtomically(resolve(io.cwd, options.out), {}, (file) =>
-            writeExport(ledger, clock, exportOptions, file),
+            writeExport(ledger.events, clock, exportOptions, file),
           );
   } catch (error) {
     if (isGtxError(error) && error.code === 'LEDGER_CORRUPT') {

@@ -18,7 +18,7 @@ import {
 } from '../../../application/audit/ledger-digest.js';
 import { verifyLedger } from '../../../application/audit/ledger-verification.js';
 import { SystemClock } from '../../clock/system-clock.js';
-import { openSqliteEventLedger } from '../../sqlite/sqlite-event-ledger.js';
+import { openSqliteLedger } from '../../sqlite/sqlite-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { EXIT } from '../exit-codes.js';
 import { startProgress } from '../progress.js';
@@ -106,20 +106,20 @@ async function verifyStoredLedger(
   options: VerifyOptions,
   digest: LedgerDigest | null,
 ): Promise<AuditVerification> {
-  const ledger = openSqliteEventLedger({
+  const ledger = openSqliteLedger({
     path: existingLedgerPath(io, options.ledger),
     clock: new SystemClock(),
     // An auditor may hold only a read-only copy or mount: verifying never writes.
     readOnly: true,
   });
   try {
-    const total = (await ledger.head()).position;
+    const total = (await ledger.events.head()).position;
     const progress =
       total >= PROGRESS_FROM_ROWS && options.json !== true
         ? startProgress(io, 'verifying', total)
         : null;
     try {
-      return await verifyLedger(ledger, {
+      return await verifyLedger(ledger.events, {
         ...(digest === null
           ? {}
           : { checkpoints: [{ position: digest.position, hash: digest.headHash }] }),

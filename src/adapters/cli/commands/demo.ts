@@ -100,7 +100,7 @@ async function demo(io: CliIo, options: DemoOptions): Promise<void> {
   const stats = runtime.sandbox?.stats();
   const wmStats = webMessaging ? runtime.sandbox?.webMessaging.stats() : undefined;
   const ledger = openCliLedger(io, ledgerPath);
-  const report = await buildDeliveryReport(ledger).finally(() => ledger.close());
+  const report = await buildDeliveryReport(ledger.events).finally(() => ledger.close());
   if (options.json === true) {
     writeLine(io.stdout, JSON.stringify({ report, ledger: ledgerPath, sandbox: wmStats ?? stats }));
     return;

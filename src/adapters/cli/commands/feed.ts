@@ -100,7 +100,7 @@ async function runFeed(io: CliIo, options: RunOptions): Promise<void> {
   try {
     const feed = new AnalyticsFeed(
       {
-        ledger,
+        ledger: ledger.events,
         checkpoints,
         sink,
         clock,
@@ -132,9 +132,9 @@ async function enableFeed(
 ): Promise<void> {
   const ledger = openCliLedger(io, options.ledger);
   try {
-    const state = await readFeedState(ledger, options.name);
+    const state = await readFeedState(ledger.events, options.name);
     if (state.disabled) {
-      await recordFeedEnabled(ledger, options.name, epochMsToIso(new SystemClock().now()));
+      await recordFeedEnabled(ledger.events, options.name, epochMsToIso(new SystemClock().now()));
     }
     const result = { feed: options.name, wasDisabled: state.disabled, enabled: true };
     writeLine(

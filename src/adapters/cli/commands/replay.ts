@@ -70,7 +70,7 @@ async function replay(io: CliIo, options: ReplayCliOptions): Promise<void> {
   try {
     const summary = await replayAnalytics(
       {
-        ledger,
+        ledger: ledger.events,
         checkpoints,
         sink,
         clock,

@@ -65,7 +65,7 @@ async function stats(
     new SystemClock(),
   );
   try {
-    const result = await computeLedgerStats(ledger, checkpoints, options.feed);
+    const result = await computeLedgerStats(ledger.events, checkpoints, options.feed);
     if (options.json === true) writeLine(io.stdout, JSON.stringify(statsJson(result)));
     else for (const line of describeStats(result)) writeLine(io.stdout, line);
   } finally {

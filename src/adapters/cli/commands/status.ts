@@ -44,7 +44,7 @@ async function status(
 ): Promise<void> {
   const ledger = openCliLedger(io, options.ledger);
   try {
-    const events = await ledger.readStream(transmissionStreamId(commandId));
+    const events = await ledger.events.readStream(transmissionStreamId(commandId));
     if (events.length === 0) {
       throw new GtxError('COMMAND_NOT_FOUND', `no command ${commandId} in the ledger`);
     }

@@ -11,7 +11,7 @@ import type {
   EventLedger,
   ReadAllOptions,
   RecordedEvent,
-} from '../../../../src/application/ports/event-ledger.port.js';
+} from '../../../../src/application/ports/event-store.port.js';
 
 const clock: Clock = { now: () => Date.UTC(2026, 2, 1, 12, 0, 0), scheduler: asyncScheduler };
 

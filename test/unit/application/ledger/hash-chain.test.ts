@@ -11,7 +11,7 @@ import {
   verifyChainAsync,
   type ChainRow,
 } from '../../../../src/application/ledger/hash-chain.js';
-import type { RecordedEvent } from '../../../../src/application/ports/event-ledger.port.js';
+import type { RecordedEvent } from '../../../../src/application/ports/event-store.port.js';
 
 const base: ChainRow = {
   position: 1,

@@ -8,7 +8,7 @@ import {
   planAppend,
   type StoredRow,
 } from '../../../../src/application/ledger/ledger-rows.js';
-import type { AppendRequest } from '../../../../src/application/ports/event-ledger.port.js';
+import type { AppendRequest } from '../../../../src/application/ports/event-store.port.js';
 
 function errorOf(run: () => unknown): { code?: string; details?: unknown } {
   try {

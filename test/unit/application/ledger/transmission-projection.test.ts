@@ -13,7 +13,7 @@ import {
   CURRENT_SCHEMA_VERSION,
   upcast,
 } from '../../../../src/application/ledger/transmission-upcasters.js';
-import type { RecordedEvent } from '../../../../src/application/ports/event-ledger.port.js';
+import type { RecordedEvent } from '../../../../src/application/ports/event-store.port.js';
 import { transmissionStreamId, type TransmissionEvent } from '../../../../src/domain/index.js';
 import { transmission } from '../../../../src/testing/contracts/event-ledger.contract.js';
 

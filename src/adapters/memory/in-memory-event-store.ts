@@ -8,58 +8,58 @@ import {
   planAppend,
   type StoredRow,
 } from '../../application/ledger/ledger-rows.js';
-import {
-  isOpenProjection,
-  projectAppended,
-  projectStored,
-  toOpenTransmission,
-  type OpenTransmissionProjection,
-  type TransmissionProjection,
-} from '../../application/ledger/transmission-projection.js';
+import type { InlineProjection } from '../../application/ledger/inline-projection.js';
 import { LedgerClosedError } from '../../application/errors.js';
 import { CLOCK, type Clock } from '../../application/ports/clock.port.js';
 import type {
   AppendRequest,
   AppendResult,
-  EventLedger,
+  EventStore,
   LedgerHead,
-  NextWorkQuery,
-  OpenTransmission,
   ReadAllOptions,
   RecordedEvent,
-  TransmissionCounts,
-} from '../../application/ports/event-ledger.port.js';
+} from '../../application/ports/event-store.port.js';
 
-export interface InMemoryEventLedgerOptions {
+export interface InMemoryEventStoreOptions {
   /** The most events one `readAll` returns; default 1000, as in the SQLite ledger. */
   readonly readPageSize?: number;
 }
 
-export const IN_MEMORY_LEDGER_OPTIONS: ServiceIdentifier<InMemoryEventLedgerOptions> = Symbol.for(
-  'gtx.InMemoryEventLedgerOptions',
+export const IN_MEMORY_STORE_OPTIONS: ServiceIdentifier<InMemoryEventStoreOptions> = Symbol.for(
+  'gtx.InMemoryEventStoreOptions',
 );
 
 const DEFAULT_READ_PAGE_SIZE = 1000;
 
 /**
- * The ledger's twin for tests of upper layers. It keeps the same storage form (canonical JSON
- * text) and uses the same chain and projection code as the SQLite ledger, so the same events at
- * the same times get the same positions and hashes, and reads return fresh copies.
+ * The event store's twin for tests of upper layers. It keeps the same storage form (canonical
+ * JSON text) and uses the same chain code as the SQLite store, so the same events at the same
+ * times get the same positions and hashes, and reads return fresh copies.
  */
 @injectable()
-export class InMemoryEventLedger implements EventLedger {
+export class InMemoryEventStore implements EventStore {
   private readonly rows: StoredRow[] = [];
   /** Positions of each stream's rows, in version order. */
   private readonly streams = new Map<string, number[]>();
-  private readonly projections = new Map<string, TransmissionProjection>();
   private readonly readPageSize: number;
+  private projections: readonly InlineProjection[] = [];
   private closed = false;
 
   constructor(
     @inject(CLOCK) private readonly clock: Clock,
-    @inject(IN_MEMORY_LEDGER_OPTIONS) @optional() options: InMemoryEventLedgerOptions = {},
+    @inject(IN_MEMORY_STORE_OPTIONS) @optional() options: InMemoryEventStoreOptions = {},
   ) {
     this.readPageSize = options.readPageSize ?? DEFAULT_READ_PAGE_SIZE;
+  }
+
+  /** Read models kept in step with every append (the work queue); set before appending. */
+  useInlineProjections(projections: readonly InlineProjection[]): void {
+    this.projections = projections;
+  }
+
+  /** Every event in position order, for a work queue rebuilding its projection. */
+  allEvents(): readonly RecordedEvent[] {
+    return this.rows.map(decodeStoredRow);
   }
 
   append(request: AppendRequest): Promise<AppendResult> {
@@ -78,37 +78,6 @@ export class InMemoryEventLedger implements EventLedger {
 
   head(): Promise<LedgerHead> {
     return this.run(() => this.currentHead());
-  }
-
-  nextWork(query: NextWorkQuery): Promise<readonly OpenTransmission[]> {
-    return this.run(() => selectNextWork(this.openProjections(), query));
-  }
-
-  interruptedWork(limit: number): Promise<readonly OpenTransmission[]> {
-    return this.run(() =>
-      this.openProjections()
-        .filter((p) => p.status === 'inFlight')
-        .slice(0, Math.max(0, limit))
-        .map(toOpenTransmission),
-    );
-  }
-
-  transmissionCounts(): Promise<TransmissionCounts> {
-    return this.run(() => countProjections(this.projections.values()));
-  }
-
-  rebuildProjections(): Promise<void> {
-    return this.run(() => {
-      const rebuilt = new Map<string, TransmissionProjection>();
-      for (const row of this.rows) {
-        const event = decodeStoredRow(row);
-        const projection = projectStored(rebuilt.get(event.streamId) ?? null, [event]);
-        if (projection !== null) rebuilt.set(event.streamId, projection);
-      }
-      // Swapped in only once every row folded: a corrupt row leaves the old projection intact.
-      this.projections.clear();
-      for (const [streamId, projection] of rebuilt) this.projections.set(streamId, projection);
-    });
   }
 
   close(): Promise<void> {
@@ -139,10 +108,10 @@ export class InMemoryEventLedger implements EventLedger {
       this.clock.now(),
     );
     // Projected before anything is stored, so a refused append leaves no trace.
-    const projection = projectAppended(this.projections.get(streamId) ?? null, plan.events);
+    const writes = this.projections.map((projection) => projection.project(plan.events, request));
     this.rows.push(...plan.rows);
     this.streams.set(streamId, [...positions, ...plan.rows.map((row) => row.position)]);
-    if (projection !== null) this.projections.set(streamId, projection);
+    for (const write of writes) write();
     const first = plan.rows[0];
     return {
       streamId,
@@ -185,41 +154,4 @@ export class InMemoryEventLedger implements EventLedger {
       ? { position: 0, hash: GENESIS_HASH }
       : { position: last.position, hash: last.hash };
   }
-
-  private openProjections(): OpenTransmissionProjection[] {
-    return [...this.projections.values()]
-      .filter(isOpenProjection)
-      .sort((a, b) => a.sequence - b.sequence);
-  }
-}
-
-/**
- * The oldest open transmission of each conversation, when it is pending and due. An in-flight
- * head blocks its conversation: handing out the next one would break the order within it.
- */
-function selectNextWork(
-  openBySequence: readonly OpenTransmissionProjection[],
-  query: NextWorkQuery,
-): OpenTransmission[] {
-  const seen = new Set<string>();
-  const work: OpenTransmission[] = [];
-  for (const projection of openBySequence) {
-    if (work.length >= query.limit) break;
-    if (seen.has(projection.conversationRef)) continue;
-    seen.add(projection.conversationRef);
-    if (query.excludeConversations.has(projection.conversationRef)) continue;
-    if (projection.status !== 'pending') continue;
-    if (projection.retryAtMs !== null && projection.retryAtMs > query.dueByMs) continue;
-    work.push(toOpenTransmission(projection));
-  }
-  return work;
-}
-
-function countProjections(projections: Iterable<TransmissionProjection>): TransmissionCounts {
-  const counts = { open: 0, rejected: 0, delivered: 0, deadLettered: 0 };
-  for (const { status } of projections) {
-    if (status === 'pending' || status === 'inFlight') counts.open += 1;
-    else counts[status] += 1;
-  }
-  return counts;
 }

@@ -1,5 +1,4 @@
 import type { ServiceIdentifier } from 'inversify';
-import type { TransmissionStatus } from '../../domain/index.js';
 
 export interface EventMetadata {
   /** The command that caused this event (the idempotency key). */
@@ -34,10 +33,21 @@ export interface RecordedEvent extends NewEvent {
 /** `noStream`: the stream must not exist; a number: the stream's current version must equal it. */
 export type ExpectedVersion = 'noStream' | 'any' | number;
 
+/**
+ * Who may write this append, checked in the append's own transaction by the store's inline
+ * projections: the work queue refuses an outcome from a worker whose claim was taken over
+ * (`WORK_CLAIM_LOST`), so a late answer never lands over the new owner's work.
+ */
+export interface AppendGuard {
+  readonly owner: string;
+  readonly fence: number;
+}
+
 export interface AppendRequest {
   readonly streamId: string;
   readonly expectedVersion: ExpectedVersion;
   readonly events: readonly NewEvent[];
+  readonly guard?: AppendGuard;
 }
 
 export interface AppendResult {
@@ -57,60 +67,24 @@ export interface ReadAllOptions {
   readonly streamIds?: readonly string[];
 }
 
-/** One row of the inline transmissions projection: a transmission that is not final yet. */
-export interface OpenTransmission {
-  readonly streamId: string;
-  readonly commandId: string;
-  readonly conversationRef: string;
-  readonly status: Extract<TransmissionStatus, 'pending' | 'inFlight'>;
-  readonly retryAtMs: number | null;
-  /** Position of the transmission's first event: the order within its conversation. */
-  readonly sequence: number;
-}
-
-export interface NextWorkQuery {
-  readonly limit: number;
-  /** Only transmissions whose retry is due by then. */
-  readonly dueByMs: number;
-  /** Conversations that already have a transmission in flight in this process. */
-  readonly excludeConversations: ReadonlySet<string>;
-}
-
 export interface LedgerHead {
   readonly position: number;
   /** The hash of the last row, or the genesis hash of an empty ledger. */
   readonly hash: string;
 }
 
-export interface TransmissionCounts {
-  readonly open: number;
-  readonly rejected: number;
-  readonly delivered: number;
-  readonly deadLettered: number;
-}
-
 /**
  * The append-only, hash-chained event store. It is also the outbox: a transmission is in the
- * ledger before any network call. Adapters keep an inline projection of transmission streams
- * (written in the same transaction as their events) so finding work never scans the ledger.
+ * store before any network call. Positions are gapless and in commit order, so a reader of
+ * "everything after N" never misses an event that committed late.
  */
-export interface EventLedger {
+export interface EventStore {
   /** Atomic per request; a version conflict rejects with a `LEDGER_VERSION_CONFLICT` error. */
   append(request: AppendRequest): Promise<AppendResult>;
   readStream(streamId: string): Promise<readonly RecordedEvent[]>;
   readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]>;
   head(): Promise<LedgerHead>;
-  /**
-   * The oldest open transmission of each conversation (so order within a conversation holds),
-   * oldest conversations first, skipping excluded conversations and retries not yet due.
-   */
-  nextWork(query: NextWorkQuery): Promise<readonly OpenTransmission[]>;
-  /** Open transmissions whose last attempt started but has no outcome: interrupted by a crash. */
-  interruptedWork(limit: number): Promise<readonly OpenTransmission[]>;
-  transmissionCounts(): Promise<TransmissionCounts>;
-  /** Rebuilds the inline projection from the events, the source of truth. */
-  rebuildProjections(): Promise<void>;
   close(): Promise<void>;
 }
 
-export const EVENT_LEDGER: ServiceIdentifier<EventLedger> = Symbol.for('gtx.EventLedger');
+export const EVENT_STORE: ServiceIdentifier<EventStore> = Symbol.for('gtx.EventStore');

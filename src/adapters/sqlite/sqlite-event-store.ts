@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import { inject, injectable } from 'inversify';
 import { LedgerClosedError, LedgerReadOnlyError } from '../../application/errors.js';
 import { GENESIS_HASH } from '../../application/ledger/hash-chain.js';
 import {
@@ -10,37 +9,21 @@ import {
   planAppend,
   type EncodedEvent,
 } from '../../application/ledger/ledger-rows.js';
-import {
-  isOpenProjection,
-  isTransmissionStream,
-  projectAppended,
-  projectStored,
-  toOpenTransmission,
-  type TransmissionProjection,
-} from '../../application/ledger/transmission-projection.js';
-import { CLOCK, type Clock } from '../../application/ports/clock.port.js';
+import type { InlineProjection } from '../../application/ledger/inline-projection.js';
+import type { Clock } from '../../application/ports/clock.port.js';
 import type {
   AppendRequest,
   AppendResult,
-  EventLedger,
+  EventStore,
   LedgerHead,
-  NextWorkQuery,
-  OpenTransmission,
   ReadAllOptions,
   RecordedEvent,
-  TransmissionCounts,
-} from '../../application/ports/event-ledger.port.js';
+} from '../../application/ports/event-store.port.js';
 import { asLedgerError, openConnection } from './sqlite-connection.js';
-import {
-  SQLITE_LEDGER_DEFAULTS,
-  SQLITE_LEDGER_OPTIONS,
-  type SqliteLedgerSettings,
-} from './sqlite-ledger-options.js';
+import { SQLITE_LEDGER_DEFAULTS, type SqliteLedgerSettings } from './sqlite-ledger-options.js';
 import { schemaVersion } from './sqlite-migrations.js';
 import { prepareStatements, type LedgerStatements } from './sqlite-statements.js';
-import { fromProjection, toOpenTransmissionRow, toProjection, toStoredRow } from './sqlite-rows.js';
-
-export type SqliteEventLedgerOptions = SqliteLedgerSettings & { readonly clock: Clock };
+import { toStoredRow } from './sqlite-rows.js';
 
 /** What the ledger did, for tests and `gtx doctor`-style diagnostics. */
 export interface SqliteLedgerDiagnostics {
@@ -69,14 +52,12 @@ const MAX_REQUESTS_PER_TRANSACTION = 500;
 const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 /**
- * The ledger on one SQLite file in WAL mode. Appends that arrive in the same tick are written in
- * one transaction (group commit: one fsync for many requests), each request in its own savepoint
- * so a conflict refuses that request only. The projection of transmission streams is written in
- * the same transaction as their events.
+ * The event store on one SQLite file in WAL mode. Appends that arrive in the same tick are
+ * written in one transaction (group commit: one fsync for many requests), each request in its
+ * own savepoint so a conflict refuses that request only. Inline projections (the work queue)
+ * are written in the same savepoint as the events they follow.
  */
-@injectable()
-export class SqliteEventLedger implements EventLedger {
-  private readonly db: Database;
+export class SqliteEventStore implements EventStore {
   private readonly statements: LedgerStatements;
   private readonly readPageSize: number;
   private readonly maxRequestsPerTransaction: number;
@@ -87,16 +68,14 @@ export class SqliteEventLedger implements EventLedger {
   private appendRequests = 0;
   private readonly readOnly: boolean;
 
+  private projections: readonly InlineProjection[] = [];
+
+  /** Takes over `db`: closing the store closes the connection. */
   constructor(
-    @inject(SQLITE_LEDGER_OPTIONS) settings: SqliteLedgerSettings,
-    @inject(CLOCK) private readonly clock: Clock,
+    private readonly db: Database,
+    settings: SqliteLedgerSettings,
+    private readonly clock: Clock,
   ) {
-    this.db = openConnection({
-      path: settings.path,
-      synchronous: settings.synchronous ?? SQLITE_LEDGER_DEFAULTS.synchronous,
-      busyTimeoutMs: settings.busyTimeoutMs ?? SQLITE_LEDGER_DEFAULTS.busyTimeoutMs,
-      ...(settings.readOnly === true ? { readOnly: true } : {}),
-    });
     this.readOnly = settings.readOnly === true;
     this.readPageSize = Math.max(1, settings.readPageSize ?? SQLITE_LEDGER_DEFAULTS.readPageSize);
     this.maxRequestsPerTransaction =
@@ -113,9 +92,26 @@ export class SqliteEventLedger implements EventLedger {
     }
   }
 
-  static open(options: SqliteEventLedgerOptions): SqliteEventLedger {
-    const { clock, ...settings } = options;
-    return new SqliteEventLedger(settings, clock);
+  /** Opens the file (creating and migrating it when needed); throws `LedgerUnavailableError`. */
+  static open(settings: SqliteLedgerSettings, clock: Clock): SqliteEventStore {
+    const db = openConnection({
+      path: settings.path,
+      synchronous: settings.synchronous ?? SQLITE_LEDGER_DEFAULTS.synchronous,
+      busyTimeoutMs: settings.busyTimeoutMs ?? SQLITE_LEDGER_DEFAULTS.busyTimeoutMs,
+      ...(settings.readOnly === true ? { readOnly: true } : {}),
+    });
+    return new SqliteEventStore(db, settings, clock);
+  }
+
+  /** The connection, for stores that share the file (the work queue, guest keys). */
+  connection(): Database {
+    this.assertOpen();
+    return this.db;
+  }
+
+  /** Read models kept in the same transaction as the events; set before the first append. */
+  useInlineProjections(projections: readonly InlineProjection[]): void {
+    this.projections = projections;
   }
 
   append(request: AppendRequest): Promise<AppendResult> {
@@ -145,51 +141,6 @@ export class SqliteEventLedger implements EventLedger {
 
   head(): Promise<LedgerHead> {
     return this.run(() => this.readHead());
-  }
-
-  nextWork(query: NextWorkQuery): Promise<readonly OpenTransmission[]> {
-    return this.run(() =>
-      this.statements.nextWork
-        .all({
-          dueByMs: query.dueByMs,
-          excluded: JSON.stringify([...query.excludeConversations]),
-          limit: Math.max(0, Math.floor(query.limit)),
-        })
-        .map(toOpenTransmissionRow),
-    );
-  }
-
-  interruptedWork(limit: number): Promise<readonly OpenTransmission[]> {
-    return this.run(() =>
-      this.statements.interruptedWork
-        .all(Math.max(0, Math.floor(limit)))
-        .map(toOpenTransmissionRow),
-    );
-  }
-
-  transmissionCounts(): Promise<TransmissionCounts> {
-    return this.run(() => {
-      const counts = { open: 0, rejected: 0, delivered: 0, deadLettered: 0 };
-      for (const raw of this.statements.countByStatus.all()) {
-        const { status, count } = raw as { status: string; count: number };
-        if (status === 'pending' || status === 'inFlight') counts.open += count;
-        else if (status === 'rejected' || status === 'delivered' || status === 'deadLettered') {
-          counts[status] += count;
-        }
-      }
-      return counts;
-    });
-  }
-
-  rebuildProjections(): Promise<void> {
-    if (this.readOnly) return Promise.reject(new LedgerReadOnlyError());
-    return this.run(() => {
-      this.db
-        .transaction(() => {
-          this.rebuildInTransaction();
-        })
-        .immediate();
-    });
   }
 
   /** Waits for appends already queued, then closes the file. Safe to call more than once. */
@@ -319,11 +270,11 @@ export class SqliteEventLedger implements EventLedger {
       const currentVersion = this.currentVersion(streamId);
       checkExpectedVersion(streamId, expectedVersion, currentVersion);
       const plan = planAppend(head, streamId, currentVersion, pending.encoded, this.clock.now());
-      const projection = isTransmissionStream(streamId)
-        ? projectAppended(this.loadProjection(streamId), plan.events)
-        : null;
+      const writes = this.projections.map((projection) =>
+        projection.project(plan.events, pending.request),
+      );
       for (const row of plan.rows) this.statements.insertEvent.run(row);
-      if (projection !== null) this.writeProjection(projection);
+      for (const write of writes) write();
       const first = plan.rows[0]?.position ?? plan.head.position;
       const result: AppendResult = {
         streamId,
@@ -339,48 +290,4 @@ export class SqliteEventLedger implements EventLedger {
     const row = this.statements.streamVersion.get(streamId) as { version: number };
     return row.version;
   }
-
-  // ---- projection --------------------------------------------------------------------------
-
-  private loadProjection(streamId: string): TransmissionProjection | null {
-    const raw = this.statements.getTransmission.get(streamId);
-    return raw === undefined ? null : toProjection(raw);
-  }
-
-  private writeProjection(projection: TransmissionProjection): void {
-    this.statements.upsertTransmission.run(fromProjection(projection));
-    if (isOpenProjection(projection)) {
-      this.statements.upsertOpen.run(toOpenTransmission(projection));
-    } else {
-      // The open table holds only work still to do; final rows leave it for good.
-      this.statements.deleteOpen.run(projection.streamId);
-    }
-  }
-
-  /** Refolds every transmission stream from the events, a page at a time. */
-  private rebuildInTransaction(): void {
-    this.statements.clearOpen.run();
-    this.statements.clearTransmissions.run();
-    let afterPosition = 0;
-    for (;;) {
-      const page = this.statements.readAll
-        .all({ afterPosition, limit: this.readPageSize, types: '[]', streamIds: '[]' })
-        .map((raw) => decodeStoredRow(toStoredRow(raw)));
-      const last = page.at(-1);
-      if (last === undefined) return;
-      for (const event of page) this.rebuildRow(event);
-      afterPosition = last.position;
-    }
-  }
-
-  private rebuildRow(event: RecordedEvent): void {
-    if (!isTransmissionStream(event.streamId)) return;
-    const projection = projectStored(this.loadProjection(event.streamId), [event]);
-    if (projection !== null) this.writeProjection(projection);
-  }
-}
-
-/** Opens (creating and migrating when needed) a ledger file; throws `LedgerUnavailableError`. */
-export function openSqliteEventLedger(options: SqliteEventLedgerOptions): SqliteEventLedger {
-  return SqliteEventLedger.open(options);
 }

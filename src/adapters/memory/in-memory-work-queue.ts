@@ -1,0 +1,199 @@
+import { LedgerClosedError } from '../../application/errors.js';
+import type { InlineProjection } from '../../application/ledger/inline-projection.js';
+import {
+  isOpenProjection,
+  isTransmissionStream,
+  projectAppended,
+  projectStored,
+  toOpenTransmission,
+  type OpenTransmissionProjection,
+  type TransmissionProjection,
+} from '../../application/ledger/transmission-projection.js';
+import { checkClaimGuard, isLiveHold, type ClaimHold } from '../../application/ledger/work-claims.js';
+import type { Clock } from '../../application/ports/clock.port.js';
+import type { AppendRequest, RecordedEvent } from '../../application/ports/event-store.port.js';
+import type { Ledger } from '../../application/ports/ledger.port.js';
+import type {
+  ClaimRequest,
+  TransmissionCounts,
+  TransmissionWorkQueue,
+  WorkClaim,
+} from '../../application/ports/work-queue.port.js';
+import { InMemoryEventStore, type InMemoryEventStoreOptions } from './in-memory-event-store.js';
+
+const UNCLAIMED: ClaimHold = { owner: null, fence: 0, leaseUntilMs: null };
+
+/**
+ * The work queue's twin: the same projection code and claim rules as the SQLite queue, kept in
+ * step by the in-memory store's appends.
+ */
+export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjection {
+  private readonly projections = new Map<string, TransmissionProjection>();
+  private readonly holds = new Map<string, ClaimHold>();
+  private closed = false;
+
+  constructor(private readonly store: InMemoryEventStore) {}
+
+  project(events: readonly RecordedEvent[], request: AppendRequest): () => void {
+    const { streamId } = request;
+    if (!isTransmissionStream(streamId)) return noWrite;
+    const current = this.projections.get(streamId) ?? null;
+    const hold = current !== null && isOpenProjection(current) ? this.holdOf(streamId) : null;
+    checkClaimGuard(streamId, request.guard, hold);
+    const projection = projectAppended(current, events);
+    if (projection === null) return noWrite;
+    return () => {
+      this.projections.set(streamId, projection);
+      if (!isOpenProjection(projection)) this.holds.delete(streamId);
+    };
+  }
+
+  claim(request: ClaimRequest): Promise<readonly WorkClaim[]> {
+    return this.run(() => {
+      const claims: WorkClaim[] = [];
+      const seen = new Set<string>();
+      for (const open of this.openBySequence()) {
+        if (claims.length >= request.limit) break;
+        if (seen.has(open.conversationRef)) continue;
+        // Only the head of a conversation can be claimed: order holds within it.
+        seen.add(open.conversationRef);
+        const hold = this.holdOf(open.streamId);
+        if (isLiveHold(hold, request.nowMs)) continue;
+        const due = open.retryAtMs === null || open.retryAtMs <= request.nowMs;
+        if (open.status === 'pending' && !due) continue;
+        const taken: ClaimHold = {
+          owner: request.owner,
+          fence: hold.fence + 1,
+          leaseUntilMs: request.nowMs + request.leaseMs,
+        };
+        this.holds.set(open.streamId, taken);
+        claims.push({
+          ...toOpenTransmission(open),
+          owner: request.owner,
+          fence: taken.fence,
+          leaseUntilMs: request.nowMs + request.leaseMs,
+        });
+      }
+      return claims;
+    });
+  }
+
+  renew(owner: string, nowMs: number, leaseMs: number): Promise<number> {
+    return this.run(() => {
+      let renewed = 0;
+      for (const [streamId, hold] of this.holds) {
+        if (hold.owner !== owner || !isLiveHold(hold, nowMs)) continue;
+        this.holds.set(streamId, { ...hold, leaseUntilMs: nowMs + leaseMs });
+        renewed += 1;
+      }
+      return renewed;
+    });
+  }
+
+  release(claim: WorkClaim): Promise<void> {
+    return this.run(() => {
+      const hold = this.holds.get(claim.streamId);
+      if (hold?.owner !== claim.owner || hold.fence !== claim.fence) return;
+      this.holds.set(claim.streamId, { ...hold, owner: null, leaseUntilMs: null });
+    });
+  }
+
+  releaseOwner(owner: string): Promise<number> {
+    return this.run(() => {
+      let released = 0;
+      for (const [streamId, hold] of this.holds) {
+        if (hold.owner !== owner) continue;
+        this.holds.set(streamId, { ...hold, owner: null, leaseUntilMs: null });
+        released += 1;
+      }
+      return released;
+    });
+  }
+
+  holders(nowMs: number): Promise<readonly string[]> {
+    return this.run(() => {
+      const owners = new Set<string>();
+      for (const hold of this.holds.values()) {
+        if (hold.owner !== null && isLiveHold(hold, nowMs)) owners.add(hold.owner);
+      }
+      return [...owners].sort();
+    });
+  }
+
+  counts(): Promise<TransmissionCounts> {
+    return this.run(() => {
+      const counts = { open: 0, rejected: 0, delivered: 0, deadLettered: 0 };
+      for (const { status } of this.projections.values()) {
+        if (status === 'pending' || status === 'inFlight') counts.open += 1;
+        else counts[status] += 1;
+      }
+      return counts;
+    });
+  }
+
+  rebuild(): Promise<void> {
+    return this.run(() => {
+      const rebuilt = new Map<string, TransmissionProjection>();
+      for (const event of this.store.allEvents()) {
+        if (!isTransmissionStream(event.streamId)) continue;
+        const projection = projectStored(rebuilt.get(event.streamId) ?? null, [event]);
+        if (projection !== null) rebuilt.set(event.streamId, projection);
+      }
+      // Swapped in only once every row folded: a corrupt row leaves the old projection intact.
+      this.projections.clear();
+      this.holds.clear();
+      for (const [streamId, projection] of rebuilt) this.projections.set(streamId, projection);
+    });
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+
+  private holdOf(streamId: string): ClaimHold {
+    return this.holds.get(streamId) ?? UNCLAIMED;
+  }
+
+  private openBySequence(): OpenTransmissionProjection[] {
+    return [...this.projections.values()]
+      .filter(isOpenProjection)
+      .sort((a, b) => a.sequence - b.sequence);
+  }
+
+  private run<T>(operation: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new LedgerClosedError());
+    try {
+      return Promise.resolve(operation());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}
+
+export interface InMemoryLedger extends Ledger {
+  readonly events: InMemoryEventStore;
+  readonly work: InMemoryWorkQueue;
+}
+
+/** An event store and its work queue in memory, kept in step like the SQLite pair. */
+export function createInMemoryLedger(
+  clock: Clock,
+  options: InMemoryEventStoreOptions = {},
+): InMemoryLedger {
+  const events = new InMemoryEventStore(clock, options);
+  const work = new InMemoryWorkQueue(events);
+  events.useInlineProjections([work]);
+  return {
+    events,
+    work,
+    close: async () => {
+      await work.close();
+      await events.close();
+    },
+  };
+}
+
+function noWrite(): void {
+  // Streams other than transmissions have no row in this projection.
+}

@@ -1,0 +1,11 @@
+import type { AppendRequest, RecordedEvent } from '../ports/event-store.port.js';
+
+/**
+ * A read model the event store keeps in the same transaction as its events (the work queue's
+ * projection of transmissions). `project` sees one append request's events, already positioned
+ * and hashed, before anything is stored: it validates and throws to refuse the whole request,
+ * or returns the write that the store runs after the events, still inside the transaction.
+ */
+export interface InlineProjection {
+  project(events: readonly RecordedEvent[], request: AppendRequest): () => void;
+}
