@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import platformClient from 'purecloud-platform-client-v2';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
-import { SqliteEventLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
+import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { MessageInput } from '../../src/application/commands/command-input.js';
 import { GENESIS_HASH } from '../../src/application/ledger/hash-chain.js';
 import { encodeAppendRequest, planAppend } from '../../src/application/ledger/ledger-rows.js';
@@ -161,7 +161,7 @@ export async function buildLedger(
   templates: readonly StreamTemplate[],
   onProgress?: (written: number) => void,
 ): Promise<void> {
-  await SqliteEventLedger.open({ path, clock: new SystemClock() }).close();
+  await openSqliteLedger({ path, clock: new SystemClock() }).close();
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');

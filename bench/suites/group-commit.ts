@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
-import { SqliteEventLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
+import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { NewEvent } from '../../src/application/ports/index.js';
 import { cpuMs } from '../lib/child.js';
 import { removeDb } from '../lib/files.js';
@@ -39,7 +39,7 @@ async function runProducers(
   tag: string,
 ): Promise<Run> {
   removeDb(path);
-  const ledger = SqliteEventLedger.open({
+  const ledger = openSqliteLedger({
     path,
     clock: new SystemClock(),
     synchronous: 'FULL',
@@ -53,7 +53,7 @@ async function runProducers(
     Array.from({ length: PRODUCERS }, async (_, producer) => {
       for (let n = 0; performance.now() < end; n += 1) {
         const commandId = `${tag}-${String(producer)}-${String(n)}`;
-        await ledger.append({
+        await ledger.events.append({
           streamId: `transmission-${commandId}`,
           expectedVersion: 'noStream',
           events: [requestedFor(requested, commandId)],
@@ -64,7 +64,7 @@ async function runProducers(
   );
   const elapsed = (performance.now() - start) / 1000;
   const used = cpuMs({ user: 0, system: 0 }, process.cpuUsage(cpu));
-  const diagnostics = ledger.diagnostics();
+  const diagnostics = ledger.events.diagnostics();
   await ledger.close();
   removeDb(path);
   return {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
-import { SqliteEventLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
+import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { AppendRequest } from '../../src/application/ports/index.js';
 import { cpuMs } from '../lib/child.js';
 import { removeDb, secondsSince } from '../lib/files.js';
@@ -69,10 +69,10 @@ interface Run {
 
 async function runLedger(path: string, batches: readonly AppendRequest[]): Promise<Run> {
   removeDb(path);
-  const ledger = SqliteEventLedger.open({ path, clock: new SystemClock(), synchronous: 'FULL' });
+  const ledger = openSqliteLedger({ path, clock: new SystemClock(), synchronous: 'FULL' });
   const cpu = process.cpuUsage();
   const start = performance.now();
-  for (const request of batches) await ledger.append(request);
+  for (const request of batches) await ledger.events.append(request);
   const seconds = secondsSince(start);
   const used = cpuMs({ user: 0, system: 0 }, process.cpuUsage(cpu));
   await ledger.close();
@@ -83,7 +83,7 @@ async function openBare(path: string, schema: 'bare' | 'ledger'): Promise<Databa
   removeDb(path);
   if (schema === 'ledger') {
     // The ledger's own migrations: the same table plus its append-only and chain triggers.
-    await SqliteEventLedger.open({ path, clock: new SystemClock() }).close();
+    await openSqliteLedger({ path, clock: new SystemClock() }).close();
   }
   const db = new Database(path);
   db.pragma('journal_mode = WAL');

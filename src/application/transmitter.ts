@@ -152,8 +152,7 @@ export class Transmitter {
 
   async submitMany(
     inputs:
-      | Iterable<AnyCommandInput | ParsedCommand>
-      | AsyncIterable<AnyCommandInput | ParsedCommand>,
+      Iterable<AnyCommandInput | ParsedCommand> | AsyncIterable<AnyCommandInput | ParsedCommand>,
     options: SubmitManyOptions = {},
   ): Promise<SubmitManySummary> {
     const maxOutstanding = options.maxOutstanding ?? 1000;

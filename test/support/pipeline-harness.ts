@@ -1,7 +1,8 @@
 import { VirtualClock } from '../../src/adapters/clock/virtual-clock.js';
 import { SequentialIdGenerator } from '../../src/adapters/ids/uuid-id-generator.js';
 import { SeededRandom } from '../../src/adapters/ids/random.js';
-import { InMemoryEventLedger } from '../../src/adapters/memory/in-memory-event-ledger.js';
+import { createInMemoryLedger } from '../../src/adapters/memory/in-memory-work-queue.js';
+import { FixedWorkerIdentity } from '../../src/adapters/worker/process-worker-identity.js';
 import { InMemoryLogger } from '../../src/adapters/memory/in-memory-logger.js';
 import {
   ScriptedTransport,
@@ -10,7 +11,7 @@ import {
 import { AesGcmPersonalDataVault } from '../../src/adapters/crypto/aes-gcm-personal-data-vault.js';
 import { MasterKey } from '../../src/adapters/crypto/master-key.js';
 import { InMemoryGuestKeyStore } from '../../src/adapters/memory/in-memory-guest-key-store.js';
-import type { EventLedger, GuestKeyStore } from '../../src/application/ports/index.js';
+import type { GuestKeyStore, Ledger } from '../../src/application/ports/index.js';
 import {
   DEFAULT_PIPELINE_CONFIG,
   type PipelineConfig,
@@ -26,7 +27,9 @@ export interface HarnessOptions {
   readonly burst?: number;
   readonly policy?: PolicySettings;
   readonly transport?: Omit<ScriptedTransportOptions, 'clock'>;
-  readonly ledger?: (clock: VirtualClock) => EventLedger;
+  readonly ledger?: (clock: VirtualClock) => Ledger;
+  /** This transmitter's worker id; default `worker-1`. */
+  readonly worker?: string;
   readonly clock?: VirtualClock;
   /** Guest data keys of the AES-GCM vault; default an in-memory store. */
   readonly guestKeys?: GuestKeyStore;
@@ -35,7 +38,7 @@ export interface HarnessOptions {
 export interface PipelineHarness {
   readonly transmitter: Transmitter;
   readonly transport: ScriptedTransport;
-  readonly ledger: EventLedger;
+  readonly ledger: Ledger;
   readonly clock: VirtualClock;
   readonly logger: InMemoryLogger;
   readonly guestKeys: GuestKeyStore;
@@ -46,13 +49,14 @@ export interface PipelineHarness {
 /** A transmitter over in-memory twins and a virtual clock: whole minutes of retries in ms. */
 export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
   const clock = options.clock ?? new VirtualClock();
-  const ledger = options.ledger?.(clock) ?? new InMemoryEventLedger(clock);
+  const ledger = options.ledger?.(clock) ?? createInMemoryLedger(clock);
   const transport = new ScriptedTransport({ clock, ...options.transport });
   const logger = new InMemoryLogger();
   const guestKeys = options.guestKeys ?? new InMemoryGuestKeyStore();
   const transmitter = new Transmitter(
     {
       ledger,
+      worker: new FixedWorkerIdentity(options.worker ?? 'worker-1'),
       transport,
       clock,
       ids: new SequentialIdGenerator('cmd'),

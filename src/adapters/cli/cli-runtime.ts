@@ -174,4 +174,3 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
     throw error;
   }
 }
-

@@ -9,7 +9,11 @@ import {
   type OpenTransmissionProjection,
   type TransmissionProjection,
 } from '../../application/ledger/transmission-projection.js';
-import { checkClaimGuard, isLiveHold, type ClaimHold } from '../../application/ledger/work-claims.js';
+import {
+  checkClaimGuard,
+  isLiveHold,
+  type ClaimHold,
+} from '../../application/ledger/work-claims.js';
 import type { Clock } from '../../application/ports/clock.port.js';
 import type { AppendRequest, RecordedEvent } from '../../application/ports/event-store.port.js';
 import type { Ledger } from '../../application/ports/ledger.port.js';

@@ -21,7 +21,13 @@ import type {
 import { asLedgerError } from './sqlite-connection.js';
 import type { SqliteEventStore } from './sqlite-event-store.js';
 import { prepareStatements } from './sqlite-statements.js';
-import { fromProjection, toClaimHold, toProjection, toStoredRow, toOpenTransmissionRow } from './sqlite-rows.js';
+import {
+  fromProjection,
+  toClaimHold,
+  toProjection,
+  toStoredRow,
+  toOpenTransmissionRow,
+} from './sqlite-rows.js';
 import { prepareWorkStatements, type WorkStatements } from './sqlite-work-statements.js';
 
 /**

@@ -12,5 +12,4 @@ export interface WorkerIdentity {
   isGone(owner: string): boolean;
 }
 
-export const WORKER_IDENTITY: ServiceIdentifier<WorkerIdentity> =
-  Symbol.for('gtx.WorkerIdentity');
+export const WORKER_IDENTITY: ServiceIdentifier<WorkerIdentity> = Symbol.for('gtx.WorkerIdentity');

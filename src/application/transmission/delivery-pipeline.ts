@@ -321,7 +321,10 @@ export class DeliveryPipeline {
   }
 
   private async load(claim: WorkClaim): Promise<LoadedTransmission> {
-    return loadOpenedTransmission(await this.deps.events.readStream(claim.streamId), this.deps.vault);
+    return loadOpenedTransmission(
+      await this.deps.events.readStream(claim.streamId),
+      this.deps.vault,
+    );
   }
 
   /** Decides, appends under the claim, and tells waiters when the transmission became final. */

@@ -7,7 +7,13 @@ import {
 } from '../../domain/index.js';
 import type { CompiledPolicy } from '../../domain/policies/index.js';
 import type { ParsedCommand } from '../commands/parsed-command.js';
-import type { Clock, EventStore, Logger, PersonalDataVault, RecordedEvent } from '../ports/index.js';
+import type {
+  Clock,
+  EventStore,
+  Logger,
+  PersonalDataVault,
+  RecordedEvent,
+} from '../ports/index.js';
 import { sealEventData } from '../privacy/seal-event-data.js';
 import { decideRequests, validateCommands } from './operators/validate.operator.js';
 import type { OutcomeRegistry } from './outcome-registry.js';
@@ -59,7 +65,11 @@ export class TransmissionService {
     const { commandId } = command;
     const existing = await this.existing(commandId);
     if (existing !== null) return existing;
-    const { events, violations, contentSha256: hash } = await firstValueFrom(
+    const {
+      events,
+      violations,
+      contentSha256: hash,
+    } = await firstValueFrom(
       of(command).pipe(
         validateCommands(this.deps.policy),
         decideRequests(() => this.deps.clock.now()),

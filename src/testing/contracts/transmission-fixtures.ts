@@ -126,7 +126,6 @@ export function appendTransmission(
   });
 }
 
-
 export function note(n: number, extra: Record<string, unknown> = {}): NewEvent {
   return {
     type: 'NoteTaken',

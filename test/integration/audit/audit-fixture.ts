@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
 import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
-import type { EventLedger, NewEvent } from '../../../src/application/ports/event-store.port.js';
+import type { EventStore, NewEvent } from '../../../src/application/ports/event-store.port.js';
 import { epochMsToIso, transmissionStreamId } from '../../../src/domain/index.js';
 
 export const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
@@ -107,7 +107,7 @@ export function tempDir(prefix = 'gtx-audit-'): TempDir {
  * or rejected) interleaved with note events, one minute apart, through the real ledger API.
  */
 export async function fillLedger(
-  ledger: EventLedger,
+  ledger: EventStore,
   clock: VirtualClock,
   transmissions: number,
 ): Promise<void> {
@@ -154,7 +154,7 @@ export async function fillLedger(
 /** A SQLite ledger file with `transmissions` transmissions in it, closed again. */
 export async function makeLedgerFile(path: string, transmissions: number): Promise<void> {
   const clock = new VirtualClock(T0);
-  const ledger = openSqliteLedger({ path, clock });
+  const ledger = openSqliteLedger({ path, clock }).events;
   try {
     await fillLedger(ledger, clock, transmissions);
   } finally {

@@ -58,7 +58,7 @@ async function knownLedger(): Promise<{ dir: string; path: string }> {
     rmSync(dir, { recursive: true, force: true });
   });
   const path = join(dir, 'ledger.db');
-  const ledger = openSqliteLedger({ path, clock: new SystemClock() });
+  const ledger = openSqliteLedger({ path, clock: new SystemClock() }).events;
   await seedTransmission(ledger, { commandId: 'd1', guestId: 'g-1', latencyMs: 100 });
   await seedTransmission(ledger, { commandId: 'd2', guestId: 'g-2', latencyMs: 200 });
   await seedTransmission(ledger, { commandId: 'd3', guestId: 'g-1', latencyMs: 300 });
@@ -302,7 +302,7 @@ describe('gtx feed run as a real process', () => {
       { timeout: 25_000, interval: 100 },
     );
     // Appended while it runs: picked up by the next poll.
-    const ledger = openSqliteLedger({ path, clock: new SystemClock() });
+    const ledger = openSqliteLedger({ path, clock: new SystemClock() }).events;
     await seedTransmission(ledger, { commandId: 'late' });
     await ledger.close();
     await vi.waitFor(

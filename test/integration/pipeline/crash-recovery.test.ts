@@ -35,7 +35,10 @@ async function allEvents(path: string, clock: VirtualClock): Promise<RecordedEve
   const ledger = openSqliteLedger({ path, clock });
   const events: RecordedEvent[] = [];
   for (;;) {
-    const page = await ledger.events.readAll({ afterPosition: events.at(-1)?.position ?? 0, limit: 1000 });
+    const page = await ledger.events.readAll({
+      afterPosition: events.at(-1)?.position ?? 0,
+      limit: 1000,
+    });
     if (page.length === 0) break;
     events.push(...page);
   }

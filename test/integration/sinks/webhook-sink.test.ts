@@ -159,7 +159,7 @@ describe('WebhookAnalyticsSink against a loopback receiver', () => {
     });
     const path = join(dir, 'ledger.db');
     const clock = new SystemClock();
-    const ledger = openSqliteLedger({ path, clock });
+    const ledger = openSqliteLedger({ path, clock }).events;
     const checkpoints = SqliteFeedCheckpointStore.open({ path }, clock);
     cleanups.push(async () => {
       await checkpoints.close();

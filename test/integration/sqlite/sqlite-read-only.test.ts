@@ -23,7 +23,7 @@ describe('SQLite ledger opened read-only', () => {
     dirs.push(dir);
     const path = join(dir, 'ledger.db');
     const clock = new VirtualClock();
-    const writer = openSqliteLedger({ path, clock });
+    const writer = openSqliteLedger({ path, clock }).events;
     await writer.append({
       streamId: 'notes-1',
       expectedVersion: 'noStream',
@@ -33,16 +33,16 @@ describe('SQLite ledger opened read-only', () => {
     const before = digestOf(path);
 
     const reader = openSqliteLedger({ path, clock, readOnly: true });
-    expect(await reader.readStream('notes-1')).toHaveLength(1);
-    expect((await reader.head()).position).toBe(1);
+    expect(await reader.events.readStream('notes-1')).toHaveLength(1);
+    expect((await reader.events.head()).position).toBe(1);
     await expect(
-      reader.append({
+      reader.events.append({
         streamId: 'notes-2',
         expectedVersion: 'noStream',
         events: [{ type: 'X', schemaVersion: 1, data: {}, metadata: {} }],
       }),
     ).rejects.toMatchObject({ code: 'LEDGER_READ_ONLY' });
-    await expect(reader.rebuildProjections()).rejects.toMatchObject({ code: 'LEDGER_READ_ONLY' });
+    await expect(reader.work.rebuild()).rejects.toMatchObject({ code: 'LEDGER_READ_ONLY' });
     await reader.close();
     expect(digestOf(path)).toBe(before);
   });
@@ -51,9 +51,9 @@ describe('SQLite ledger opened read-only', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gtx-ro-'));
     dirs.push(dir);
     const path = join(dir, 'absent.db');
-    expect(() =>
-      openSqliteLedger({ path, clock: new VirtualClock(), readOnly: true }),
-    ).toThrow(expect.objectContaining({ code: 'LEDGER_UNAVAILABLE' }) as Error);
+    expect(() => openSqliteLedger({ path, clock: new VirtualClock(), readOnly: true })).toThrow(
+      expect.objectContaining({ code: 'LEDGER_UNAVAILABLE' }) as Error,
+    );
     expect(existsSync(path)).toBe(false);
   });
 });

@@ -1,12 +1,12 @@
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
-import { InMemoryEventLedger } from '../../../src/adapters/memory/in-memory-event-ledger.js';
+import { InMemoryEventStore } from '../../../src/adapters/memory/in-memory-event-store.js';
 import { AnalyticsEventMapper } from '../../../src/application/feed/analytics-mapper.js';
 import type { AnalyticsEvent } from '../../../src/application/feed/analytics-payload.js';
 import { seedTransmission } from './feed-fixtures.js';
 
 /** Real analytics events, mapped from a ledger holding `count` delivered transmissions. */
 export async function analyticsEvents(count: number): Promise<AnalyticsEvent[]> {
-  const ledger = new InMemoryEventLedger(new VirtualClock());
+  const ledger = new InMemoryEventStore(new VirtualClock());
   for (let i = 1; i <= count; i++) await seedTransmission(ledger, { commandId: `m${String(i)}` });
   const mapper = new AnalyticsEventMapper(ledger);
   const events: AnalyticsEvent[] = [];

@@ -1,4 +1,4 @@
-import type { EventLedger, NewEvent, Random } from '../../../src/application/ports/index.js';
+import type { EventStore, NewEvent, Random } from '../../../src/application/ports/index.js';
 
 export interface SeedTransmission {
   readonly commandId: string;
@@ -40,7 +40,7 @@ function event(type: string, data: Record<string, unknown>, commandId: string): 
 }
 
 /** Appends the events of one transmission, as the pipeline would have written them. */
-export async function seedTransmission(ledger: EventLedger, seed: SeedTransmission): Promise<void> {
+export async function seedTransmission(ledger: EventStore, seed: SeedTransmission): Promise<void> {
   const at = seed.at ?? '2026-01-01T00:00:00.000Z';
   const t = {
     commandId: seed.commandId,

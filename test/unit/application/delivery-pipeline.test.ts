@@ -232,7 +232,7 @@ describe('delivery pipeline', () => {
     const [outcome] = await h.settle([submitted]);
     await h.settle([closed]);
     expect(outcome).toMatchObject({ status: 'delivered' });
-    await expect(h.ledger.readStream('transmission-draining')).rejects.toMatchObject({
+    await expect(h.ledger.events.readStream('transmission-draining')).rejects.toMatchObject({
       code: 'LEDGER_CLOSED',
     });
   });
@@ -254,7 +254,7 @@ describe('delivery pipeline', () => {
     });
     expect(h.transport.calls()[0]?.answer).toBe('aborted');
     const reopened = openSqliteLedger({ path, clock: h.clock });
-    const events = await reopened.readStream('transmission-stuck');
+    const events = await reopened.events.readStream('transmission-stuck');
     await reopened.close();
     expect(events.map((e) => e.type)).toEqual([
       'TransmissionRequested',

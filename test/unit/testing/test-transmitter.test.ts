@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
-import { InMemoryEventLedger } from '../../../src/adapters/memory/in-memory-event-ledger.js';
+import { createInMemoryLedger } from '../../../src/adapters/memory/in-memory-work-queue.js';
 import {
   createTestTransmitter,
   ScriptedTransport,
@@ -44,7 +44,7 @@ describe('createTestTransmitter', () => {
     const outcome = await kit.runUntilSettled(kit.transmitter.submit(hello('m-2')));
     expect(outcome.status).toBe('deadLettered');
     expect(kit.transport.calls()).toHaveLength(1);
-    const events = await kit.ledger.readStream('transmission-m-2');
+    const events = await kit.ledger.events.readStream('transmission-m-2');
     expect(events.at(-1)?.type).toBe('TransmissionDeadLettered');
     await kit.close();
   });
@@ -62,7 +62,7 @@ describe('createTestTransmitter', () => {
 
   it('binds the twins it is given and returns those very objects', async () => {
     const clock = new VirtualClock(Date.UTC(2030, 0, 1));
-    const ledger = new InMemoryEventLedger(clock);
+    const ledger = createInMemoryLedger(clock);
     const transport = new ScriptedTransport({ clock, latencyMs: 40 });
     const kit = createTestTransmitter({ clock, ledger, transport });
     expect(kit.clock).toBe(clock);
@@ -70,7 +70,7 @@ describe('createTestTransmitter', () => {
     expect(kit.transport).toBe(transport);
     const outcome = await kit.runUntilSettled(kit.transmitter.submit(hello('m-4')));
     expect(outcome).toMatchObject({ status: 'delivered', latencyMs: 40 });
-    expect((await ledger.readStream('transmission-m-4'))[0]?.recordedAt).toBe(
+    expect((await ledger.events.readStream('transmission-m-4'))[0]?.recordedAt).toBe(
       '2030-01-01T00:00:00.000Z',
     );
     await kit.close();

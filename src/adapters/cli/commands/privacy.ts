@@ -32,7 +32,10 @@ async function withPrivacy<T>(
   try {
     const keys = SqliteGuestKeyStore.open({ path });
     try {
-      return await work(new GuestPrivacy({ ledger: ledger.events, keys, clock: new SystemClock() }), keys);
+      return await work(
+        new GuestPrivacy({ ledger: ledger.events, keys, clock: new SystemClock() }),
+        keys,
+      );
     } finally {
       await keys.close();
     }

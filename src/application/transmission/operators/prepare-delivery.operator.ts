@@ -54,7 +54,8 @@ export function prepareDelivery(ctx: PrepareContext): OperatorFunction<DeliveryS
     return resumed.pipe(
       map((loaded): DeliveryStep => {
         if (isFinal(loaded.state)) return settled({ claim: step.claim, loaded }, 'final');
-        if (!isDue(loaded, ctx.nowMs())) return settled({ claim: step.claim, loaded }, 'retryLater');
+        if (!isDue(loaded, ctx.nowMs()))
+          return settled({ claim: step.claim, loaded }, 'retryLater');
         return { kind: 'ready', claim: step.claim, loaded };
       }),
     );

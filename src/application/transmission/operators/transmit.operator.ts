@@ -50,7 +50,10 @@ export interface TransmitContext {
   /** Waits for the client's rate limiter; rejects with SleepAbortedError when closing. */
   readonly acquireSlot: () => ObservableInput<void>;
   readonly record: RecordCommand;
-  readonly send: (request: TransportRequest, signal: AbortSignal) => ObservableInput<TransportOutcome>;
+  readonly send: (
+    request: TransportRequest,
+    signal: AbortSignal,
+  ) => ObservableInput<TransportOutcome>;
   readonly nowMs: () => number;
   readonly attemptTimeoutMs: number;
   /** Aborted when the transmitter closes: attempts then answer ABORTED and are recorded so. */
@@ -63,7 +66,9 @@ export interface TransmitContext {
 export function requestFor(loaded: LoadedTransmission): Omit<TransportRequest, 'pace'> {
   const first = loaded.events[0];
   if (first?.type !== 'TransmissionRequested') {
-    throw new Error(`transmission ${loaded.state.commandId ?? '?'} has no TransmissionRequested event`);
+    throw new Error(
+      `transmission ${loaded.state.commandId ?? '?'} has no TransmissionRequested event`,
+    );
   }
   const { content } = first.data;
   if (content.kind === 'erased' || content.kind === 'unopened') {
@@ -132,7 +137,8 @@ function sendOnce(ctx: TransmitContext, request: TransportRequest) {
       timeout({
         first: ctx.attemptTimeoutMs,
         scheduler: ctx.scheduler,
-        with: () => of<TransportOutcome>({ ok: false, failure: attemptTimedOut(ctx.attemptTimeoutMs) }),
+        with: () =>
+          of<TransportOutcome>({ ok: false, failure: attemptTimedOut(ctx.attemptTimeoutMs) }),
       }),
       map((outcome): TransportOutcome => {
         const abortedByClose =

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { InMemoryEventLedger } from '../../../../src/adapters/memory/in-memory-event-ledger.js';
+import { InMemoryEventStore } from '../../../../src/adapters/memory/in-memory-event-store.js';
 import {
   checkDigestSignature,
   digestSigningPayload,
@@ -26,8 +26,8 @@ function codeOf(run: () => unknown): string {
   return 'no error';
 }
 
-async function ledgerWithNotes(count: number): Promise<InMemoryEventLedger> {
-  const ledger = new InMemoryEventLedger(clock);
+async function ledgerWithNotes(count: number): Promise<InMemoryEventStore> {
+  const ledger = new InMemoryEventStore(clock);
   for (let n = 0; n < count; n += 1) {
     await ledger.append({
       streamId: 'notes',
@@ -40,7 +40,7 @@ async function ledgerWithNotes(count: number): Promise<InMemoryEventLedger> {
 
 describe('takeDigest', () => {
   it("records the head and the clock's time; an empty ledger's head is the genesis hash", async () => {
-    expect(await takeDigest(new InMemoryEventLedger(clock), clock)).toEqual({
+    expect(await takeDigest(new InMemoryEventStore(clock), clock)).toEqual({
       format: 'gtx-ledger-digest',
       version: 1,
       position: 0,

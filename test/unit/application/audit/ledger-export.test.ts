@@ -1,6 +1,6 @@
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { InMemoryEventLedger } from '../../../../src/adapters/memory/in-memory-event-ledger.js';
+import { InMemoryEventStore } from '../../../../src/adapters/memory/in-memory-event-store.js';
 import { verifyExport } from '../../../../src/application/audit/export-verification.js';
 import { writeExport, type RowViewer } from '../../../../src/application/audit/ledger-export.js';
 import { verifyLedger } from '../../../../src/application/audit/ledger-verification.js';
@@ -8,15 +8,15 @@ import { GENESIS_HASH } from '../../../../src/application/ledger/hash-chain.js';
 import { LedgerCorruptError } from '../../../../src/application/errors.js';
 import type { Clock } from '../../../../src/application/ports/clock.port.js';
 import type {
-  EventLedger,
+  EventStore,
   ReadAllOptions,
   RecordedEvent,
 } from '../../../../src/application/ports/event-store.port.js';
 
 const clock: Clock = { now: () => Date.UTC(2026, 2, 1, 12, 0, 0), scheduler: asyncScheduler };
 
-async function notes(texts: readonly string[]): Promise<InMemoryEventLedger> {
-  const ledger = new InMemoryEventLedger(clock);
+async function notes(texts: readonly string[]): Promise<InMemoryEventStore> {
+  const ledger = new InMemoryEventStore(clock);
   for (const [n, text] of texts.entries()) {
     await ledger.append({
       streamId: `notes-${n % 2}`,
@@ -28,7 +28,7 @@ async function notes(texts: readonly string[]): Promise<InMemoryEventLedger> {
 }
 
 async function exported(
-  ledger: EventLedger,
+  ledger: EventStore,
   options: Parameters<typeof writeExport>[2],
 ): Promise<string> {
   let text = '';
@@ -121,7 +121,7 @@ describe('verifyLedger', () => {
   it('names a row the ledger cannot read, after checking the rows before it on the same page', async () => {
     const inner = await notes(['a', 'b', 'c', 'd', 'e']);
     const unreadableAt = 4;
-    const ledger: EventLedger = Object.assign(Object.create(inner) as EventLedger, {
+    const ledger: EventStore = Object.assign(Object.create(inner) as EventStore, {
       readAll: async (options: ReadAllOptions) => {
         const page = await inner.readAll(options);
         if (page.some((row) => row.position === unreadableAt)) {
@@ -148,7 +148,7 @@ describe('verifyLedger', () => {
     });
     expect(result).toMatchObject({ ok: true, count: 5 });
     expect(progress).toEqual([2, 4, 5]);
-    expect(await verifyLedger(new InMemoryEventLedger(clock))).toEqual({
+    expect(await verifyLedger(new InMemoryEventStore(clock))).toEqual({
       ok: true,
       count: 0,
       firstPosition: null,

@@ -5,7 +5,7 @@ import {
   httpFailure,
   InMemoryAnalyticsSink,
 } from '../../../../src/adapters/memory/in-memory-analytics-sink.js';
-import { InMemoryEventLedger } from '../../../../src/adapters/memory/in-memory-event-ledger.js';
+import { InMemoryEventStore } from '../../../../src/adapters/memory/in-memory-event-store.js';
 import { InMemoryFeedCheckpointStore } from '../../../../src/adapters/memory/in-memory-feed-checkpoint-store.js';
 import { InMemoryLogger } from '../../../../src/adapters/memory/in-memory-logger.js';
 import {
@@ -27,7 +27,7 @@ import {
 
 function setup(settings: Partial<FeedSettings> = {}, random: Random = new ScriptedRandom([0.5])) {
   const clock = new VirtualClock();
-  const ledger = new InMemoryEventLedger(clock);
+  const ledger = new InMemoryEventStore(clock);
   const checkpoints = new InMemoryFeedCheckpointStore(clock);
   const sink = new InMemoryAnalyticsSink(clock);
   const logger = new InMemoryLogger();
@@ -65,7 +65,7 @@ function setup(settings: Partial<FeedSettings> = {}, random: Random = new Script
 }
 
 /** One event per transmission: a stream that was only requested. */
-async function requestMany(ledger: InMemoryEventLedger, count: number, from = 1): Promise<void> {
+async function requestMany(ledger: InMemoryEventStore, count: number, from = 1): Promise<void> {
   for (let i = from; i < from + count; i++) {
     await seedTransmission(ledger, { commandId: `c${String(i)}`, outcome: 'requested' });
   }

@@ -15,7 +15,7 @@ import {
 } from '../../../../src/application/ledger/transmission-upcasters.js';
 import type { RecordedEvent } from '../../../../src/application/ports/event-store.port.js';
 import { transmissionStreamId, type TransmissionEvent } from '../../../../src/domain/index.js';
-import { transmission } from '../../../../src/testing/contracts/event-ledger.contract.js';
+import { transmission } from '../../../../src/testing/contracts/transmission-fixtures.js';
 
 const STREAM = transmissionStreamId('cmd-1');
 

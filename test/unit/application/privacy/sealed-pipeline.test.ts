@@ -35,7 +35,7 @@ describe('sealed personal content in the pipeline', () => {
       text: TEXT,
       guest: { nickname: NICKNAME },
     });
-    const stored = JSON.stringify(await h.ledger.readStream('transmission-m1'));
+    const stored = JSON.stringify(await h.ledger.events.readStream('transmission-m1'));
     for (const secret of [TEXT, NICKNAME, 'medical-report.pdf']) {
       expect(stored).not.toContain(secret);
     }
@@ -53,7 +53,9 @@ describe('sealed personal content in the pipeline', () => {
       h.transmitter.submit({ id: 'bad', guest: { id: 'g1', nickname: NICKNAME }, text: ' ' }),
     ]);
     expect(outcome?.status).toBe('rejected');
-    expect(JSON.stringify(await h.ledger.readStream('transmission-bad'))).not.toContain(NICKNAME);
+    expect(JSON.stringify(await h.ledger.events.readStream('transmission-bad'))).not.toContain(
+      NICKNAME,
+    );
   });
 
   it('dead-letters a transmission whose guest was forgotten before delivery, without sending it', async () => {
@@ -61,22 +63,30 @@ describe('sealed personal content in the pipeline', () => {
     h.transport.failNext(1);
     const submitted = h.transmitter.submit(secretMessage('m2', 'g2'));
     await h.clock.advanceUntil(() => h.transport.calls().length === 1);
-    const privacy = new GuestPrivacy({ ledger: h.ledger, keys: h.guestKeys, clock: h.clock });
+    const privacy = new GuestPrivacy({
+      ledger: h.ledger.events,
+      keys: h.guestKeys,
+      clock: h.clock,
+    });
     expect(await privacy.forget('g2')).toMatchObject({ status: 'erased' });
     const [outcome] = await h.settle([submitted]);
     expect(outcome).toMatchObject({ status: 'deadLettered', reason: 'contentErased', attempts: 1 });
     expect(h.transport.calls()).toHaveLength(1);
     expect(h.transport.delivered()).toHaveLength(0);
-    const types = (await h.ledger.readStream('transmission-m2')).map((e) => e.type);
+    const types = (await h.ledger.events.readStream('transmission-m2')).map((e) => e.type);
     expect(types.at(-1)).toBe('TransmissionDeadLettered');
-    const chain = await verifyChainAsync(readAllPages(h.ledger));
+    const chain = await verifyChainAsync(readAllPages(h.ledger.events));
     expect(chain.ok).toBe(true);
   });
 
   it('forgetting one guest leaves other guests readable and deliverable', async () => {
     const h = pipelineHarness();
     await h.settle([h.transmitter.submit(secretMessage('a1', 'ga'))]);
-    const privacy = new GuestPrivacy({ ledger: h.ledger, keys: h.guestKeys, clock: h.clock });
+    const privacy = new GuestPrivacy({
+      ledger: h.ledger.events,
+      keys: h.guestKeys,
+      clock: h.clock,
+    });
     await privacy.forget('ga');
     const [outcome] = await h.settle([h.transmitter.submit(secretMessage('b1', 'gb'))]);
     expect(outcome?.status).toBe('delivered');

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { InMemoryEventLedger } from '../../../src/adapters/memory/in-memory-event-ledger.js';
+import { InMemoryEventStore } from '../../../src/adapters/memory/in-memory-event-store.js';
 import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { verifyChain } from '../../../src/application/ledger/hash-chain.js';
 import type { Clock } from '../../../src/application/ports/clock.port.js';
 import type {
   AppendRequest,
-  EventLedger,
+  EventStore,
   ExpectedVersion,
 } from '../../../src/application/ports/event-store.port.js';
 
@@ -50,7 +50,7 @@ function toRequest(s: Step, versions: Map<string, number>, n: number): AppendReq
   };
 }
 
-async function play(ledger: EventLedger, groups: readonly (readonly Step[])[]): Promise<string[]> {
+async function play(ledger: EventStore, groups: readonly (readonly Step[])[]): Promise<string[]> {
   // Versions as the script believes them when it issues a group: requests in one group may race.
   const versions = new Map<string, number>();
   const outcomes: string[] = [];
@@ -81,8 +81,8 @@ describe('any sequence of appends', () => {
           path: join(dir, 'ledger.sqlite'),
           clock,
           readPageSize: 7,
-        });
-        const memory = new InMemoryEventLedger(clock);
+        }).events;
+        const memory = new InMemoryEventStore(clock);
         try {
           const outcomes = await play(sqlite, groups);
           expect(await play(memory, groups)).toEqual(outcomes);

@@ -3,16 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { InMemoryEventLedger } from '../../src/adapters/memory/in-memory-event-ledger.js';
+import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
+import { createInMemoryLedger } from '../../src/adapters/memory/in-memory-work-queue.js';
 import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { Clock } from '../../src/application/ports/clock.port.js';
-import type { EventLedger } from '../../src/application/ports/event-store.port.js';
+import type { EventStore } from '../../src/application/ports/event-store.port.js';
+import { eventStoreContract } from '../../src/testing/contracts/event-store.contract.js';
 import {
   appendTransmission,
-  eventLedgerContract,
   toNewEvent,
   transmission,
-} from '../../src/testing/contracts/event-ledger.contract.js';
+} from '../../src/testing/contracts/transmission-fixtures.js';
+import { workQueueContract } from '../../src/testing/contracts/work-queue.contract.js';
 
 const START = Date.UTC(2026, 2, 1, 8, 30, 0);
 
@@ -38,28 +40,44 @@ function tempLedgerPath(): { path: string; cleanup: () => Promise<void> } {
   };
 }
 
-eventLedgerContract(
-  'InMemoryEventLedger',
+eventStoreContract(
+  'InMemoryEventStore',
   () => {
     const clock = manualClock();
-    return Promise.resolve({ ledger: new InMemoryEventLedger(clock), clock });
+    return Promise.resolve({ store: new InMemoryEventStore(clock), clock });
   },
   { describe, it, expect },
 );
 
-eventLedgerContract(
-  'SqliteEventLedger (temp file, page size 5)',
+eventStoreContract(
+  'SqliteEventStore (temp file, page size 5)',
   () => {
     const clock = manualClock();
     const { path, cleanup } = tempLedgerPath();
-    const ledger = openSqliteLedger({ path, clock, readPageSize: 5 });
-    return Promise.resolve({ ledger, clock, readPageSize: 5, cleanup });
+    const { events } = openSqliteLedger({ path, clock, readPageSize: 5 });
+    return Promise.resolve({ store: events, clock, readPageSize: 5, cleanup });
+  },
+  { describe, it, expect },
+);
+
+workQueueContract(
+  'InMemoryWorkQueue',
+  () => Promise.resolve({ ledger: createInMemoryLedger(manualClock()) }),
+  { describe, it, expect },
+);
+
+workQueueContract(
+  'SqliteWorkQueue (temp file, page size 5)',
+  () => {
+    const { path, cleanup } = tempLedgerPath();
+    const ledger = openSqliteLedger({ path, clock: manualClock(), readPageSize: 5 });
+    return Promise.resolve({ ledger, cleanup });
   },
   { describe, it, expect },
 );
 
 describe('both adapters', () => {
-  async function script(ledger: EventLedger, clock: ReturnType<typeof manualClock>): Promise<void> {
+  async function script(ledger: EventStore, clock: ReturnType<typeof manualClock>): Promise<void> {
     await appendTransmission(ledger, 'm1', [transmission.requested('m1', 'conv-1')]);
     clock.advance(1234);
     await ledger.append({
@@ -79,17 +97,18 @@ describe('both adapters', () => {
 
   it('write the same hashes for the same events at the same times', async () => {
     const memoryClock = manualClock();
-    const memory = new InMemoryEventLedger(memoryClock);
+    const memory = createInMemoryLedger(memoryClock);
     const sqliteClock = manualClock();
     const { path, cleanup } = tempLedgerPath();
     const sqlite = openSqliteLedger({ path, clock: sqliteClock });
     try {
-      await script(memory, memoryClock);
-      await script(sqlite, sqliteClock);
-      expect(await sqlite.head()).toEqual(await memory.head());
-      expect(await sqlite.readAll({ afterPosition: 0, limit: 100 })).toEqual(
-        await memory.readAll({ afterPosition: 0, limit: 100 }),
+      await script(memory.events, memoryClock);
+      await script(sqlite.events, sqliteClock);
+      expect(await sqlite.events.head()).toEqual(await memory.events.head());
+      expect(await sqlite.events.readAll({ afterPosition: 0, limit: 100 })).toEqual(
+        await memory.events.readAll({ afterPosition: 0, limit: 100 }),
       );
+      expect(await sqlite.work.counts()).toEqual(await memory.work.counts());
     } finally {
       await sqlite.close();
       await memory.close();

@@ -5,10 +5,11 @@ import Database from 'better-sqlite3';
 import { Container } from 'inversify';
 import { asyncScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteEventStore } from '../../../src/adapters/sqlite/sqlite-event-store.js';
 import {
   openSqliteLedger,
-  SqliteEventLedger,
-  type SqliteEventLedgerOptions,
+  type SqliteLedger,
+  type SqliteLedgerOptions,
 } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { sqliteLedgerModule } from '../../../src/adapters/sqlite/sqlite-ledger.module.js';
 import { LATEST_SCHEMA_VERSION } from '../../../src/adapters/sqlite/sqlite-migrations.js';
@@ -20,21 +21,28 @@ import {
 } from '../../../src/application/ledger/hash-chain.js';
 import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
 import { CLOCK, type Clock } from '../../../src/application/ports/clock.port.js';
-import { EVENT_LEDGER, type NewEvent } from '../../../src/application/ports/event-store.port.js';
+import { EVENT_STORE, type NewEvent } from '../../../src/application/ports/event-store.port.js';
+import { LEDGER } from '../../../src/application/ports/ledger.port.js';
+import { TRANSMISSION_WORK_QUEUE } from '../../../src/application/ports/work-queue.port.js';
 import {
   appendTransmission,
   transmission,
-} from '../../../src/testing/contracts/event-ledger.contract.js';
+} from '../../../src/testing/contracts/transmission-fixtures.js';
 
 const clock: Clock = { now: () => Date.UTC(2026, 2, 1, 12, 0, 0), scheduler: asyncScheduler };
 let dir: string;
 let path: string;
-const opened: SqliteEventLedger[] = [];
+const opened: SqliteLedger[] = [];
 
-function open(options: Partial<SqliteEventLedgerOptions> = {}): SqliteEventLedger {
+function openLedger(options: Partial<SqliteLedgerOptions> = {}): SqliteLedger {
   const ledger = openSqliteLedger({ path, clock, ...options });
   opened.push(ledger);
   return ledger;
+}
+
+/** The event store of a freshly opened ledger: what most of these tests exercise. */
+function open(options: Partial<SqliteLedgerOptions> = {}): SqliteEventStore {
+  return openLedger(options).events;
 }
 
 function note(n: number): NewEvent {
@@ -103,7 +111,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('SqliteEventLedger on a file', () => {
+describe('SqliteLedger on a file', () => {
   it('continues the chain after reopening the same file', async () => {
     const first = open();
     await first.append({ streamId: 'a', expectedVersion: 'noStream', events: [note(1), note(2)] });
@@ -127,9 +135,9 @@ describe('SqliteEventLedger on a file', () => {
       busyTimeoutMs: 1234,
       schemaVersion: LATEST_SCHEMA_VERSION,
     });
-    expect(LATEST_SCHEMA_VERSION).toBe(2);
+    expect(LATEST_SCHEMA_VERSION).toBe(3);
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    expect(raw.pragma('user_version', { simple: true })).toBe(3);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
   });
@@ -267,7 +275,7 @@ describe('SqliteEventLedger on a file', () => {
     });
 
     it('reports a transmission row of an unknown type or version, and rebuilding keeps the old projection', async () => {
-      const ledger = open();
+      const { events: ledger, work } = openLedger();
       await appendTransmission(ledger, 'ok-1', [transmission.requested('ok-1', 'conv-1')]);
       const position = insertRaw({
         streamId: 'transmission-bad',
@@ -279,10 +287,10 @@ describe('SqliteEventLedger on a file', () => {
         code: 'LEDGER_CORRUPT',
         details: { position },
       });
-      expect(await rejection(ledger.rebuildProjections())).toMatchObject({
+      expect(await rejection(work.rebuild())).toMatchObject({
         code: 'LEDGER_CORRUPT',
       });
-      expect(await ledger.transmissionCounts()).toEqual({
+      expect(await work.counts()).toEqual({
         open: 1,
         rejected: 0,
         delivered: 0,
@@ -339,15 +347,18 @@ describe('SqliteEventLedger on a file', () => {
     });
   });
 
-  it('binds EVENT_LEDGER through its container module, and closes it on unbindAsync', async () => {
+  it('binds the ledger, its store and its queue through its container module, and closes them on unbindAsync', async () => {
     const container = new Container();
     container.bind(CLOCK).toConstantValue(clock);
     container.load(sqliteLedgerModule({ path }));
-    const ledger = container.get(EVENT_LEDGER);
-    expect(ledger).toBeInstanceOf(SqliteEventLedger);
-    expect(container.get(EVENT_LEDGER)).toBe(ledger);
-    await ledger.append({ streamId: 'di', expectedVersion: 'noStream', events: [note(1)] });
-    await container.unbindAsync(EVENT_LEDGER);
-    expect(await rejection(ledger.head())).toMatchObject({ code: 'LEDGER_CLOSED' });
+    const ledger = container.get(LEDGER);
+    const store = container.get(EVENT_STORE);
+    expect(store).toBeInstanceOf(SqliteEventStore);
+    expect(store).toBe(ledger.events);
+    expect(container.get(TRANSMISSION_WORK_QUEUE)).toBe(ledger.work);
+    await store.append({ streamId: 'di', expectedVersion: 'noStream', events: [note(1)] });
+    await container.unbindAsync(LEDGER);
+    expect(await rejection(store.head())).toMatchObject({ code: 'LEDGER_CLOSED' });
+    expect(await rejection(ledger.work.counts())).toMatchObject({ code: 'LEDGER_CLOSED' });
   });
 });
