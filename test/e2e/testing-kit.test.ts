@@ -113,11 +113,13 @@ describe('genesys-transmitter/testing, installed from the packed tarball', () =>
     expect(tests.output).toMatch(/Test Files\s+3 passed \(3\)/);
     expect(tests.output).toContain('gets through two rate limits and an outage');
     expect(tests.output).toContain('delivers an order notification through the real SDK');
-    expect(tests.output).toContain('EventLedger contract: MeteredLedger over the in-memory ledger');
+    expect(tests.output).toContain(
+      'EventStore contract: MeteredEventStore over the in-memory store',
+    );
     expect(tests.code).toBe(0);
   }, 60_000);
 
-  it('runs the ledger contract under node:test with nodeTestApi()', async () => {
+  it('runs the event store and work queue contracts under node:test with nodeTestApi()', async () => {
     const tests = await node(['--test', 'examples/node-test/ledger.contract.test.mjs'], consumer);
     expect(tests.output).toMatch(/# fail 0/);
     const passed = Number(/# pass (\d+)/.exec(tests.output)?.[1] ?? 0);
@@ -125,7 +127,7 @@ describe('genesys-transmitter/testing, installed from the packed tarball', () =>
     expect(tests.code).toBe(0);
   }, 60_000);
 
-  it('fails a broken ledger under node:test: the node:assert expect really asserts', async () => {
+  it('fails a broken event store under node:test: the node:assert expect really asserts', async () => {
     const tests = await node(['--test', 'checks/broken-ledger.contract.test.mjs'], consumer);
     expect(tests.code).not.toBe(0);
     expect(Number(/# fail (\d+)/.exec(tests.output)?.[1] ?? 0)).toBeGreaterThan(0);

@@ -1,0 +1,97 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type RunningSandbox } from '../../../src/adapters/genesys/sandbox/index.js';
+import { verifyChain } from '../../../src/application/ledger/hash-chain.js';
+import {
+  readLedger,
+  spawnTs,
+  CLI_MAIN,
+  tempDir,
+} from '../../reliability/support/reliability-kit.js';
+
+/*
+ * Two batch jobs started together on one SQLite ledger file, in two real processes, their
+ * commands interleaved over the same conversations. Each must wait only for its own commands,
+ * whoever delivered them, and end; every command is delivered once; a conversation's order
+ * holds across both processes.
+ */
+const PER_JOB = 500;
+const CONVERSATIONS = 20;
+
+let sandbox: RunningSandbox;
+let temp: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  temp = tempDir('gtx-shared-ledger-');
+  sandbox = await startSandbox({ rateLimitPerMinute: null });
+});
+
+afterAll(async () => {
+  await sandbox.close();
+  temp.remove();
+});
+
+function batchFile(job: string): string {
+  const lines: string[] = [];
+  for (let i = 0; i < PER_JOB; i += 1) {
+    const guest = `guest-${i % CONVERSATIONS}`;
+    lines.push(JSON.stringify({ id: `${job}-${i}`, guest: { id: guest }, text: `${job} ${i}` }));
+  }
+  const path = join(temp.dir, `${job}.ndjson`);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+describe('several processes on one SQLite ledger', () => {
+  it('two overlapping batch jobs each deliver and await their own commands, once, in conversation order', async () => {
+    const ledger = join(temp.dir, 'shared.db');
+    const env = {
+      GENESYS_API_URL: sandbox.url,
+      GENESYS_CLIENT_ID: 'sandbox-client',
+      GENESYS_CLIENT_SECRET: 'sandbox-secret',
+      GENESYS_INTEGRATION_ID: 'integration-1',
+      GTX_LEDGER: ledger,
+      GTX_RATE_LIMIT_PER_MINUTE: '120000',
+      GTX_MASTER_KEY: Buffer.alloc(32, 9).toString('base64'),
+      GTX_LOG_LEVEL: 'warn',
+    };
+    const jobs = ['alpha', 'bravo'].map((job) =>
+      spawnTs(CLI_MAIN, ['send', '--file', batchFile(job), '--json'], env),
+    );
+    const codes = await Promise.all(jobs.map((job) => job.exited));
+    expect(codes, jobs.map((job) => job.stderr()).join('\n---\n')).toEqual([0, 0]);
+    for (const job of jobs) {
+      expect(JSON.parse(job.stdout())).toMatchObject({ delivered: PER_JOB, total: PER_JOB });
+    }
+
+    const events = await readLedger(ledger);
+    expect(verifyChain(events)).toMatchObject({ ok: true, count: events.length });
+    const delivered = events.filter((e) => e.type === 'TransmissionDelivered');
+    expect(new Set(delivered.map((e) => e.streamId)).size).toBe(2 * PER_JOB);
+
+    const received = sandbox.received().filter((r) => r.messageId !== null);
+    expect(received).toHaveLength(2 * PER_JOB);
+    expect(received.every((r) => r.copies === 1)).toBe(true);
+    // The order of each conversation is the order its requests entered the ledger.
+    const requested = events.filter((e) => e.type === 'TransmissionRequested');
+    const conversationOf = new Map(
+      requested.map((e) => [
+        e.metadata.commandId,
+        (e.data as { conversationRef: string }).conversationRef,
+      ]),
+    );
+    const order = (ids: readonly (string | undefined)[]): Map<string, string[]> => {
+      const byConversation = new Map<string, string[]>();
+      for (const id of ids) {
+        if (id === undefined) continue;
+        const conversation = conversationOf.get(id) ?? '?';
+        byConversation.set(conversation, [...(byConversation.get(conversation) ?? []), id]);
+      }
+      return byConversation;
+    };
+    expect(order(received.map((r) => r.messageId ?? undefined))).toEqual(
+      order(requested.map((e) => e.metadata.commandId)),
+    );
+  }, 120_000);
+});
