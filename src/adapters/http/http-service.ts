@@ -15,7 +15,6 @@ import { TimedEventStore, type LedgerAppendListener } from '../metrics/timed-eve
 import { ApiKeys } from './api-keys.js';
 import { buildHttpApi } from './http-server.js';
 import { Readiness, type ReadinessCheck } from './readiness.js';
-import { RequestRateLimiter } from './request-rate-limiter.js';
 import { probeSqliteWritable } from '../sqlite/sqlite-write-probe.js';
 
 /**
@@ -196,12 +195,12 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
       readiness: new Readiness(checks),
       logger,
       apiKeys,
-      rateLimiter: new RequestRateLimiter(settings.GTX_API_RATE_PER_MINUTE),
     },
     {
       maxBatch: settings.GTX_MAX_BATCH,
       bodyLimitBytes: settings.GTX_HTTP_BODY_LIMIT_BYTES,
       version: packageInfo().version,
+      ratePerMinute: settings.GTX_API_RATE_PER_MINUTE,
     },
   );
   try {
