@@ -18,13 +18,10 @@ import { writeAtomically } from '../../src/adapters/cli/commands/audit-files.js'
 import { parseExportFilter } from '../../src/application/audit/export-filter.js';
 import { writeExport } from '../../src/application/audit/ledger-export.js';
 import { AnalyticsEventMapper } from '../../src/application/feed/analytics-mapper.js';
-import {
-  batchBody,
-  makeBatch,
-  type AnalyticsEvent,
-} from '../../src/application/feed/analytics-payload.js';
+import { batchBody, makeBatch } from '../../src/application/feed/analytics-payload.js';
 import { replayAnalytics } from '../../src/application/feed/analytics-replay.js';
 import { readAllPages } from '../../src/application/ledger/ledger-pages.js';
+import type { AnalyticsEvent } from '../../src/application/ports/index.js';
 import { BenchChild, cpuMs, type CpuTime } from '../lib/child.js';
 import { datasetLedger } from '../lib/dataset.js';
 import { fileBytes, removeDb } from '../lib/files.js';

@@ -9,10 +9,8 @@ import {
 } from '../../src/adapters/memory/in-memory-analytics-sink.js';
 import { NdjsonFileSink } from '../../src/adapters/sinks/ndjson-file-sink.js';
 import { WebhookAnalyticsSink } from '../../src/adapters/sinks/webhook-analytics-sink.js';
-import type {
-  AnalyticsBatchBody,
-  AnalyticsEvent,
-} from '../../src/application/feed/analytics-payload.js';
+import type { AnalyticsBatchBody } from '../../src/application/feed/analytics-payload.js';
+import type { AnalyticsEvent } from '../../src/application/ports/index.js';
 import { WebhookReceiver } from '../support/feed/webhook-receiver.js';
 import { analyticsSinkContract, type ReceivedBatch } from './analytics-sink.contract.js';
 

@@ -1,9 +1,9 @@
-import {
-  makeBatch,
-  type AnalyticsBatch,
-  type AnalyticsEvent,
-} from '../../src/application/feed/analytics-payload.js';
-import type { AnalyticsSink } from '../../src/application/ports/index.js';
+import { makeBatch } from '../../src/application/feed/analytics-payload.js';
+import type {
+  AnalyticsBatch,
+  AnalyticsEvent,
+  AnalyticsSink,
+} from '../../src/application/ports/index.js';
 import { analyticsEvents } from '../support/feed/analytics-events.js';
 
 /** The runner's functions, passed in so the suite works under vitest, jest and node:test. */

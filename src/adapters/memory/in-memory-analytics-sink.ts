@@ -1,11 +1,11 @@
 import { firstValueFrom, timer } from 'rxjs';
 import type {
+  AnalyticsBatch,
   AnalyticsSink,
   Clock,
   SinkFailure,
   SinkOutcome,
 } from '../../application/ports/index.js';
-import type { AnalyticsBatch } from '../../application/feed/analytics-payload.js';
 
 export interface SinkCall {
   readonly batch: AnalyticsBatch;

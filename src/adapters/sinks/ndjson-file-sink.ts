@@ -3,10 +3,9 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { inject, injectable } from 'inversify';
 import type { ServiceIdentifier } from 'inversify';
-import type { AnalyticsBatch } from '../../application/feed/analytics-payload.js';
 import { ANALYTICS_PAYLOAD_VERSION } from '../../application/feed/analytics-payload.js';
 import { FeedConfigError } from '../../application/feed/feed-errors.js';
-import type { AnalyticsSink, SinkOutcome } from '../../application/ports/index.js';
+import type { AnalyticsBatch, AnalyticsSink, SinkOutcome } from '../../application/ports/index.js';
 
 export interface NdjsonSinkOptions {
   readonly path: string;

@@ -3,10 +3,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { inject, injectable } from 'inversify';
 import type { ServiceIdentifier } from 'inversify';
 import { batchBody, ANALYTICS_SOURCE } from '../../application/feed/analytics-payload.js';
-import type { AnalyticsBatch } from '../../application/feed/analytics-payload.js';
 import { FeedConfigError } from '../../application/feed/feed-errors.js';
 import {
   CLOCK,
+  type AnalyticsBatch,
   type AnalyticsSink,
   type Clock,
   type SinkFailure,

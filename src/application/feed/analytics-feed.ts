@@ -1,5 +1,7 @@
 import { epochMsToIso } from '../../domain/index.js';
 import type {
+  AnalyticsBatch,
+  AnalyticsEvent,
   AnalyticsSink,
   Clock,
   EventStore,
@@ -11,7 +13,7 @@ import type {
 } from '../ports/index.js';
 import { sleep, SleepAbortedError } from '../timing.js';
 import { AnalyticsEventMapper } from './analytics-mapper.js';
-import { makeBatch, type AnalyticsBatch, type AnalyticsEvent } from './analytics-payload.js';
+import { makeBatch } from './analytics-payload.js';
 import { DEFAULT_RETRY, deliverWithRetry, type RetrySettings } from './batch-delivery.js';
 import { FeedConfigError, FeedDisabledError } from './feed-errors.js';
 import { readFeedState, recordFeedDisabled } from './feed-stream.js';

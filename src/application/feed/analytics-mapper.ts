@@ -1,10 +1,9 @@
-import type { EventStore, RecordedEvent } from '../ports/index.js';
+import type { AnalyticsEvent, EventStore, RecordedEvent } from '../ports/index.js';
 import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 import {
   contextOf,
   isTransmissionEventStream,
   toAnalyticsEvent,
-  type AnalyticsEvent,
   type StreamContext,
 } from './analytics-payload.js';
 

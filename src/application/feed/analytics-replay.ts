@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../ledger/canonical-json.js';
 import { readAllPages } from '../ledger/ledger-pages.js';
 import type {
+  AnalyticsEvent,
   AnalyticsSink,
   Clock,
   EventStore,
@@ -12,7 +13,7 @@ import type {
 import { isoToEpochMs } from '../../domain/index.js';
 import { SleepAbortedError } from '../timing.js';
 import { AnalyticsEventMapper } from './analytics-mapper.js';
-import { makeBatch, type AnalyticsEvent } from './analytics-payload.js';
+import { makeBatch } from './analytics-payload.js';
 import { DEFAULT_RETRY, deliverWithRetry, type RetrySettings } from './batch-delivery.js';
 import { FeedConfigError, SinkDeliveryError } from './feed-errors.js';
 

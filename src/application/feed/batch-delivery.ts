@@ -1,4 +1,5 @@
 import type {
+  AnalyticsBatch,
   AnalyticsSink,
   Clock,
   Logger,
@@ -7,7 +8,6 @@ import type {
   SinkOutcome,
 } from '../ports/index.js';
 import { sleep, SleepAbortedError } from '../timing.js';
-import type { AnalyticsBatch } from './analytics-payload.js';
 
 export interface RetrySettings {
   /** The first backoff's ceiling; full jitter picks a wait in [0, ceiling). */

@@ -1,7 +1,7 @@
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
 import { InMemoryEventStore } from '../../../src/adapters/memory/in-memory-event-store.js';
 import { AnalyticsEventMapper } from '../../../src/application/feed/analytics-mapper.js';
-import type { AnalyticsEvent } from '../../../src/application/feed/analytics-payload.js';
+import type { AnalyticsEvent } from '../../../src/application/ports/index.js';
 import { seedTransmission } from './feed-fixtures.js';
 
 /** Real analytics events, mapped from a ledger holding `count` delivered transmissions. */

@@ -1,0 +1,462 @@
+// @ts-check
+/**
+ * The hexagon's import rules, checked by dependency-cruiser 17 (`npm run lint:deps`, part of
+ * `npm run lint`). This file is the one source of truth for what may import what; ESLint keeps
+ * only the rules about globals in the domain (clocks, timers, randomness), which an import
+ * graph cannot see.
+ *
+ * Paths are relative to the directory depcruise runs in (the project root), `.js` specifiers
+ * resolve to the `.ts` files through tsconfig.json, and type-only imports count: a type import
+ * couples two modules just as much as a value import does.
+ *
+ * Test: test/unit/architecture/layer-rules.test.ts (each rule fires on a deliberately wrong
+ * fixture; `src` passes; every KNOWN_VIOLATIONS entry still happens).
+ */
+
+/** @param {string} name an npm package name */
+const npmPackage = (name) => `(^|/)node_modules/${name.replace(/[.]/g, '\\.')}/`;
+
+/**
+ * npm packages the domain may import: pure, well-kept, no I/O, no clock, no randomness.
+ * Anything else (a node built-in, a framework, a driver) is a reason to put the code in
+ * src/application or in an adapter instead.
+ */
+const DOMAIN_PACKAGES = [
+  // IP address parsing and range classification (the SSRF host policy): pure functions.
+  'ipaddr.js',
+];
+
+/**
+ * Packages that do I/O or are frameworks for it. src/application names its needs as ports in
+ * src/application/ports; the adapters that implement them are the only ones that import these.
+ */
+const IO_PACKAGES = [
+  'better-sqlite3',
+  'pg',
+  'fastify',
+  '@fastify/[^/]+',
+  'undici',
+  'ws',
+  'winston',
+  'purecloud-platform-client-v2',
+  'dotenv',
+  'commander',
+  'cli-progress',
+  'prom-client',
+];
+
+/**
+ * Node built-ins src/application may import. Everything else from node (fs, net, http, dns,
+ * child_process, os, process, timers, worker_threads, ...) is I/O or ambient state and belongs
+ * behind a port.
+ * - crypto: hashing (the ledger's hash chain, content hashes, batch ids, sealed-content
+ *   digests) and the audit digest's Ed25519 signature (application/audit/ledger-digest.ts:
+ *   sign, verify, parsing PEM keys, and generateKeyPairSync for `gtx audit keygen`). All of it
+ *   is computation on bytes in memory, no I/O.
+ * - events: only `setMaxListeners` on the delivery pipeline's own AbortSignal
+ *   (application/transmission/delivery-pipeline.ts), a listener-count setting, no I/O.
+ */
+const APPLICATION_BUILTINS = ['crypto', 'events'];
+
+/**
+ * Adapter code every adapter group may import: small shared infrastructure with no opinion
+ * about which outbound adapter is in use. Anything else an adapter group needs from another
+ * group is wiring, and wiring happens in the composition root (src/main.ts).
+ */
+const SHARED_ADAPTER_INFRASTRUCTURE = [
+  // The system clock (the Clock port's production implementation).
+  '^src/adapters/clock/',
+  // Random ids and bytes (the Random / IdGenerator ports' production implementations).
+  '^src/adapters/ids/',
+  // The winston logger behind the Logger port.
+  '^src/adapters/logging/',
+  // Reading settings from the environment and .env files.
+  '^src/adapters/config/',
+  // Opening a SQLite file with the project's pragmas, and the options that go with it: shared
+  // by every SQLite-backed store (the ledger, genesys/web-messaging's guest session store). The
+  // stores themselves (sqlite-event-ledger.ts, ...) are not shared infrastructure.
+  '^src/adapters/sqlite/sqlite-connection\\.ts$',
+  '^src/adapters/sqlite/sqlite-ledger-options\\.ts$',
+];
+
+/**
+ * KNOWN_VIOLATIONS: edges that break a rule today and are being fixed elsewhere (the
+ * composition-root refactor; the sandbox move to src/sandbox). dependency-cruiser reports them
+ * as "ignored" instead of failing. Delete an entry when its edge is gone:
+ * test/unit/architecture/layer-rules.test.ts fails while an entry no longer matches anything,
+ * so the list can only shrink. Do not add entries to make new code pass.
+ *
+ * Each entry: the rule, the importing file, the imported file (or, for a circle, the modules
+ * in it), and why it is here.
+ */
+
+// Why each known violation is still here (the fix that removes it).
+const SANDBOX_MOVE =
+  'The simulated Genesys side still lives among the adapters; the sandbox move to src/sandbox ' +
+  '(its own module and export) removes this edge.';
+const COMPOSITION_ROOT =
+  'cli-runtime.ts builds the CLI runtime from the composition root; the composition-root ' +
+  'refactor makes src/main.ts build every runtime and hand the CLI what it needs.';
+const CLI_WIRES =
+  'The CLI wires outbound adapters itself (opens ledgers, stores, sinks, the HTTP service); ' +
+  'the composition-root refactor moves this wiring into src/main.ts.';
+const HTTP_WIRES =
+  'The HTTP service builds its own runtime (through the CLI runtime, its metrics-wrapped ' +
+  'ledger and the SQLite write probe); the composition root should build and pass them in. ' +
+  '(cli/package-info.ts, the package version, could move to shared infrastructure.)';
+const PRIVACY_MODULE_WIRES =
+  'The privacy DI module picks the guest key store (SQLite or in-memory) itself; choosing ' +
+  "between adapter groups is the composition root's job.";
+
+/**
+ * @type {ReadonlyArray<{rule: string, from: string, to: string, why: string} | {rule: 'no-circular', cycle: readonly string[], why: string}>}
+ */
+const KNOWN_VIOLATIONS = [
+  {
+    rule: 'no-circular',
+    cycle: [
+      'src/adapters/genesys/sandbox/web-messaging/types.ts',
+      'src/adapters/genesys/sandbox/types.ts',
+    ],
+    why: SANDBOX_MOVE,
+  },
+  {
+    rule: 'adapters-not-composition-root',
+    from: 'src/adapters/cli/cli-runtime.ts',
+    to: 'src/main.ts',
+    why: COMPOSITION_ROOT,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/background-feed.ts',
+    to: 'src/adapters/sqlite/sqlite-feed-checkpoint-store.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/cli-ledger.ts',
+    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/cli-privacy.ts',
+    to: 'src/adapters/crypto/privacy.module.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/cli-runtime.ts',
+    to: 'src/adapters/genesys/open-messaging/open-messaging-options.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/cli-runtime.ts',
+    to: 'src/adapters/genesys/sandbox/index.ts',
+    why: SANDBOX_MOVE,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/cli-runtime.ts',
+    to: 'src/adapters/genesys/web-messaging/web-messaging-options.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/cli-runtime.ts',
+    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/audit-digest.ts',
+    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/audit-export.ts',
+    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/audit-verify.ts',
+    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/feed.ts',
+    to: 'src/adapters/sinks/analytics-sinks.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/feed.ts',
+    to: 'src/adapters/sqlite/sqlite-feed-checkpoint-store.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/privacy.ts',
+    to: 'src/adapters/sqlite/sqlite-guest-key-store.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/replay.ts',
+    to: 'src/adapters/sqlite/sqlite-feed-checkpoint-store.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/sandbox.ts',
+    to: 'src/adapters/genesys/sandbox/index.ts',
+    why: SANDBOX_MOVE,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/serve.ts',
+    to: 'src/adapters/http/http-service.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/commands/stats.ts',
+    to: 'src/adapters/sqlite/sqlite-feed-checkpoint-store.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/personal-data-viewer.ts',
+    to: 'src/adapters/crypto/aes-gcm-personal-data-vault.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/personal-data-viewer.ts',
+    to: 'src/adapters/crypto/master-key.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/personal-data-viewer.ts',
+    to: 'src/adapters/sqlite/sqlite-guest-key-store.ts',
+    why: CLI_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/crypto/privacy.module.ts',
+    to: 'src/adapters/memory/in-memory-guest-key-store.ts',
+    why: PRIVACY_MODULE_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/crypto/privacy.module.ts',
+    to: 'src/adapters/sqlite/sqlite-guest-key-store.ts',
+    why: PRIVACY_MODULE_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/http/http-server.ts',
+    to: 'src/adapters/metrics/service-metrics.ts',
+    why: HTTP_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/http/http-service.ts',
+    to: 'src/adapters/cli/cli-io.ts',
+    why: HTTP_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/http/http-service.ts',
+    to: 'src/adapters/cli/cli-runtime.ts',
+    why: HTTP_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/http/http-service.ts',
+    to: 'src/adapters/cli/package-info.ts',
+    why: HTTP_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/http/http-service.ts',
+    to: 'src/adapters/genesys/sandbox/index.ts',
+    why: SANDBOX_MOVE,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/http/http-service.ts',
+    to: 'src/adapters/metrics/service-metrics.ts',
+    why: HTTP_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/http/http-service.ts',
+    to: 'src/adapters/metrics/timed-event-ledger.ts',
+    why: HTTP_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/http/http-service.ts',
+    to: 'src/adapters/sqlite/sqlite-write-probe.ts',
+    why: HTTP_WIRES,
+  },
+  {
+    rule: 'adapter-groups-apart',
+    from: 'src/adapters/cli/background-feed.ts',
+    to: 'src/adapters/http/http-service.ts',
+    why: CLI_WIRES,
+  },
+];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment:
+        'No import circles in src: a circle makes module load order matter and two modules ' +
+        'one. Break it by importing the specific file, or by moving the shared type to the ' +
+        'module both depend on.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-unresolvable',
+      comment:
+        'Every import resolves to a file or an installed package. Also keeps the other rules ' +
+        'honest: an import the cruiser cannot resolve cannot break them either.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'domain-is-pure',
+      comment:
+        'src/domain imports only src/domain and the packages in DOMAIN_PACKAGES: no ' +
+        'application, adapter, node built-in, framework or I/O library. (Clocks, timers and ' +
+        'randomness as globals are ruled out by ESLint in eslint.config.js.)',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { pathNot: ['^src/domain/', ...DOMAIN_PACKAGES.map(npmPackage)] },
+    },
+    {
+      name: 'application-not-adapters',
+      comment:
+        'src/application depends on ports, never on what implements them: no src/adapters, ' +
+        'no composition root (src/main.ts), no package entry (src/index.ts, which re-exports ' +
+        'adapters), no sandbox, no testing kit, no I/O package.',
+      severity: 'error',
+      from: { path: '^src/application/' },
+      to: {
+        path: [
+          '^src/adapters/',
+          '^src/main\\.ts$',
+          '^src/index\\.ts$',
+          '^src/sandbox/',
+          '^src/testing/',
+          ...IO_PACKAGES.map(npmPackage),
+        ],
+      },
+    },
+    {
+      name: 'ports-are-leaves',
+      comment:
+        'src/application/ports declares interfaces, tokens and the data that crosses them: it ' +
+        'imports only other ports, the domain, and type declarations from inversify (tokens) ' +
+        'and rxjs (the scheduler type). A port importing a use case is how import circles ' +
+        'through ports/index.ts start.',
+      severity: 'error',
+      from: { path: '^src/application/ports/' },
+      to: {
+        pathNot: [
+          '^src/application/ports/',
+          '^src/domain/',
+          npmPackage('inversify'),
+          npmPackage('rxjs'),
+        ],
+      },
+    },
+    {
+      name: 'application-no-io-builtins',
+      comment:
+        'src/application imports only the node built-ins in APPLICATION_BUILTINS (computation, ' +
+        'not I/O); files, sockets, processes and timers come in through ports.',
+      severity: 'error',
+      from: { path: '^src/application/' },
+      to: {
+        dependencyTypes: ['core'],
+        pathNot: `^(node:)?(${APPLICATION_BUILTINS.join('|')})$`,
+      },
+    },
+    {
+      name: 'adapters-not-composition-root',
+      comment:
+        'src/main.ts builds the runtimes; nothing it builds from imports it back. Adapters ' +
+        'receive what they need from the composition root.',
+      severity: 'error',
+      from: { path: '^src/(adapters|application|domain|sandbox)/' },
+      to: { path: '^src/main\\.ts$' },
+    },
+    {
+      name: 'adapter-groups-apart',
+      comment:
+        'A file in src/adapters/<group>/ imports no other adapter group, except the shared ' +
+        'infrastructure in SHARED_ADAPTER_INFRASTRUCTURE. Combining adapter groups is wiring: ' +
+        'the composition root does it.',
+      severity: 'error',
+      from: { path: '^src/adapters/([^/]+)/' },
+      to: {
+        path: '^src/adapters/',
+        pathNot: ['^src/adapters/$1/', ...SHARED_ADAPTER_INFRASTRUCTURE],
+      },
+    },
+    {
+      name: 'sandbox-apart',
+      comment:
+        'src/sandbox (the simulated Genesys side for demos and tests) stands on its own: it ' +
+        'imports no adapter, no application code and not the composition root. The other ' +
+        'direction (src/application or src/domain importing src/sandbox) is caught by ' +
+        'application-not-adapters and domain-is-pure.',
+      severity: 'error',
+      from: { path: '^src/sandbox/' },
+      to: { path: ['^src/adapters/', '^src/application/', '^src/main\\.ts$'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: '(^|/)node_modules/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    // Type-only imports are dependencies too (see the header).
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.js', '.json'],
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
+    skipAnalysisNotInRules: true,
+    knownViolations: KNOWN_VIOLATIONS.map((known) =>
+      'cycle' in known
+        ? {
+            type: 'cycle',
+            rule: { name: known.rule, severity: 'error' },
+            from: known.cycle[0] ?? '',
+            to: known.cycle[1] ?? '',
+            cycle: known.cycle.map((name) => ({ name, dependencyTypes: [] })),
+            comment: known.why,
+          }
+        : {
+            type: 'dependency',
+            rule: { name: known.rule, severity: 'error' },
+            from: known.from,
+            to: known.to,
+            comment: known.why,
+          },
+    ),
+  },
+};
