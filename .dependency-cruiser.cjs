@@ -135,7 +135,7 @@ const KNOWN_VIOLATIONS = [
   {
     rule: 'adapter-groups-apart',
     from: 'src/adapters/cli/cli-ledger.ts',
-    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    to: 'src/adapters/sqlite/sqlite-ledger.ts',
     why: CLI_WIRES,
   },
   {
@@ -165,25 +165,25 @@ const KNOWN_VIOLATIONS = [
   {
     rule: 'adapter-groups-apart',
     from: 'src/adapters/cli/cli-runtime.ts',
-    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    to: 'src/adapters/sqlite/sqlite-ledger.ts',
     why: CLI_WIRES,
   },
   {
     rule: 'adapter-groups-apart',
     from: 'src/adapters/cli/commands/audit-digest.ts',
-    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    to: 'src/adapters/sqlite/sqlite-ledger.ts',
     why: CLI_WIRES,
   },
   {
     rule: 'adapter-groups-apart',
     from: 'src/adapters/cli/commands/audit-export.ts',
-    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    to: 'src/adapters/sqlite/sqlite-ledger.ts',
     why: CLI_WIRES,
   },
   {
     rule: 'adapter-groups-apart',
     from: 'src/adapters/cli/commands/audit-verify.ts',
-    to: 'src/adapters/sqlite/sqlite-event-ledger.ts',
+    to: 'src/adapters/sqlite/sqlite-ledger.ts',
     why: CLI_WIRES,
   },
   {
@@ -260,12 +260,6 @@ const KNOWN_VIOLATIONS = [
   },
   {
     rule: 'adapter-groups-apart',
-    from: 'src/adapters/http/http-server.ts',
-    to: 'src/adapters/metrics/service-metrics.ts',
-    why: HTTP_WIRES,
-  },
-  {
-    rule: 'adapter-groups-apart',
     from: 'src/adapters/http/http-service.ts',
     to: 'src/adapters/cli/cli-io.ts',
     why: HTTP_WIRES,
@@ -287,18 +281,6 @@ const KNOWN_VIOLATIONS = [
     from: 'src/adapters/http/http-service.ts',
     to: 'src/adapters/genesys/sandbox/index.ts',
     why: SANDBOX_MOVE,
-  },
-  {
-    rule: 'adapter-groups-apart',
-    from: 'src/adapters/http/http-service.ts',
-    to: 'src/adapters/metrics/service-metrics.ts',
-    why: HTTP_WIRES,
-  },
-  {
-    rule: 'adapter-groups-apart',
-    from: 'src/adapters/http/http-service.ts',
-    to: 'src/adapters/metrics/timed-event-ledger.ts',
-    why: HTTP_WIRES,
   },
   {
     rule: 'adapter-groups-apart',

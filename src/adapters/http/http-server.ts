@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EventStore, Logger } from '../../application/ports/index.js';
 import type { Transmitter } from '../../application/transmitter.js';
-import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import type { ServiceMetrics } from './metrics/service-metrics.js';
 import type { ApiKeys } from './api-keys.js';
 import { authPlugin } from './auth-plugin.js';
 import { errorMappingPlugin } from './error-mapping.js';

@@ -4,7 +4,7 @@ import type { AcceptedCommand } from '../../application/transmission/transmissio
 import type { Transmitter } from '../../application/transmitter.js';
 import type { OutboundKind } from '../../domain/index.js';
 import type { ParsedCommand } from '../../application/commands/parsed-command.js';
-import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import type { ServiceMetrics } from './metrics/service-metrics.js';
 import { HttpProblem } from './error-body.js';
 import { commandBodySchema } from './http-schemas.js';
 import { documentRoute } from './openapi-plugin.js';

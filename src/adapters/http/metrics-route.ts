@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify';
-import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import type { ServiceMetrics } from './metrics/service-metrics.js';
 
 export interface MetricsRouteOptions {
   readonly metrics: ServiceMetrics;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
 import type { Logger } from '../../application/ports/index.js';
-import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import type { ServiceMetrics } from './metrics/service-metrics.js';
 import { unencapsulated } from './unencapsulated.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

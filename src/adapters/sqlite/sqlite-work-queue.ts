@@ -51,7 +51,10 @@ export class SqliteWorkQueue implements TransmissionWorkQueue, InlineProjection 
     if (!isTransmissionStream(request.streamId)) return noWrite;
     checkClaimGuard(request.streamId, request.guard, this.hold(request.streamId));
     const projection = projectAppended(this.load(request.streamId), events);
-    return projection === null ? noWrite : () => this.write(projection);
+    if (projection === null) return noWrite;
+    return () => {
+      this.write(projection);
+    };
   }
 
   claim(request: ClaimRequest): Promise<readonly WorkClaim[]> {

@@ -1,13 +1,9 @@
 import type { Clock } from '../../application/ports/clock.port.js';
-import type {
-  EventStore,
-  NewEvent,
-  RecordedEvent,
-} from '../../application/ports/event-store.port.js';
+import type { EventStore, RecordedEvent } from '../../application/ports/event-store.port.js';
 import { chainHash, GENESIS_HASH, verifyChain } from '../../application/ledger/hash-chain.js';
-import { epochMsToIso, transmissionStreamId } from '../../domain/index.js';
+import { epochMsToIso } from '../../domain/index.js';
 import type { ContractTestApi } from './contract-test-api.js';
-import { appendTransmission, at, codeOf, note, T0, transmission } from './transmission-fixtures.js';
+import { appendTransmission, codeOf, note, transmission } from './transmission-fixtures.js';
 
 export interface EventStoreFixture {
   readonly store: EventStore;

@@ -4,7 +4,7 @@ import { ApiKeys } from '../../../../src/adapters/http/api-keys.js';
 import { buildHttpApi } from '../../../../src/adapters/http/http-server.js';
 import { Readiness } from '../../../../src/adapters/http/readiness.js';
 import { InMemoryLogger } from '../../../../src/adapters/memory/in-memory-logger.js';
-import { ServiceMetrics } from '../../../../src/adapters/metrics/service-metrics.js';
+import { ServiceMetrics } from '../../../../src/adapters/http/metrics/service-metrics.js';
 
 const KEY_A = 'unit-key-aaaaaaaaaaaaaaaa';
 const KEY_B = 'unit-key-bbbbbbbbbbbbbbbb';

@@ -6,7 +6,7 @@ import type {
   LedgerHead,
   ReadAllOptions,
   RecordedEvent,
-} from '../../application/ports/index.js';
+} from '../../../application/ports/index.js';
 
 /** Told about every append the decorated store made or refused, with how long it took. */
 export interface LedgerAppendListener {

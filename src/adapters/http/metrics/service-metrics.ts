@@ -6,8 +6,8 @@ import {
   Registry,
   type CounterConfiguration,
 } from 'prom-client';
-import type { AppendRequest, TransportOutcome } from '../../application/ports/index.js';
-import type { PipelineObserver } from '../../application/transmission/delivery-pipeline.js';
+import type { AppendRequest, TransportOutcome } from '../../../application/ports/index.js';
+import type { PipelineObserver } from '../../../application/transmission/delivery-pipeline.js';
 import type { LedgerAppendListener } from './timed-event-store.js';
 
 /** Where gauges read their current value when Prometheus scrapes. */
@@ -57,7 +57,7 @@ function answerClass(outcome: TransportOutcome): string {
 
 /**
  * The service's Prometheus metrics on their own registry. Command, attempt, failure and latency
- * figures are counted from what the ledger appended (through TimedEventLedger), so they agree
+ * figures are counted from what the ledger appended (through TimedEventStore), so they agree
  * with the ledger by construction; transport answers come from the PipelineObserver.
  */
 export class ServiceMetrics implements LedgerAppendListener {
