@@ -72,9 +72,12 @@ const SHARED_ADAPTER_INFRASTRUCTURE = [
   '^src/adapters/logging/',
   // Reading settings from the environment and .env files.
   '^src/adapters/config/',
+  // The one outbound HTTP client (undici) with the SSRF guard built in, used by every adapter
+  // that calls out (the webhook sink, attachment downloads, presigned uploads).
+  '^src/adapters/outbound-http/',
   // Opening a SQLite file with the project's pragmas, and the options that go with it: shared
   // by every SQLite-backed store (the ledger, genesys/web-messaging's guest session store). The
-  // stores themselves (sqlite-event-ledger.ts, ...) are not shared infrastructure.
+  // stores themselves (sqlite-ledger.ts, ...) are not shared infrastructure.
   '^src/adapters/sqlite/sqlite-connection\\.ts$',
   '^src/adapters/sqlite/sqlite-ledger-options\\.ts$',
 ];

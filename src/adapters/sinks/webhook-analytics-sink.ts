@@ -1,5 +1,3 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { inject, injectable } from 'inversify';
 import type { ServiceIdentifier } from 'inversify';
 import { batchBody, ANALYTICS_SOURCE } from '../../application/feed/analytics-payload.js';
@@ -12,6 +10,7 @@ import {
   type SinkFailure,
   type SinkOutcome,
 } from '../../application/ports/index.js';
+import { OutboundHttpClient, type OutboundFailure } from '../outbound-http/index.js';
 import { parseRetryAfter, parseWebhookSecret, signWebhook } from './standard-webhooks.js';
 
 export interface WebhookSinkOptions {
@@ -79,7 +78,7 @@ export class WebhookAnalyticsSink implements AnalyticsSink {
   private readonly url: URL;
   private readonly key: Buffer;
   private readonly timeoutMs: number;
-  private readonly agent: HttpAgent;
+  private readonly http: OutboundHttpClient;
 
   constructor(
     @inject(WEBHOOK_SINK_OPTIONS) options: WebhookSinkOptions,
@@ -92,10 +91,8 @@ export class WebhookAnalyticsSink implements AnalyticsSink {
       throw new FeedConfigError('timeoutMs', 'must be a positive number');
     }
     this.target = printableTarget(this.url);
-    this.agent =
-      this.url.protocol === 'https:'
-        ? new HttpsAgent({ keepAlive: true, maxSockets: 1 })
-        : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    // Any address: the operator chose this receiver, so the SSRF guard does not apply.
+    this.http = new OutboundHttpClient({ addresses: { kind: 'any' }, connectionsPerOrigin: 1 });
   }
 
   deliver(batch: AnalyticsBatch, signal?: AbortSignal): Promise<SinkOutcome> {
@@ -115,61 +112,45 @@ export class WebhookAnalyticsSink implements AnalyticsSink {
   }
 
   close(): Promise<void> {
-    this.agent.destroy();
-    return Promise.resolve();
+    return this.http.close();
   }
 
-  private post(
+  private async post(
     body: string,
     headers: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<SinkOutcome> {
-    return new Promise<SinkOutcome>((resolve) => {
-      let settled = false;
-      const finish = (outcome: SinkOutcome): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(outcome);
-      };
-      const fail = (kind: SinkFailure['kind'], detail: string): void => {
-        finish({ ok: false, failure: { kind, status: null, retryAfterMs: null, detail } });
-      };
-      const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(this.url, { method: 'POST', headers, agent: this.agent });
-      const deadline = setTimeout(() => {
-        fail('timeout', `no answer within ${String(this.timeoutMs)} ms`);
-        req.destroy();
-      }, this.timeoutMs);
-      const onAbort = (): void => {
-        fail('network', 'aborted');
-        req.destroy();
-      };
-      if (signal?.aborted === true) {
-        onAbort();
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        fail('network', error.code ?? 'request failed');
-      });
-      req.on('response', (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        const retryAfter = res.headers['retry-after'];
-        let read = 0;
-        res.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          if (read > MAX_ANSWER_BYTES) res.destroy();
-        });
-        res.on('error', () => {
-          fail('network', 'the answer was cut off');
-        });
-        res.on('close', () => {
-          finish(classifyAnswer(status, retryAfter, this.clock.now()));
-        });
-      });
-      req.end(body);
+    const exchange = await this.http.send({
+      method: 'POST',
+      url: this.url,
+      headers,
+      body,
+      timeoutMs: this.timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
     });
+    if (!exchange.ok) return failed(exchange.failure);
+    const { answer } = exchange;
+    // Read (so the connection can be reused) but never kept: beyond the cap the connection goes.
+    const read = await answer.read(MAX_ANSWER_BYTES, 'truncate');
+    if (!read.ok) return failed(read.failure, 'the answer was cut off');
+    return classifyAnswer(answer.status, answer.header('retry-after'), this.clock.now());
+  }
+}
+
+/** The client's failure as a sink failure; `cutOff` names a network failure mid-answer. */
+function failed(failure: OutboundFailure, cutOff?: string): SinkOutcome {
+  const sink = (kind: SinkFailure['kind'], detail: string): SinkOutcome => ({
+    ok: false,
+    failure: { kind, status: null, retryAfterMs: null, detail },
+  });
+  switch (failure.code) {
+    case 'OUTBOUND_TIMEOUT':
+      return sink('timeout', failure.detail);
+    case 'OUTBOUND_ABORTED':
+      return sink('network', 'aborted');
+    case 'OUTBOUND_HOST_REFUSED':
+    case 'OUTBOUND_ANSWER_TOO_LARGE':
+    case 'OUTBOUND_NETWORK':
+      return sink('network', cutOff ?? failure.detail);
   }
 }

@@ -198,6 +198,7 @@ describe('classifyHost', () => {
     ['0.0.0.0', 'unspecified'],
     ['0', 'unspecified'],
     ['0.1.2.3', 'unspecified'],
+    ['0x', 'unspecified'], // WHATWG reads a bare 0x as zero; ipaddr.js alone would refuse it
     ['224.0.0.251', 'multicast'],
     ['240.0.0.1', 'reserved'],
     ['255.255.255.255', 'reserved'],
@@ -215,6 +216,7 @@ describe('classifyHost', () => {
     ['::ffff:10.1.2.3', 'private'],
     ['::ffff:8.8.8.8', 'public'],
     ['::127.0.0.1', 'loopback'],
+    ['::0.0.0.1', 'loopback'], // ::1 with an IPv4 tail
     ['64:ff9b::192.168.1.1', 'private'],
     ['64:ff9b::8.8.8.8', 'public'],
     ['2002:c0a8:101::1', 'private'],
@@ -236,6 +238,12 @@ describe('classifyHost', () => {
     ['1:2:3:4:5:6:7:8:9', 'invalid'],
     ['::1::', 'invalid'],
     ['[gggg::1]', 'invalid'],
+    // ipaddr.js alone would accept these; WHATWG refuses them
+    ['fe80::1%eth0', 'invalid'],
+    ['00001::1', 'invalid'],
+    ['::ffff:0177.0.0.1', 'invalid'],
+    ['::ffff:0x7f.0.0.1', 'invalid'],
+    ['::ffff:127.1', 'invalid'],
     ['', 'invalid'],
     ['example.com', 'public'],
     ['localhost.example.com', 'public'],

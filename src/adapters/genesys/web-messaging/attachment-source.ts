@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { readFile, stat } from 'node:fs/promises';
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Attachment, TransportFailure } from '../../../domain/index.js';
-import { classifyHost } from '../../../domain/policies/host-classification.js';
+import {
+  OutboundHttpClient,
+  type HostResolver,
+  type OutboundFailure,
+} from '../../outbound-http/index.js';
 import { localFailure } from './web-messaging-failures.js';
 
 export interface AttachmentSourceOptions {
@@ -28,40 +28,47 @@ export type AttachmentLoad =
   | { readonly ok: true; readonly file: LoadedAttachment }
   | { readonly ok: false; readonly failure: TransportFailure };
 
-class SourceRefused extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
-
 /**
  * Reads an attachment's bytes from a `file:` path or an https URL and checks them against what
  * the command declared (size, SHA-256, media type) before anything is uploaded. URL hosts get
- * the domain's SSRF rules at connect time: every address the name resolves to must be public
- * (loopback only when allowed for the sandbox), and the socket connects to the checked address,
- * so DNS rebinding between the check and the connection cannot reach a private network.
+ * the domain's SSRF rules through the outbound client's guard: every address the name resolves
+ * to must be public (loopback only when allowed for the sandbox), and the socket connects to the
+ * checked address, so DNS rebinding between the check and the connection cannot reach a private
+ * network.
  */
-export async function loadAttachment(
-  attachment: Attachment,
-  options: AttachmentSourceOptions,
-  signal: AbortSignal,
-): Promise<AttachmentLoad> {
-  let url: URL;
-  try {
-    url = new URL(attachment.url);
-  } catch {
-    return refused('the attachment url is not a valid URL');
+export class AttachmentSource {
+  private readonly http: OutboundHttpClient;
+
+  /** `resolve` replaces DNS for the SSRF guard in tests. */
+  constructor(
+    private readonly options: AttachmentSourceOptions,
+    resolve?: HostResolver,
+  ) {
+    this.http = new OutboundHttpClient({
+      addresses: { kind: 'public', allowLoopback: options.allowLoopback },
+      ...(resolve === undefined ? {} : { resolve }),
+    });
   }
-  let bytes: Buffer;
-  try {
+
+  async load(attachment: Attachment, signal: AbortSignal): Promise<AttachmentLoad> {
+    const { options } = this;
+    let url: URL;
+    try {
+      url = new URL(attachment.url);
+    } catch {
+      return refused('the attachment url is not a valid URL');
+    }
+    let bytes: Buffer;
     if (url.protocol === 'file:') {
       if (!options.allowFiles) return refused('file: attachment urls are not allowed');
-      bytes = await readLocal(url, options.maxBytes);
+      const read = await readLocal(url, options.maxBytes);
+      if (!read.ok) return read;
+      bytes = read.bytes;
     } else if (url.protocol === 'https:' || (url.protocol === 'http:' && options.allowLoopback)) {
       if (url.username !== '' || url.password !== '') {
         return refused('the attachment url carries credentials');
       }
-      const fetched = await fetchRemote(url, options, signal);
+      const fetched = await this.fetchRemote(url, signal);
       if (!fetched.ok) return fetched;
       bytes = fetched.bytes;
       const served = fetched.contentType;
@@ -82,35 +89,75 @@ export async function loadAttachment(
     } else {
       return refused(`attachment urls with ${url.protocol} are not fetched`);
     }
-  } catch (error) {
-    if (error instanceof SourceRefused) return refused(error.reason);
-    if (signal.aborted) {
+    return checkBytes(attachment, bytes);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private async fetchRemote(url: URL, signal: AbortSignal): Promise<Fetched> {
+    const { maxBytes, timeoutMs } = this.options;
+    const exchange = await this.http.send({
+      method: 'GET',
+      url,
+      headers: { accept: '*/*' },
+      timeoutMs,
+      signal,
+    });
+    if (!exchange.ok) return fetchFailed(exchange.failure, maxBytes);
+    const { answer } = exchange;
+    const status = answer.status;
+    if (status < 200 || status >= 300) {
+      answer.discard();
+      const kind = status === 429 || status === 408 || status >= 500 ? 'transient' : 'permanent';
+      return {
+        ok: false,
+        failure: localFailure(
+          kind,
+          'ATTACHMENT_FETCH_FAILED',
+          `the attachment url answered HTTP ${status}`,
+        ),
+      };
+    }
+    const read = await answer.read(maxBytes, 'fail');
+    if (!read.ok) return fetchFailed(read.failure, maxBytes);
+    const type = answer.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    return {
+      ok: true,
+      bytes: read.bytes,
+      contentType: type === undefined || type === '' ? null : type,
+    };
+  }
+}
+
+type Fetched =
+  | { readonly ok: true; readonly bytes: Buffer; readonly contentType: string | null }
+  | { readonly ok: false; readonly failure: TransportFailure };
+
+/** The outbound client's failure in the transport's terms, with the codes it always had. */
+function fetchFailed(failure: OutboundFailure, maxBytes: number): Fetched {
+  switch (failure.code) {
+    case 'OUTBOUND_HOST_REFUSED':
+      return refused(`the attachment host ${failure.detail}`);
+    case 'OUTBOUND_ANSWER_TOO_LARGE':
+      return refused(`the attachment is larger than ${maxBytes} bytes`);
+    case 'OUTBOUND_ABORTED':
       return {
         ok: false,
         failure: localFailure('transient', 'ABORTED', 'the attachment fetch was aborted'),
       };
-    }
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+    case 'OUTBOUND_TIMEOUT':
+    case 'OUTBOUND_NETWORK':
       return {
         ok: false,
         failure: localFailure(
-          'permanent',
-          'ATTACHMENT_FILE_UNREADABLE',
-          `the attachment file cannot be read (${code})`,
+          'transient',
+          'ATTACHMENT_FETCH_FAILED',
+          `the attachment could not be fetched: ${failure.detail}`,
         ),
       };
-    }
-    return {
-      ok: false,
-      failure: localFailure(
-        'transient',
-        'ATTACHMENT_FETCH_FAILED',
-        `the attachment could not be fetched: ${typeof code === 'string' ? code : (error as Error).message}`,
-      ),
-    };
   }
-  return checkBytes(attachment, bytes);
 }
 
 function checkBytes(attachment: Attachment, bytes: Buffer): AttachmentLoad {
@@ -154,118 +201,40 @@ function checkBytes(attachment: Attachment, bytes: Buffer): AttachmentLoad {
   };
 }
 
-function refused(reason: string): AttachmentLoad {
+function refused(reason: string): { readonly ok: false; readonly failure: TransportFailure } {
   return { ok: false, failure: localFailure('permanent', 'ATTACHMENT_SOURCE_REFUSED', reason) };
 }
 
-async function readLocal(url: URL, maxBytes: number): Promise<Buffer> {
-  if (url.hostname !== '' && url.hostname !== 'localhost') {
-    throw new SourceRefused('file: urls must name a local path');
-  }
-  const path = fileURLToPath(url);
-  const info = await stat(path);
-  if (!info.isFile()) throw new SourceRefused('the file: url does not name a regular file');
-  if (info.size > maxBytes) throw new SourceRefused(`the file is larger than ${maxBytes} bytes`);
-  return readFile(path);
-}
-
-/** A `lookup` for http(s).request that refuses any address the SSRF rules refuse. */
-export function guardedLookup(allowLoopback: boolean): LookupFunction {
-  return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-      if (error !== null) {
-        callback(error, '', 0);
-        return;
-      }
-      const bad = addresses.find((a) => {
-        const cls = classifyHost(a.address);
-        return !(cls === 'public' || (cls === 'loopback' && allowLoopback));
-      });
-      if (bad !== undefined || addresses.length === 0) {
-        callback(
-          new SourceRefused(
-            `the attachment host ${hostname} resolves to an address that is not public`,
-          ),
-          '',
-          0,
-        );
-        return;
-      }
-      if (options.all === true) {
-        callback(null, addresses);
-        return;
-      }
-      const first = addresses[0];
-      callback(null, first?.address ?? '', first?.family ?? 4);
-    });
-  };
-}
-
-type Fetched =
-  | { readonly ok: true; readonly bytes: Buffer; readonly contentType: string | null }
+type LocalRead =
+  | { readonly ok: true; readonly bytes: Buffer }
   | { readonly ok: false; readonly failure: TransportFailure };
 
-function fetchRemote(
-  url: URL,
-  options: AttachmentSourceOptions,
-  signal: AbortSignal,
-): Promise<Fetched> {
-  const hostClass = classifyHost(url.hostname);
-  if (hostClass !== 'public' && !(hostClass === 'loopback' && options.allowLoopback)) {
-    return Promise.reject(new SourceRefused(`the attachment host ${url.hostname} is not public`));
+async function readLocal(url: URL, maxBytes: number): Promise<LocalRead> {
+  if (url.hostname !== '' && url.hostname !== 'localhost') {
+    return refused('file: urls must name a local path');
   }
-  const requestOptions: RequestOptions = {
-    method: 'GET',
-    lookup: guardedLookup(options.allowLoopback),
-    signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
-    headers: { accept: '*/*' },
-  };
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise<Fetched>((resolve, reject) => {
-    const req = send(url, requestOptions, (response: IncomingMessage) => {
-      const status = response.statusCode ?? 0;
-      if (status < 200 || status >= 300) {
-        response.resume();
-        const kind = status === 429 || status === 408 || status >= 500 ? 'transient' : 'permanent';
-        resolve({
-          ok: false,
-          failure: localFailure(
-            kind,
+  const path = fileURLToPath(url);
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return refused('the file: url does not name a regular file');
+    if (info.size > maxBytes) return refused(`the file is larger than ${maxBytes} bytes`);
+    return { ok: true, bytes: await readFile(path) };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const unreadable = code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR';
+    return {
+      ok: false,
+      failure: unreadable
+        ? localFailure(
+            'permanent',
+            'ATTACHMENT_FILE_UNREADABLE',
+            `the attachment file cannot be read (${code})`,
+          )
+        : localFailure(
+            'transient',
             'ATTACHMENT_FETCH_FAILED',
-            `the attachment url answered HTTP ${status}`,
+            `the attachment could not be fetched: ${typeof code === 'string' ? code : (error as Error).message}`,
           ),
-        });
-        return;
-      }
-      const declared = Number(response.headers['content-length'] ?? NaN);
-      if (Number.isFinite(declared) && declared > options.maxBytes) {
-        response.destroy();
-        reject(new SourceRefused(`the attachment is larger than ${options.maxBytes} bytes`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.maxBytes) {
-          response.destroy(
-            new SourceRefused(`the attachment is larger than ${options.maxBytes} bytes`),
-          );
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.once('error', reject);
-      response.once('end', () => {
-        const type = response.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-        resolve({
-          ok: true,
-          bytes: Buffer.concat(chunks, size),
-          contentType: type === undefined || type === '' ? null : type,
-        });
-      });
-    });
-    req.once('error', reject);
-    req.end();
-  });
+    };
+  }
 }

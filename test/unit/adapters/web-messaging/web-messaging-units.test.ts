@@ -3,7 +3,7 @@ import { VirtualClock } from '../../../../src/adapters/clock/virtual-clock.js';
 import { GuestPacer } from '../../../../src/adapters/genesys/web-messaging/guest-pacer.js';
 import { resolveWebMessagingOptions } from '../../../../src/adapters/genesys/web-messaging/web-messaging-options.js';
 import { parseServerFrame } from '../../../../src/adapters/genesys/web-messaging/web-messaging-protocol.js';
-import { checkLimits } from '../../../../src/adapters/genesys/web-messaging/web-messaging-transport.js';
+import { checkLimits } from '../../../../src/adapters/genesys/web-messaging/session-limits.js';
 
 describe('GuestPacer (virtual time)', () => {
   it('spaces sends by the gap and holds the guest during a 4029 pause', async () => {
