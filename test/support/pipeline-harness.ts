@@ -33,6 +33,8 @@ export interface HarnessOptions {
   readonly clock?: VirtualClock;
   /** Guest data keys of the AES-GCM vault; default an in-memory store. */
   readonly guestKeys?: GuestKeyStore;
+  /** The vault's master key; workers sharing a ledger share it. Default a new one. */
+  readonly masterKey?: MasterKey;
 }
 
 export interface PipelineHarness {
@@ -62,7 +64,11 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
       ids: new SequentialIdGenerator('cmd'),
       random: new SeededRandom(7),
       logger,
-      vault: new AesGcmPersonalDataVault(guestKeys, MasterKey.generate(), clock),
+      vault: new AesGcmPersonalDataVault(
+        guestKeys,
+        options.masterKey ?? MasterKey.generate(),
+        clock,
+      ),
     },
     {
       policy: compilePolicy(options.policy),

@@ -117,18 +117,28 @@ export function schemaVersion(db: Database): number {
   return Number(db.pragma('user_version', { simple: true }));
 }
 
-/** Applies the migrations the file has not seen, each in its own transaction. */
+/**
+ * Applies the migrations the file has not seen, each in its own IMMEDIATE transaction that reads
+ * the version again under the write lock: several processes opening a new file at once (two
+ * batch jobs, a batch beside `gtx serve`) apply each migration exactly once.
+ */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): void {
-  const current = schemaVersion(db);
   const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new LedgerUnavailableError(
-      `its schema version ${current} is newer than this program's ${latest}; upgrade genesys-transmitter`,
-    );
-  }
+  const refuseNewer = (current: number): void => {
+    if (current > latest) {
+      throw new LedgerUnavailableError(
+        `its schema version ${current} is newer than this program's ${latest}; upgrade genesys-transmitter`,
+      );
+    }
+  };
+  refuseNewer(schemaVersion(db));
   for (const migration of migrations) {
-    if (migration.version <= current) continue;
+    if (migration.version <= schemaVersion(db)) continue;
     db.transaction(() => {
+      const current = schemaVersion(db);
+      refuseNewer(current);
+      // Another process applied it while this one waited for the lock.
+      if (migration.version <= current) return;
       db.exec(migration.sql);
       // Inside the transaction: a failed migration leaves the version where it was.
       db.pragma(`user_version = ${String(migration.version)}`);

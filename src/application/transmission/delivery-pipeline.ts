@@ -112,6 +112,8 @@ export class DeliveryPipeline {
   /** Replays, so a stop during start-up still ends the demand once it is subscribed. */
   private readonly stopping$ = new ReplaySubject<void>(1);
   private readonly held = new Map<string, WorkClaim>();
+  /** Releases still being written, so closing waits for them before the ledger closes. */
+  private readonly releasing = new Set<Promise<void>>();
   private readonly closeController = new AbortController();
   private subscription: Subscription | null = null;
   private finished: Promise<void> = Promise.resolve();
@@ -195,15 +197,16 @@ export class DeliveryPipeline {
     this.stopping$.next();
     if (this.held.size === 0) {
       this.subscription?.unsubscribe();
-      return;
+    } else {
+      const timedOut = sleep(options.timeoutMs, this.deps.clock.scheduler).then(
+        () => 'timeout' as const,
+      );
+      if ((await Promise.race([this.finished, timedOut])) === 'timeout') {
+        this.closeController.abort();
+        await this.finished;
+      }
     }
-    const timedOut = sleep(options.timeoutMs, this.deps.clock.scheduler).then(
-      () => 'timeout' as const,
-    );
-    if ((await Promise.race([this.finished, timedOut])) === 'timeout') {
-      this.closeController.abort();
-      await this.finished;
-    }
+    await Promise.all(this.releasing);
   }
 
   private claimFreeSlots(): Observable<readonly WorkClaim[]> {
@@ -216,8 +219,11 @@ export class DeliveryPipeline {
         nowMs: this.deps.clock.now(),
         leaseMs: this.config.leaseMs,
       });
+      // Work this worker already holds comes back when its own lease lapsed (a renewal that
+      // failed): the attempt in flight goes on under the fresh claim instead of starting twice.
+      const fresh = claims.filter((claim) => !this.held.has(claim.streamId));
       for (const claim of claims) this.held.set(claim.streamId, claim);
-      return claims;
+      return fresh;
     });
   }
 
@@ -258,9 +264,10 @@ export class DeliveryPipeline {
       scheduleRetry(),
       catchError((error: unknown) => this.lostWork(error, claim)),
       finalize(() => {
+        const held = this.held.get(claim.streamId) ?? claim;
         this.held.delete(claim.streamId);
         if (this.abandoned) return;
-        this.releaseClaim(claim);
+        this.releaseClaim(held);
         this.wake();
       }),
     );
@@ -280,13 +287,17 @@ export class DeliveryPipeline {
   }
 
   private releaseClaim(claim: WorkClaim): void {
-    this.deps.work.release(claim).catch((error: unknown) => {
-      // The lease ends by itself; a failed release only delays the next claim of this work.
-      this.deps.logger.warn('could not release a work claim', {
-        commandId: claim.commandId,
-        code: isGtxError(error) ? error.code : null,
-      });
-    });
+    const released = this.deps.work
+      .release(claim)
+      .catch((error: unknown) => {
+        // The lease ends by itself; a failed release only delays the next claim of this work.
+        this.deps.logger.warn('could not release a work claim', {
+          commandId: claim.commandId,
+          code: isGtxError(error) ? error.code : null,
+        });
+      })
+      .finally(() => this.releasing.delete(released));
+    this.releasing.add(released);
   }
 
   private async releaseGoneOwners(): Promise<void> {
@@ -334,11 +345,12 @@ export class DeliveryPipeline {
     command: TransmissionCommand,
   ): Promise<LoadedTransmission> {
     const commandId = loaded.state.commandId ?? claim.commandId;
+    const held = this.held.get(claim.streamId) ?? claim;
     const newEvents = decide(command, loaded.state);
     const appended = await this.deps.events.append({
       streamId: transmissionStreamId(commandId),
       expectedVersion: loaded.version,
-      guard: { owner: claim.owner, fence: claim.fence },
+      guard: { owner: held.owner, fence: held.fence },
       events: newEvents.map((event) => ({
         type: event.type,
         schemaVersion: event.schemaVersion,
