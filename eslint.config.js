@@ -91,6 +91,30 @@ export default tseslint.config(
     },
   },
   {
+    // The sandbox Genesys is the other side of our ports, not a part of the product: it stands
+    // alone, so it can be shipped as `genesys-transmitter/sandbox` and never drifts with our code.
+    files: ['src/sandbox/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/adapters/**',
+                '**/application/**',
+                '**/domain/**',
+                '**/testing/**',
+                '**/main.js',
+              ],
+              message: 'src/sandbox stands alone: it imports nothing from the rest of src.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -11,7 +11,7 @@ import {
 import {
   startSandbox,
   type WebMessagingScriptedAnswer,
-} from '../../src/adapters/genesys/sandbox/index.js';
+} from '../../src/sandbox/index.js';
 import { InMemoryLogger } from '../../src/adapters/memory/in-memory-logger.js';
 import type { TransportRequest } from '../../src/application/ports/index.js';
 import type { OutboundKind } from '../../src/domain/index.js';

@@ -11,7 +11,7 @@ import {
   mulberry32,
   startSandbox,
   type RunningSandbox,
-} from '../../src/adapters/genesys/sandbox/index.js';
+} from '../../src/sandbox/index.js';
 import type { RecordedEvent } from '../../src/application/ports/index.js';
 import { FINAL_EVENT_TYPES, type TransmissionEventType } from '../../src/domain/index.js';
 import { runGtx } from '../support/cli-harness.js';

@@ -4,8 +4,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FaultPlan } from './fault-plan.js';
-import type { FaultDecision } from './fault-plan.js';
+import { FaultPlan } from './faults/fault-plan.js';
+import type { FaultDecision } from './faults/fault-plan.js';
 import {
   badCredentialsBody,
   badRequestBody,
@@ -16,23 +16,27 @@ import {
   rateLimitedBody,
   serviceUnavailableBody,
   tooLargeBody,
-} from './genesys-errors.js';
-import type { FieldIssue } from './genesys-errors.js';
-import { readBody, writeAnswer } from './http-io.js';
-import type { Answer } from './http-io.js';
+} from './open-messaging/genesys-errors.js';
+import type { FieldIssue } from './open-messaging/genesys-errors.js';
+import { readBody, writeAnswer } from './http/http-io.js';
+import type { Answer } from './http/http-io.js';
 import {
   validateInboundEvent,
   validateInboundMessage,
   validateInboundReceipt,
-} from './inbound-validation.js';
-import { normalizedEvent, normalizedMessage, normalizedReceipt } from './normalized-responses.js';
-import { RateWindows, rateLimitHeaders } from './rate-window.js';
-import { ConversationDirectory, ReceivedLog } from './received-log.js';
-import type { Acceptance, AcceptedRequest } from './received-log.js';
-import { matchRoute } from './routes.js';
-import type { Route } from './routes.js';
-import { StatsCounter } from './sandbox-stats.js';
-import { TokenRegistry } from './token-registry.js';
+} from './open-messaging/inbound-validation.js';
+import {
+  normalizedEvent,
+  normalizedMessage,
+  normalizedReceipt,
+} from './open-messaging/normalized-responses.js';
+import { RateWindows, rateLimitHeaders } from './open-messaging/rate-window.js';
+import { ConversationDirectory, ReceivedLog } from './open-messaging/received-log.js';
+import type { Acceptance, AcceptedRequest } from './open-messaging/received-log.js';
+import { matchRoute } from './open-messaging/routes.js';
+import type { Route } from './open-messaging/routes.js';
+import { StatsCounter } from './open-messaging/sandbox-stats.js';
+import { TokenRegistry } from './open-messaging/token-registry.js';
 import { WebMessagingSandbox } from './web-messaging/web-messaging-sandbox.js';
 import type {
   RunningSandbox,

@@ -1,5 +1,5 @@
 import { mulberry32 } from './prng.js';
-import type { SandboxFaultRates, ScriptedAnswer, ScriptStep } from './types.js';
+import type { SandboxFaultRates, ScriptedAnswer, ScriptStep } from '../types.js';
 
 export const DEFAULT_SLOW_MS = 250;
 

@@ -1,5 +1,5 @@
 export { startSandbox } from './sandbox-server.js';
-export { mulberry32 } from './prng.js';
+export { mulberry32 } from './faults/prng.js';
 export type {
   CountedEndpoint,
   InjectedFaultKind,

@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { FaultPlan, type FaultDecision } from '../fault-plan.js';
-import { writeAnswer } from '../http-io.js';
+import { FaultPlan, type FaultDecision } from '../faults/fault-plan.js';
+import { writeAnswer } from '../http/http-io.js';
 import type { SandboxFaultRates } from '../types.js';
 import type {
   SandboxAllowedMedia,

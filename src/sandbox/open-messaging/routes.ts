@@ -1,4 +1,4 @@
-import type { MessagingEndpoint } from './types.js';
+import type { MessagingEndpoint } from '../types.js';
 
 export type Route =
   | { readonly kind: 'token' }
