@@ -1,48 +1,15 @@
-/** The public shapes of the Sandbox Genesys: a loopback server speaking the Open Messaging contract. */
+/**
+ * The public shapes of the Sandbox Genesys: a loopback server speaking the Open Messaging
+ * contract (OAuth, the inbound endpoints) and the Web Messaging guest API on the same port.
+ */
+import type { SandboxFaultRates } from './faults/fault-rates.js';
+import type {
+  ReceivedRequest,
+  SandboxClient,
+  SandboxStats,
+  ScriptStep,
+} from './open-messaging/types.js';
 import type { SandboxWebMessaging, WebMessagingSandboxOptions } from './web-messaging/types.js';
-
-export interface SandboxClient {
-  readonly clientId: string;
-  readonly clientSecret: string;
-}
-
-/** Each rate is a probability 0..1, drawn from the sandbox's seeded PRNG, per messaging request. */
-export interface SandboxFaultRates {
-  /** 503 with the Genesys JSON error body. */
-  readonly serverError?: number;
-  /** 502 or 503 with an empty body, as a proxy in front of the API would answer. */
-  readonly serverErrorEmptyBody?: number;
-  /** Injected 429 with `Retry-After: retryAfterSeconds` and the normalised body. */
-  readonly rateLimited?: number;
-  /** Destroy the socket after reading the request, without answering. */
-  readonly connectionReset?: number;
-  /** Delay the answer by `slowMs`, then answer normally. */
-  readonly slow?: number;
-  /** Delay used by `slow`; default 250 ms. */
-  readonly slowMs?: number;
-  /** Invalidate every issued token this often, like a token revoked before its expiry. */
-  readonly revokeTokensEveryMs?: number;
-}
-
-export type ScriptedAnswer =
-  | {
-      readonly kind: 'status';
-      readonly status: number;
-      /** Sent as JSON; omit for an empty body. */
-      readonly body?: unknown;
-      readonly headers?: Readonly<Record<string, string>>;
-    }
-  | { readonly kind: 'reset' }
-  /** Delay, then answer normally. */
-  | { readonly kind: 'delay'; readonly ms: number }
-  /** Revoke the caller's token, then answer 401. */
-  | { readonly kind: 'revokeToken' };
-
-export interface ScriptStep {
-  /** The nth messaging request (1-based) counted from the `script` call; omit to take the next free one. */
-  readonly nth?: number;
-  readonly answer: ScriptedAnswer;
-}
 
 export interface SandboxOptions {
   /** Default 127.0.0.1. */
@@ -68,43 +35,6 @@ export interface SandboxOptions {
   readonly now?: () => number;
   /** The Web Messaging Guest API at ws://HOST:PORT/v1 (limits, media, faults). */
   readonly webMessaging?: WebMessagingSandboxOptions;
-}
-
-export type MessagingEndpoint = 'message' | 'receipt' | 'event';
-
-/** Endpoints counted in the stats; the /__sandbox control endpoints are not counted. */
-export type CountedEndpoint = 'token' | MessagingEndpoint | 'unknown';
-
-export interface ReceivedRequest {
-  readonly endpoint: MessagingEndpoint;
-  readonly integrationId: string;
-  /** channel.messageId for messages, the receipt id for receipts, null for events. */
-  readonly messageId: string | null;
-  /** The parsed JSON body of the first accepted copy. */
-  readonly body: unknown;
-  readonly genesysMessageId: string;
-  readonly conversationId: string | null;
-  /** ISO-8601. */
-  readonly firstReceivedAt: string;
-  /** How many times this messageId was accepted; duplicates are counted, never refused. */
-  readonly copies: number;
-}
-
-export type InjectedFaultKind =
-  'serverError' | 'serverErrorEmptyBody' | 'rateLimited' | 'connectionReset' | 'slow' | 'scripted';
-
-export interface SandboxStats {
-  readonly requestsByEndpoint: Readonly<Record<CountedEndpoint, number>>;
-  /** Keyed by the status code as a string, e.g. "200". */
-  readonly answersByStatus: Readonly<Record<string, number>>;
-  /** Messaging requests accepted and recorded (duplicates included). */
-  readonly accepted: number;
-  /** Every 429 sent, from the real per-token window or injected. */
-  readonly rateLimited: number;
-  readonly duplicates: number;
-  readonly connectionResets: number;
-  readonly faultsInjected: Readonly<Record<InjectedFaultKind, number>>;
-  readonly tokensIssued: number;
 }
 
 export interface RunningSandbox extends AsyncDisposable {

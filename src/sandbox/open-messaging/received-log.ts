@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MessagingEndpoint, ReceivedRequest } from '../types.js';
+import type { MessagingEndpoint, ReceivedRequest } from './types.js';
 
 export interface AcceptedRequest {
   readonly endpoint: MessagingEndpoint;

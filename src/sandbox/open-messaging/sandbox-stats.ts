@@ -1,4 +1,4 @@
-import type { CountedEndpoint, InjectedFaultKind, SandboxStats } from '../types.js';
+import type { CountedEndpoint, InjectedFaultKind, SandboxStats } from './types.js';
 
 function emptyEndpointCounts(): Record<CountedEndpoint, number> {
   return { token: 0, message: 0, receipt: 0, event: 0, unknown: 0 };

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SandboxClient } from '../types.js';
+import type { SandboxClient } from './types.js';
 
 export type TokenCheck = 'valid' | 'unknown' | 'expired' | 'revoked';
 
