@@ -84,7 +84,7 @@ const SHARED_ADAPTER_INFRASTRUCTURE = [
 
 /**
  * KNOWN_VIOLATIONS: edges that break a rule today and are being fixed elsewhere (the
- * composition-root refactor; the sandbox move to src/sandbox). dependency-cruiser reports them
+ * composition-root refactor). dependency-cruiser reports them
  * as "ignored" instead of failing. Delete an entry when its edge is gone:
  * test/unit/architecture/layer-rules.test.ts fails while an entry no longer matches anything,
  * so the list can only shrink. Do not add entries to make new code pass.
@@ -94,9 +94,6 @@ const SHARED_ADAPTER_INFRASTRUCTURE = [
  */
 
 // Why each known violation is still here (the fix that removes it).
-const SANDBOX_MOVE =
-  'The simulated Genesys side still lives among the adapters; the sandbox move to src/sandbox ' +
-  '(its own module and export) removes this edge.';
 const COMPOSITION_ROOT =
   'cli-runtime.ts builds the CLI runtime from the composition root; the composition-root ' +
   'refactor makes src/main.ts build every runtime and hand the CLI what it needs.';
@@ -115,14 +112,6 @@ const PRIVACY_MODULE_WIRES =
  * @type {ReadonlyArray<{rule: string, from: string, to: string, why: string} | {rule: 'no-circular', cycle: readonly string[], why: string}>}
  */
 const KNOWN_VIOLATIONS = [
-  {
-    rule: 'no-circular',
-    cycle: [
-      'src/adapters/genesys/sandbox/web-messaging/types.ts',
-      'src/adapters/genesys/sandbox/types.ts',
-    ],
-    why: SANDBOX_MOVE,
-  },
   {
     rule: 'adapters-not-composition-root',
     from: 'src/adapters/cli/cli-runtime.ts',
@@ -152,12 +141,6 @@ const KNOWN_VIOLATIONS = [
     from: 'src/adapters/cli/cli-runtime.ts',
     to: 'src/adapters/genesys/open-messaging/open-messaging-options.ts',
     why: CLI_WIRES,
-  },
-  {
-    rule: 'adapter-groups-apart',
-    from: 'src/adapters/cli/cli-runtime.ts',
-    to: 'src/adapters/genesys/sandbox/index.ts',
-    why: SANDBOX_MOVE,
   },
   {
     rule: 'adapter-groups-apart',
@@ -212,12 +195,6 @@ const KNOWN_VIOLATIONS = [
     from: 'src/adapters/cli/commands/replay.ts',
     to: 'src/adapters/sqlite/sqlite-feed-checkpoint-store.ts',
     why: CLI_WIRES,
-  },
-  {
-    rule: 'adapter-groups-apart',
-    from: 'src/adapters/cli/commands/sandbox.ts',
-    to: 'src/adapters/genesys/sandbox/index.ts',
-    why: SANDBOX_MOVE,
   },
   {
     rule: 'adapter-groups-apart',
@@ -278,12 +255,6 @@ const KNOWN_VIOLATIONS = [
     from: 'src/adapters/http/http-service.ts',
     to: 'src/adapters/cli/package-info.ts',
     why: HTTP_WIRES,
-  },
-  {
-    rule: 'adapter-groups-apart',
-    from: 'src/adapters/http/http-service.ts',
-    to: 'src/adapters/genesys/sandbox/index.ts',
-    why: SANDBOX_MOVE,
   },
   {
     rule: 'adapter-groups-apart',

@@ -1,6 +1,7 @@
 /**
  * genesys-transmitter: the public entry point. Everything else under dist/ is internal and may
- * change without notice; test helpers live in `genesys-transmitter/testing`.
+ * change without notice; test helpers live in `genesys-transmitter/testing`, and the sandbox
+ * Genesys (the other side of our ports, not an adapter of ours) in `genesys-transmitter/sandbox`.
  */
 export {
   buildContainer,
@@ -49,11 +50,6 @@ export {
   isGenesysLoginFailedError,
   type OpenMessagingOptions,
 } from './adapters/genesys/open-messaging/index.js';
-export {
-  startSandbox,
-  type RunningSandbox,
-  type SandboxOptions,
-} from './adapters/genesys/sandbox/index.js';
 export {
   WebMessagingTransport,
   WEB_MESSAGING_OPTIONS,

@@ -2,7 +2,7 @@
  * The sandbox Genesys in its own process, so its CPU time is separate from the load
  * generator's. Options come as JSON in argv[2] (SandboxOptions).
  */
-import { startSandbox, type SandboxOptions } from '../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { serveChild } from '../lib/child.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SandboxOptions;

@@ -1,7 +1,7 @@
 /** The sandbox Genesys in a child process, and the two ways of talking to it we compare. */
 import platformClient from 'purecloud-platform-client-v2';
 import type { OpenMessagingOptions } from '../../src/adapters/genesys/open-messaging/open-messaging-options.js';
-import type { SandboxOptions } from '../../src/adapters/genesys/sandbox/index.js';
+import type { SandboxOptions } from '../../src/sandbox/index.js';
 import type { Transmitter } from '../../src/application/transmitter.js';
 import { createTransmitter, type TransmitterOptions } from '../../src/main.js';
 import { BenchChild, cpuMs, type CpuTime } from './child.js';

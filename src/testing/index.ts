@@ -40,7 +40,7 @@ export {
   type SandboxOptions,
   type ScriptStep,
   type ScriptedAnswer as SandboxScriptedAnswer,
-} from '../adapters/genesys/sandbox/index.js';
+} from '../sandbox/index.js';
 
 export {
   assertionsFor,

@@ -1,9 +1,5 @@
 import type { OpenMessagingOptions } from '../adapters/genesys/open-messaging/open-messaging-options.js';
-import {
-  startSandbox,
-  type RunningSandbox,
-  type SandboxOptions,
-} from '../adapters/genesys/sandbox/index.js';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../sandbox/index.js';
 
 export interface TestSandboxOptions extends SandboxOptions {
   /** The integration id `genesys` names; default the first of `integrationIds`, or `integration-test`. */

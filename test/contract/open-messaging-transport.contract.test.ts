@@ -5,7 +5,7 @@ import {
   startSandbox,
   type ReceivedRequest,
   type ScriptedAnswer,
-} from '../../src/adapters/genesys/sandbox/index.js';
+} from '../../src/sandbox/index.js';
 import { InMemoryLogger } from '../../src/adapters/memory/in-memory-logger.js';
 import type { TransportRequest } from '../../src/application/ports/index.js';
 import type { OutboundKind } from '../../src/domain/index.js';

@@ -8,10 +8,7 @@ import {
   InMemoryGuestSessionStore,
   WebMessagingTransport,
 } from '../../src/adapters/genesys/web-messaging/index.js';
-import {
-  startSandbox,
-  type WebMessagingScriptedAnswer,
-} from '../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox, type WebMessagingScriptedAnswer } from '../../src/sandbox/index.js';
 import { InMemoryLogger } from '../../src/adapters/memory/in-memory-logger.js';
 import type { TransportRequest } from '../../src/application/ports/index.js';
 import type { OutboundKind } from '../../src/domain/index.js';

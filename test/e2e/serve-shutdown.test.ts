@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
-import { startSandbox, type RunningSandbox } from '../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { RecordedEvent } from '../../src/application/ports/index.js';
 

@@ -100,6 +100,9 @@ describe('genesys-transmitter/testing, installed from the packed tarball', () =>
       expect.arrayContaining(['index.js', 'index.d.ts']),
     );
     expect(readdirSync(installed)).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
+    expect(readdirSync(join(installed, 'sandbox'))).toEqual(
+      expect.arrayContaining(['index.js', 'index.d.ts']),
+    );
   });
 
   it("type-checks the team's code and examples against the published types", async () => {
@@ -138,6 +141,7 @@ describe('genesys-transmitter/testing, installed from the packed tarball', () =>
       node(['--input-type=module', '-e', `await import(${JSON.stringify(specifier)})`], consumer);
     expect((await probe('genesys-transmitter')).code).toBe(0);
     expect((await probe('genesys-transmitter/testing')).code).toBe(0);
+    expect((await probe('genesys-transmitter/sandbox')).code).toBe(0);
     const deep = await probe('genesys-transmitter/dist/src/main.js');
     expect(deep.output).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
   }, 30_000);

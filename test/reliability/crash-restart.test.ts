@@ -7,11 +7,7 @@
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  mulberry32,
-  startSandbox,
-  type RunningSandbox,
-} from '../../src/adapters/genesys/sandbox/index.js';
+import { mulberry32, startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { RecordedEvent } from '../../src/application/ports/index.js';
 import { FINAL_EVENT_TYPES, type TransmissionEventType } from '../../src/domain/index.js';
 import { runGtx } from '../support/cli-harness.js';

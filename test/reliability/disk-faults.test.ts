@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isGtxError } from '../../src/domain/index.js';
 import { createTransmitter } from '../../src/main.js';
-import { startSandbox } from '../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { runGtx } from '../support/cli-harness.js';
 import { startHarness, type ServiceHarness } from '../integration/http/service-harness.js';
 import { readLedger, sleep, spawnTs, tempDir } from './support/reliability-kit.js';

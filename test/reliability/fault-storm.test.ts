@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { InMemoryLogger } from '../../src/adapters/memory/in-memory-logger.js';
 import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';

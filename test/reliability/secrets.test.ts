@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/adapters/clock/system-clock.js';
-import { startSandbox } from '../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { InMemoryLogger } from '../../src/adapters/memory/in-memory-logger.js';
 import { ScriptedTransport } from '../../src/adapters/memory/scripted-transport.js';
 import { parseWebhookSecret, signWebhook } from '../../src/adapters/sinks/standard-webhooks.js';

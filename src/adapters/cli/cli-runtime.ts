@@ -1,9 +1,5 @@
 import { join } from 'node:path';
-import {
-  startSandbox,
-  type RunningSandbox,
-  type SandboxOptions,
-} from '../genesys/sandbox/index.js';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sandbox/index.js';
 import type { OpenMessagingOptions } from '../genesys/open-messaging/open-messaging-options.js';
 import type { WebMessagingOptions } from '../genesys/web-messaging/web-messaging-options.js';
 import { WinstonLogger } from '../logging/winston-logger.js';

@@ -8,7 +8,7 @@ import type { CliIo } from '../cli/cli-io.js';
 import { openRuntime, readSettings, type CliRuntime } from '../cli/cli-runtime.js';
 import { packageInfo } from '../cli/package-info.js';
 import { ConfigurationError } from '../config/environment-settings.js';
-import type { SandboxOptions } from '../genesys/sandbox/index.js';
+import type { SandboxOptions } from '../../sandbox/index.js';
 import { WinstonLogger } from '../logging/winston-logger.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import { TimedEventStore, type LedgerAppendListener } from './metrics/timed-event-store.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startSandbox } from '../../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox } from '../../../src/sandbox/index.js';
 
 const fixture = fileURLToPath(
   new URL('./fixtures/open-messaging-exit.fixture.ts', import.meta.url),

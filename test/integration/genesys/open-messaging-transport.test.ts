@@ -8,7 +8,7 @@ import {
   startSandbox,
   type RunningSandbox,
   type SandboxOptions,
-} from '../../../src/adapters/genesys/sandbox/index.js';
+} from '../../../src/sandbox/index.js';
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
 import type { TransportOutcome, TransportRequest } from '../../../src/application/ports/index.js';
 import { hasErrorCode, type Guest, type TransmissionContent } from '../../../src/domain/index.js';

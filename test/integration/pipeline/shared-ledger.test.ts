@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { verifyChain } from '../../../src/application/ledger/hash-chain.js';
 import {
   readLedger,

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox } from '../../../src/sandbox/index.js';
 import type {
   ReceivedRequest,
   RunningSandbox,
   SandboxOptions,
   SandboxStats,
-} from '../../../src/adapters/genesys/sandbox/index.js';
+} from '../../../src/sandbox/index.js';
 
 /** The sandbox over plain HTTP: control endpoints, routing errors, and process lifetime. */
 
@@ -212,7 +212,7 @@ describe('lifetime', () => {
   it('lets a process that used it with the SDK exit on its own after close()', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'sandbox-exit-'));
     const script = join(directory, 'exit-check.mts');
-    const sandboxModule = pathToFileURL(join(REPO_ROOT, 'src/adapters/genesys/sandbox/index.ts'));
+    const sandboxModule = pathToFileURL(join(REPO_ROOT, 'src/sandbox/index.ts'));
     await writeFile(
       script,
       [

@@ -1,10 +1,7 @@
 import platformClient from 'purecloud-platform-client-v2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../../src/adapters/genesys/sandbox/index.js';
-import type {
-  RunningSandbox,
-  SandboxOptions,
-} from '../../../src/adapters/genesys/sandbox/index.js';
+import { startSandbox } from '../../../src/sandbox/index.js';
+import type { RunningSandbox, SandboxOptions } from '../../../src/sandbox/index.js';
 
 /**
  * The sandbox driven by the real SDK, configured the way the contract says (§1.5, §1.6, §2.1):

@@ -11,7 +11,7 @@ import {
   startSandbox,
   type RunningSandbox,
   type SandboxOptions,
-} from '../../../src/adapters/genesys/sandbox/index.js';
+} from '../../../src/sandbox/index.js';
 import {
   InMemoryGuestSessionStore,
   SqliteGuestSessionStore,

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { GtxError } from '../../../domain/index.js';
-import { startSandbox, type SandboxFaultRates } from '../../genesys/sandbox/index.js';
+import { startSandbox, type SandboxFaultRates } from '../../../sandbox/index.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { SANDBOX_CLIENT } from '../cli-runtime.js';
 import type { CommandRegistrar } from '../run-cli.js';

@@ -1,12 +1,12 @@
+import type { SandboxFaultRates, ScriptedStep } from './fault-rates.js';
 import { mulberry32 } from './prng.js';
-import type { SandboxFaultRates, ScriptedAnswer, ScriptStep } from './types.js';
 
 export const DEFAULT_SLOW_MS = 250;
 
-/** What to do with one messaging request before the normal pipeline runs. */
-export type FaultDecision =
+/** What to do with one counted request (or frame) before the normal pipeline runs. */
+export type FaultDecision<Answer> =
   | { readonly kind: 'none' }
-  | { readonly kind: 'scripted'; readonly answer: ScriptedAnswer }
+  | { readonly kind: 'scripted'; readonly answer: Answer }
   | { readonly kind: 'serverError' }
   | { readonly kind: 'serverErrorEmptyBody'; readonly status: 502 | 503 }
   | { readonly kind: 'rateLimited' }
@@ -14,16 +14,17 @@ export type FaultDecision =
   | { readonly kind: 'slow'; readonly ms: number };
 
 /**
- * Decides the fault for each messaging request: a scripted answer first, else the seeded rates.
+ * Decides the fault for each counted request: a scripted answer first, else the seeded rates.
  * Exactly two numbers are drawn per request whatever the rates or script, so the nth request's
- * draw depends only on the seed and n, and a run can be replayed.
+ * draw depends only on the seed and n, and a run can be replayed. Generic over the answer type:
+ * the Open Messaging side scripts HTTP answers, the Web Messaging side scripts frames.
  */
-export class FaultPlan {
+export class FaultPlan<Answer> {
   private readonly random: () => number;
   private rates: SandboxFaultRates;
   private requestsSinceScript = 0;
-  private numbered = new Map<number, ScriptedAnswer>();
-  private unnumbered: ScriptedAnswer[] = [];
+  private numbered = new Map<number, Answer>();
+  private unnumbered: Answer[] = [];
 
   constructor(seed: number, rates: SandboxFaultRates) {
     this.random = mulberry32(seed);
@@ -38,7 +39,7 @@ export class FaultPlan {
     return this.rates;
   }
 
-  setScript(steps: readonly ScriptStep[]): void {
+  setScript(steps: readonly ScriptedStep<Answer>[]): void {
     this.requestsSinceScript = 0;
     this.numbered = new Map();
     this.unnumbered = [];
@@ -48,7 +49,7 @@ export class FaultPlan {
     }
   }
 
-  next(): FaultDecision {
+  next(): FaultDecision<Answer> {
     const exclusiveDraw = this.random();
     const slowDraw = this.random();
     const scripted = this.nextScripted();
@@ -56,7 +57,7 @@ export class FaultPlan {
     return this.drawn(exclusiveDraw, slowDraw);
   }
 
-  private nextScripted(): ScriptedAnswer | undefined {
+  private nextScripted(): Answer | undefined {
     this.requestsSinceScript += 1;
     const numbered = this.numbered.get(this.requestsSinceScript);
     if (numbered !== undefined) {
@@ -67,7 +68,7 @@ export class FaultPlan {
   }
 
   /** The exclusive faults share one draw as consecutive slices of [0, 1). */
-  private drawn(exclusiveDraw: number, slowDraw: number): FaultDecision {
+  private drawn(exclusiveDraw: number, slowDraw: number): FaultDecision<Answer> {
     const { connectionReset = 0, serverError = 0, serverErrorEmptyBody = 0 } = this.rates;
     const { rateLimited = 0, slow = 0, slowMs = DEFAULT_SLOW_MS } = this.rates;
     let upper = connectionReset;

@@ -1,5 +1,5 @@
 /** The public shapes of the sandbox's Web Messaging Guest API (contract §4), served at `/v1`. */
-import type { SandboxFaultRates } from '../types.js';
+import type { SandboxFaultRates, ScriptedStep } from '../faults/fault-rates.js';
 
 export interface SandboxAllowedMedia {
   /** MIME types; `*\/*` or `image/*` style wildcards are honoured. */
@@ -43,11 +43,8 @@ export type WebMessagingScriptedAnswer =
   /** Answer the upload of this `onAttachment` with an UploadFailureEvent. */
   | { readonly kind: 'uploadFailure'; readonly errorCode: number; readonly errorMessage: string };
 
-export interface WebMessagingScriptStep {
-  /** The nth counted frame (1-based) from the `script` call; omit to take the next free one. */
-  readonly nth?: number;
-  readonly answer: WebMessagingScriptedAnswer;
-}
+/** `nth`: the nth counted frame (1-based) from the `script` call; omit to take the next free one. */
+export type WebMessagingScriptStep = ScriptedStep<WebMessagingScriptedAnswer>;
 
 export type WebMessagingReceivedKind = 'text' | 'event' | 'structured';
 

@@ -3,7 +3,7 @@ import type {
   InboundEvent,
   InboundMessage,
   InboundReceipt,
-} from './inbound-validation.js';
+} from './inbound-models.js';
 
 /** Success bodies shaped like the SDK's response models (contract §3.3). */
 

@@ -1,0 +1,32 @@
+/**
+ * genesys-transmitter/sandbox: the sandbox Genesys, a loopback stand-in for Genesys Cloud (OAuth,
+ * the Open Messaging inbound endpoints, the Web Messaging guest API, rate limits and faults). It
+ * is the system on the other side of our ports, so it imports nothing from the rest of the
+ * library.
+ */
+export { startSandbox } from './start-sandbox.js';
+export { mulberry32 } from './faults/prng.js';
+export type { SandboxFaultRates } from './faults/fault-rates.js';
+export type { RunningSandbox, SandboxOptions } from './types.js';
+export type {
+  CountedEndpoint,
+  InjectedFaultKind,
+  MessagingEndpoint,
+  ReceivedRequest,
+  SandboxClient,
+  SandboxStats,
+  ScriptedAnswer,
+  ScriptStep,
+} from './open-messaging/types.js';
+export type {
+  SandboxAllowedMedia,
+  SandboxWebMessaging,
+  WebMessagingReceived,
+  WebMessagingReceivedKind,
+  WebMessagingSandboxOptions,
+  WebMessagingSandboxStats,
+  WebMessagingScriptedAnswer,
+  WebMessagingScriptStep,
+  WebMessagingSessionInfo,
+  WebMessagingUpload,
+} from './web-messaging/types.js';

@@ -1,0 +1,129 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyReply } from 'fastify';
+import { FaultPlan } from '../faults/fault-plan.js';
+import type { SandboxFaultRates } from '../faults/fault-rates.js';
+import { sendAnswer } from '../http/answer.js';
+import type { Answer } from '../http/answer.js';
+import { notFoundBody } from './genesys-errors.js';
+import { RateWindows } from './rate-window.js';
+import { ConversationDirectory, ReceivedLog } from './received-log.js';
+import type { Acceptance, AcceptedRequest } from './received-log.js';
+import { StatsCounter } from './sandbox-stats.js';
+import { TokenRegistry } from './token-registry.js';
+import type {
+  ReceivedRequest,
+  SandboxClient,
+  SandboxStats,
+  ScriptedAnswer,
+  ScriptStep,
+} from './types.js';
+
+export interface OpenMessagingSettings {
+  readonly clients: readonly SandboxClient[];
+  readonly tokenLifetimeSeconds: number;
+  readonly rateLimitPerMinute: number | null;
+  readonly retryAfterSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly faults: SandboxFaultRates;
+  readonly seed: number;
+  /** null: any non-blank integration id is accepted. */
+  readonly integrationIds: ReadonlySet<string> | null;
+  readonly now: () => number;
+}
+
+/**
+ * The state of the Open Messaging side (tokens, rate windows, faults, what was received and
+ * the stats) and the operations a test drives it with. The routes that serve it over HTTP are
+ * in open-messaging-routes.ts and messaging-pipeline.ts.
+ */
+export class OpenMessagingSandbox {
+  readonly tokens: TokenRegistry;
+  readonly rateWindows: RateWindows;
+  readonly faults: FaultPlan<ScriptedAnswer>;
+  readonly conversations = new ConversationDirectory();
+  readonly counters = new StatsCounter();
+  private readonly log = new ReceivedLog();
+  private revocationTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly settings: OpenMessagingSettings,
+    /** Aborted when the sandbox closes, so a pending slow answer never outlives it. */
+    readonly closing: AbortSignal,
+  ) {
+    this.tokens = new TokenRegistry(settings.clients, settings.tokenLifetimeSeconds);
+    this.rateWindows = new RateWindows(settings.rateLimitPerMinute);
+    this.faults = new FaultPlan(settings.seed, settings.faults);
+    this.scheduleRevocation(settings.faults.revokeTokensEveryMs);
+  }
+
+  received(): readonly ReceivedRequest[] {
+    return this.log.list();
+  }
+
+  stats(): SandboxStats {
+    return this.counters.snapshot();
+  }
+
+  setFaults(faults: SandboxFaultRates): void {
+    this.faults.setRates(faults);
+    this.scheduleRevocation(faults.revokeTokensEveryMs);
+  }
+
+  script(answers: readonly ScriptStep[]): void {
+    this.faults.setScript(answers);
+  }
+
+  revokeAllTokens(): void {
+    this.tokens.revokeAll();
+  }
+
+  issuedTokens(): readonly string[] {
+    return this.tokens.issued();
+  }
+
+  reset(): void {
+    this.log.clear();
+    this.counters.clear();
+  }
+
+  close(): void {
+    clearInterval(this.revocationTimer);
+    this.revocationTimer = undefined;
+  }
+
+  record(request: Omit<AcceptedRequest, 'receivedAt'>): Acceptance {
+    const acceptance = this.log.accept({ ...request, receivedAt: new Date(this.settings.now()) });
+    this.counters.acceptance(acceptance.duplicate);
+    return acceptance;
+  }
+
+  /** Writes an answer; those of the control endpoints are not counted in the stats. */
+  send(reply: FastifyReply, answer: Answer, counted = true): FastifyReply {
+    if (counted) this.counters.answer(answer.status);
+    return sendAnswer(reply, answer);
+  }
+
+  /** The 404 of a path that is not ours, counted as a request to an unknown endpoint. */
+  notFound(reply: FastifyReply): FastifyReply {
+    this.counters.request('unknown');
+    return this.send(reply, {
+      status: 404,
+      body: notFoundBody('Resource not found.', reply.request.id),
+    });
+  }
+
+  /** Rejects when the sandbox closes, so a pending slow answer never outlives it. */
+  async delay(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.closing, ref: false });
+  }
+
+  private scheduleRevocation(everyMs: number | undefined): void {
+    clearInterval(this.revocationTimer);
+    this.revocationTimer = undefined;
+    if (everyMs === undefined || everyMs <= 0) return;
+    this.revocationTimer = setInterval(() => {
+      this.tokens.revokeAll();
+    }, everyMs);
+    this.revocationTimer.unref();
+  }
+}

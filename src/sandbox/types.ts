@@ -1,0 +1,60 @@
+/**
+ * The public shapes of the Sandbox Genesys: a loopback server speaking the Open Messaging
+ * contract (OAuth, the inbound endpoints) and the Web Messaging guest API on the same port.
+ */
+import type { SandboxFaultRates } from './faults/fault-rates.js';
+import type {
+  ReceivedRequest,
+  SandboxClient,
+  SandboxStats,
+  ScriptStep,
+} from './open-messaging/types.js';
+import type { SandboxWebMessaging, WebMessagingSandboxOptions } from './web-messaging/types.js';
+
+export interface SandboxOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 0: a free port. */
+  readonly port?: number;
+  /** Default one client: sandbox-client / sandbox-secret. */
+  readonly clients?: readonly SandboxClient[];
+  /** Default 86400. Fractions are honoured internally; `expires_in` is rounded up. */
+  readonly tokenLifetimeSeconds?: number;
+  /** Requests per token per fixed 60 s window; default 300; null = unlimited. */
+  readonly rateLimitPerMinute?: number | null;
+  /** `Retry-After` of injected 429s; default 1. */
+  readonly retryAfterSeconds?: number;
+  /** Larger bodies get 413; default 1_048_576. */
+  readonly maxBodyBytes?: number;
+  readonly faults?: SandboxFaultRates;
+  /** Seed of the fault PRNG; default 1, so runs are reproducible unless asked otherwise. */
+  readonly seed?: number;
+  /** Accepted integration ids; default any non-empty id. Others get 404. */
+  readonly integrationIds?: readonly string[];
+  /** Clock in epoch ms for token expiry and rate windows; default Date.now. Lets tests move time. */
+  readonly now?: () => number;
+  /** The Web Messaging Guest API at ws://HOST:PORT/v1 (limits, media, faults). */
+  readonly webMessaging?: WebMessagingSandboxOptions;
+}
+
+export interface RunningSandbox extends AsyncDisposable {
+  /** http://HOST:PORT */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** In arrival order of the first copy. */
+  received(): readonly ReceivedRequest[];
+  stats(): SandboxStats;
+  /** Replaces the fault rates (not merged); the PRNG stream continues. */
+  setFaults(faults: SandboxFaultRates): void;
+  /** Replaces any previous script and restarts the request count at 1. */
+  script(answers: readonly ScriptStep[]): void;
+  revokeAllTokens(): void;
+  /** Every token ever issued, revoked or not, so security tests can scan logs for them. */
+  issuedTokens(): readonly string[];
+  /** Forgets received messages and stats; tokens, conversations, faults and script stay. */
+  reset(): void;
+  /** The Web Messaging Guest API served on the same port (WebSocket at /v1). */
+  readonly webMessaging: SandboxWebMessaging;
+  close(): Promise<void>;
+}
