@@ -80,6 +80,7 @@ const SHARED_ADAPTER_INFRASTRUCTURE = [
   // stores themselves (sqlite-ledger.ts, ...) are not shared infrastructure.
   '^src/adapters/sqlite/sqlite-connection\\.ts$',
   '^src/adapters/sqlite/sqlite-ledger-options\\.ts$',
+  '^src/adapters/sqlite/sqlite-store-connection\\.ts$',
 ];
 
 /**

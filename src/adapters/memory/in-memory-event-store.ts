@@ -8,8 +8,8 @@ import {
   planAppend,
   type StoredRow,
 } from '../../application/ledger/ledger-rows.js';
+import { OpenGuard } from './open-guard.js';
 import type { InlineProjection } from '../../application/ledger/inline-projection.js';
-import { LedgerClosedError } from '../../application/errors.js';
 import { CLOCK, type Clock } from '../../application/ports/clock.port.js';
 import type {
   AppendRequest,
@@ -43,7 +43,7 @@ export class InMemoryEventStore implements EventStore {
   private readonly streams = new Map<string, number[]>();
   private readonly readPageSize: number;
   private projections: readonly InlineProjection[] = [];
-  private closed = false;
+  private readonly guard = new OpenGuard();
 
   constructor(
     @inject(CLOCK) private readonly clock: Clock,
@@ -81,18 +81,11 @@ export class InMemoryEventStore implements EventStore {
   }
 
   close(): Promise<void> {
-    this.closed = true;
-    return Promise.resolve();
+    return this.guard.close();
   }
 
-  /** Runs an operation as the SQLite ledger would: asynchronously, refusing once closed. */
   private run<T>(operation: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new LedgerClosedError());
-    try {
-      return Promise.resolve(operation());
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    return this.guard.run(operation);
   }
 
   private appendNow(request: AppendRequest): AppendResult {

@@ -1,4 +1,4 @@
-import { LedgerClosedError } from '../../application/errors.js';
+import { OpenGuard } from './open-guard.js';
 import type { InlineProjection } from '../../application/ledger/inline-projection.js';
 import {
   isOpenProjection,
@@ -17,6 +17,7 @@ import {
 import type { Clock } from '../../application/ports/clock.port.js';
 import type { AppendRequest, RecordedEvent } from '../../application/ports/event-store.port.js';
 import type { Ledger } from '../../application/ports/ledger.port.js';
+import { ledgerOf } from '../../application/ledger/ledger-pair.js';
 import type {
   ClaimRequest,
   TransmissionCounts,
@@ -34,7 +35,7 @@ const UNCLAIMED: ClaimHold = { owner: null, fence: 0, leaseUntilMs: null };
 export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjection {
   private readonly projections = new Map<string, TransmissionProjection>();
   private readonly holds = new Map<string, ClaimHold>();
-  private closed = false;
+  private readonly guard = new OpenGuard();
 
   constructor(private readonly store: InMemoryEventStore) {}
 
@@ -151,8 +152,7 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
   }
 
   close(): Promise<void> {
-    this.closed = true;
-    return Promise.resolve();
+    return this.guard.close();
   }
 
   private holdOf(streamId: string): ClaimHold {
@@ -166,12 +166,7 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
   }
 
   private run<T>(operation: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new LedgerClosedError());
-    try {
-      return Promise.resolve(operation());
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    return this.guard.run(operation);
   }
 }
 
@@ -188,14 +183,7 @@ export function createInMemoryLedger(
   const events = new InMemoryEventStore(clock, options);
   const work = new InMemoryWorkQueue(events);
   events.useInlineProjections([work]);
-  return {
-    events,
-    work,
-    close: async () => {
-      await work.close();
-      await events.close();
-    },
-  };
+  return ledgerOf(events, work);
 }
 
 function noWrite(): void {

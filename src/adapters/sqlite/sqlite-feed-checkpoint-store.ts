@@ -2,7 +2,6 @@ import type { Database, Statement } from 'better-sqlite3';
 import { inject, injectable } from 'inversify';
 import type { ServiceIdentifier } from 'inversify';
 import { FeedConfigError } from '../../application/feed/feed-errors.js';
-import { LedgerClosedError } from '../../application/errors.js';
 import {
   CLOCK,
   type Clock,
@@ -10,8 +9,8 @@ import {
   type FeedCheckpointStore,
 } from '../../application/ports/index.js';
 import { epochMsToIso } from '../../domain/index.js';
-import { asLedgerError, openConnection } from './sqlite-connection.js';
-import { SQLITE_LEDGER_DEFAULTS } from './sqlite-ledger-options.js';
+import { asLedgerError } from './sqlite-connection.js';
+import { SqliteStoreConnection } from './sqlite-store-connection.js';
 
 export interface SqliteFeedCheckpointSettings {
   /** The ledger file: checkpoints live beside the events they point into. */
@@ -44,17 +43,14 @@ export class SqliteFeedCheckpointStore implements FeedCheckpointStore {
   private readonly selectOne: Statement;
   private readonly upsert: Statement;
   private readonly selectAll: Statement;
-  private closed = false;
+  private readonly connection: SqliteStoreConnection;
 
   constructor(
     @inject(SQLITE_FEED_CHECKPOINT_OPTIONS) settings: SqliteFeedCheckpointSettings,
     @inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.db = openConnection({
-      path: settings.path,
-      synchronous: 'FULL',
-      busyTimeoutMs: settings.busyTimeoutMs ?? SQLITE_LEDGER_DEFAULTS.busyTimeoutMs,
-    });
+    this.connection = SqliteStoreConnection.open({ ...settings, synchronous: 'FULL' });
+    this.db = this.connection.db;
     try {
       this.db.exec(SCHEMA);
       this.selectOne = this.db.prepare('SELECT position FROM feed_checkpoints WHERE name = ?');
@@ -100,19 +96,10 @@ export class SqliteFeedCheckpointStore implements FeedCheckpointStore {
   }
 
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
-    return Promise.resolve();
+    return this.connection.close();
   }
 
-  private run<T>(operation: () => T): Promise<T> {
-    try {
-      if (this.closed) throw new LedgerClosedError();
-      return Promise.resolve(operation());
-    } catch (error) {
-      return Promise.reject(asLedgerError(error));
-    }
+  private run<T>(work: () => T): Promise<T> {
+    return this.connection.run(work);
   }
 }

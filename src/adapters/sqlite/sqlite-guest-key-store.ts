@@ -1,16 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { inject, injectable } from 'inversify';
-import { LedgerClosedError } from '../../application/errors.js';
 import type {
   GuestKeyStore,
   WrappedGuestKey,
 } from '../../application/ports/guest-key-store.port.js';
-import { asLedgerError, openConnection } from './sqlite-connection.js';
-import {
-  SQLITE_LEDGER_DEFAULTS,
-  SQLITE_LEDGER_OPTIONS,
-  type SqliteLedgerSettings,
-} from './sqlite-ledger-options.js';
+import { SqliteStoreConnection } from './sqlite-store-connection.js';
+import { SQLITE_LEDGER_OPTIONS, type SqliteLedgerSettings } from './sqlite-ledger-options.js';
 
 interface KeyRow {
   readonly key_id: string;
@@ -37,15 +32,12 @@ export class SqliteGuestKeyStore implements GuestKeyStore {
   private readonly insert: Statement<[string, string, string, string]>;
   private readonly idsOfGuest: Statement<[string], { key_id: string }>;
   private readonly deleteGuest: Statement<[string]>;
-  private closed = false;
+  private readonly connection: SqliteStoreConnection;
   private lastForget: ForgetDiagnostics = { walCheckpointed: true };
 
   constructor(@inject(SQLITE_LEDGER_OPTIONS) settings: SqliteLedgerSettings) {
-    this.db = openConnection({
-      path: settings.path,
-      synchronous: settings.synchronous ?? SQLITE_LEDGER_DEFAULTS.synchronous,
-      busyTimeoutMs: settings.busyTimeoutMs ?? SQLITE_LEDGER_DEFAULTS.busyTimeoutMs,
-    });
+    this.connection = SqliteStoreConnection.open(settings);
+    this.db = this.connection.db;
     this.db.pragma('secure_delete = ON');
     const columns = 'key_id, guest_id_hash, wrapped, created_at';
     this.byGuest = this.db.prepare(`SELECT ${columns} FROM guest_keys WHERE guest_id_hash = ?`);
@@ -101,20 +93,11 @@ export class SqliteGuestKeyStore implements GuestKeyStore {
   }
 
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
-    return Promise.resolve();
+    return this.connection.close();
   }
 
   private run<T>(work: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new LedgerClosedError());
-    try {
-      return Promise.resolve(work());
-    } catch (error) {
-      return Promise.reject(asLedgerError(error));
-    }
+    return this.connection.run(work);
   }
 }
 

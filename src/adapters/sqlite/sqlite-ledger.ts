@@ -1,3 +1,4 @@
+import { ledgerOf } from '../../application/ledger/ledger-pair.js';
 import type { Clock } from '../../application/ports/clock.port.js';
 import type { Ledger } from '../../application/ports/ledger.port.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
@@ -31,12 +32,5 @@ export function openSqliteLedger(options: SqliteLedgerOptions): SqliteLedger {
     throw error;
   }
   events.useInlineProjections([work]);
-  return {
-    events,
-    work,
-    close: async () => {
-      await work.close();
-      await events.close();
-    },
-  };
+  return ledgerOf(events, work);
 }

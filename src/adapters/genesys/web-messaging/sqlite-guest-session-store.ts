@@ -1,10 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { LedgerClosedError } from '../../../application/errors.js';
-import { asLedgerError, openConnection } from '../../sqlite/sqlite-connection.js';
-import {
-  SQLITE_LEDGER_DEFAULTS,
-  type SqliteLedgerSettings,
-} from '../../sqlite/sqlite-ledger-options.js';
+import { SqliteStoreConnection } from '../../sqlite/sqlite-store-connection.js';
+import { type SqliteLedgerSettings } from '../../sqlite/sqlite-ledger-options.js';
 import type { GuestSessionStore, StoredGuestSession } from './guest-session-store.js';
 
 interface SessionRow {
@@ -23,14 +19,11 @@ export class SqliteGuestSessionStore implements GuestSessionStore {
   private readonly byKey: Statement<[string], SessionRow>;
   private readonly upsert: Statement<[string, string, string]>;
   private readonly remove: Statement<[string]>;
-  private closed = false;
+  private readonly connection: SqliteStoreConnection;
 
   constructor(settings: SqliteLedgerSettings) {
-    this.db = openConnection({
-      path: settings.path,
-      synchronous: settings.synchronous ?? SQLITE_LEDGER_DEFAULTS.synchronous,
-      busyTimeoutMs: settings.busyTimeoutMs ?? SQLITE_LEDGER_DEFAULTS.busyTimeoutMs,
-    });
+    this.connection = SqliteStoreConnection.open(settings);
+    this.db = this.connection.db;
     this.db.pragma('secure_delete = ON');
     this.db.exec(
       `CREATE TABLE IF NOT EXISTS webmessaging_sessions (
@@ -71,19 +64,10 @@ export class SqliteGuestSessionStore implements GuestSessionStore {
   }
 
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.db.close();
-    }
-    return Promise.resolve();
+    return this.connection.close();
   }
 
   private run<T>(work: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new LedgerClosedError());
-    try {
-      return Promise.resolve(work());
-    } catch (error) {
-      return Promise.reject(asLedgerError(error));
-    }
+    return this.connection.run(work);
   }
 }
