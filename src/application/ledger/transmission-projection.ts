@@ -68,14 +68,28 @@ export function toTransmissionEvent(row: RecordedEvent): TransmissionEvent {
   }
 }
 
-/** As `toTransmissionEvent`, for rows read back from storage: a failure there is corruption. */
-export function readTransmissionEvent(row: RecordedEvent): TransmissionEvent {
+/**
+ * Runs `read` and reports an invalid transmission event as `rename` says: corruption for rows
+ * read back from storage, a refused append for rows being written.
+ */
+function renamingInvalid<T>(
+  read: () => T,
+  rename: (invalid: InvalidTransmissionEventError) => Error,
+): T {
   try {
-    return toTransmissionEvent(row);
+    return read();
   } catch (error) {
     if (!(error instanceof InvalidTransmissionEventError)) throw error;
-    throw new LedgerCorruptError(row.position, error.reason, error);
+    throw rename(error);
   }
+}
+
+const asCorruption = (invalid: InvalidTransmissionEventError): Error =>
+  new LedgerCorruptError(invalid.position, invalid.reason, invalid);
+
+/** As `toTransmissionEvent`, for rows read back from storage: a failure there is corruption. */
+export function readTransmissionEvent(row: RecordedEvent): TransmissionEvent {
+  return renamingInvalid(() => toTransmissionEvent(row), asCorruption);
 }
 
 /**
@@ -165,12 +179,10 @@ export function projectAppended(
   current: TransmissionProjection | null,
   events: readonly RecordedEvent[],
 ): TransmissionProjection | null {
-  try {
-    return projectTransmission(current, events);
-  } catch (error) {
-    if (!(error instanceof InvalidTransmissionEventError)) throw error;
-    throw new LedgerInvalidEventError(error.streamId, error.reason, error);
-  }
+  return renamingInvalid(
+    () => projectTransmission(current, events),
+    (invalid) => new LedgerInvalidEventError(invalid.streamId, invalid.reason, invalid),
+  );
 }
 
 /** Projects stored events: a lifecycle violation there means the ledger is corrupt. */
@@ -178,10 +190,5 @@ export function projectStored(
   current: TransmissionProjection | null,
   events: readonly RecordedEvent[],
 ): TransmissionProjection | null {
-  try {
-    return projectTransmission(current, events);
-  } catch (error) {
-    if (!(error instanceof InvalidTransmissionEventError)) throw error;
-    throw new LedgerCorruptError(error.position, error.reason, error);
-  }
+  return renamingInvalid(() => projectTransmission(current, events), asCorruption);
 }
