@@ -32,9 +32,9 @@ afterAll(async () => {
   temp.remove();
 });
 
-function batchFile(job: string): string {
+function batchFile(job: string, count = PER_JOB): string {
   const lines: string[] = [];
-  for (let i = 0; i < PER_JOB; i += 1) {
+  for (let i = 0; i < count; i += 1) {
     const guest = `guest-${i % CONVERSATIONS}`;
     lines.push(JSON.stringify({ id: `${job}-${i}`, guest: { id: guest }, text: `${job} ${i}` }));
   }
@@ -43,19 +43,54 @@ function batchFile(job: string): string {
   return path;
 }
 
+function settingsFor(ledger: string): Record<string, string> {
+  return {
+    GENESYS_API_URL: sandbox.url,
+    GENESYS_CLIENT_ID: 'sandbox-client',
+    GENESYS_CLIENT_SECRET: 'sandbox-secret',
+    GENESYS_INTEGRATION_ID: 'integration-1',
+    GTX_LEDGER: ledger,
+    GTX_RATE_LIMIT_PER_MINUTE: '120000',
+    GTX_MASTER_KEY: Buffer.alloc(32, 9).toString('base64'),
+    GTX_LOG_LEVEL: 'warn',
+  };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('several processes on one SQLite ledger', () => {
+  it('a batch job beside gtx serve on the same file ends with every command delivered once', async () => {
+    const ledger = join(temp.dir, 'beside-serve.db');
+    const env = settingsFor(ledger);
+    const service = spawnTs(CLI_MAIN, ['serve', '--port', '0'], env);
+    try {
+      await until(() => /listening on http/.test(service.stdout()), 'gtx serve to listen');
+      const before = sandbox.received().length;
+      const batch = spawnTs(CLI_MAIN, ['send', '--file', batchFile('charlie', 300), '--json'], env);
+      expect(await batch.exited, batch.stderr()).toBe(0);
+      expect(JSON.parse(batch.stdout())).toMatchObject({ delivered: 300, total: 300 });
+      const received = sandbox.received().slice(before);
+      expect(received).toHaveLength(300);
+      expect(received.every((r) => r.copies === 1)).toBe(true);
+    } finally {
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+    }
+    const events = await readLedger(ledger);
+    expect(verifyChain(events)).toMatchObject({ ok: true, count: events.length });
+    expect(events.filter((e) => e.type === 'TransmissionDelivered')).toHaveLength(300);
+  }, 120_000);
+
   it('two overlapping batch jobs each deliver and await their own commands, once, in conversation order', async () => {
     const ledger = join(temp.dir, 'shared.db');
-    const env = {
-      GENESYS_API_URL: sandbox.url,
-      GENESYS_CLIENT_ID: 'sandbox-client',
-      GENESYS_CLIENT_SECRET: 'sandbox-secret',
-      GENESYS_INTEGRATION_ID: 'integration-1',
-      GTX_LEDGER: ledger,
-      GTX_RATE_LIMIT_PER_MINUTE: '120000',
-      GTX_MASTER_KEY: Buffer.alloc(32, 9).toString('base64'),
-      GTX_LOG_LEVEL: 'warn',
-    };
+    const env = settingsFor(ledger);
+    const before = sandbox.received().length;
     const jobs = ['alpha', 'bravo'].map((job) =>
       spawnTs(CLI_MAIN, ['send', '--file', batchFile(job), '--json'], env),
     );
@@ -70,7 +105,10 @@ describe('several processes on one SQLite ledger', () => {
     const delivered = events.filter((e) => e.type === 'TransmissionDelivered');
     expect(new Set(delivered.map((e) => e.streamId)).size).toBe(2 * PER_JOB);
 
-    const received = sandbox.received().filter((r) => r.messageId !== null);
+    const received = sandbox
+      .received()
+      .slice(before)
+      .filter((r) => r.messageId !== null);
     expect(received).toHaveLength(2 * PER_JOB);
     expect(received.every((r) => r.copies === 1)).toBe(true);
     // The order of each conversation is the order its requests entered the ledger.
