@@ -15,6 +15,7 @@ import {
   ReplaySubject,
   Subject,
   takeUntil,
+  tap,
   timer,
   type Observable,
   type Subscription,
@@ -235,6 +236,7 @@ export class DeliveryPipeline {
     ): Promise<LoadedTransmission> => this.record(held, loaded, command);
     const failure = (value: TransportFailure): TransmissionCommand => this.failureCommand(value);
     const nowMs = (): number => this.deps.clock.now();
+    let final = false;
     return defer(() => this.load(claim)).pipe(
       map((loaded): DeliveryStep => ({ kind: 'ready', claim, loaded })),
       prepareDelivery({ record, failure, nowMs }),
@@ -262,12 +264,15 @@ export class DeliveryPipeline {
         onAttemptFinished: (step) => this.observer.onAttemptFinished?.(step.outcome, step.request),
       }),
       scheduleRetry(),
+      tap((schedule) => {
+        final = schedule.final;
+      }),
       catchError((error: unknown) => this.lostWork(error, claim)),
       finalize(() => {
         const held = this.held.get(claim.streamId) ?? claim;
         this.held.delete(claim.streamId);
         if (this.abandoned) return;
-        this.releaseClaim(held);
+        if (!final) this.releaseClaim(held);
         this.wake();
       }),
     );
@@ -281,7 +286,7 @@ export class DeliveryPipeline {
         code: error.code,
         worker: this.deps.worker.id,
       });
-      return of({ streamId: claim.streamId, wakeAtMs: null });
+      return of({ streamId: claim.streamId, wakeAtMs: null, final: false });
     }
     throw error;
   }

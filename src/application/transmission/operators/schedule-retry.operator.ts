@@ -6,6 +6,8 @@ export interface RetrySchedule {
   readonly streamId: string;
   /** Null when the transmission is final (or the pipeline stopped): no wake-up needed. */
   readonly wakeAtMs: number | null;
+  /** Final: its row left the work queue with its claim, so there is nothing to release. */
+  readonly final: boolean;
 }
 
 /**
@@ -18,6 +20,6 @@ export function scheduleRetry(): OperatorFunction<DeliveryStep, RetrySchedule> {
       throw new Error(`delivery of ${step.claim.commandId} ended at step ${step.kind}`);
     }
     const retryAtMs = step.reason === 'retryLater' ? step.loaded.state.retryAtMs : null;
-    return { streamId: step.claim.streamId, wakeAtMs: retryAtMs };
+    return { streamId: step.claim.streamId, wakeAtMs: retryAtMs, final: step.reason === 'final' };
   });
 }

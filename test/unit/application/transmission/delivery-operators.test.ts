@@ -284,7 +284,7 @@ describe('recordOutcome and scheduleRetry', () => {
   function run(outcome: TransportOutcome, nowMs = 100) {
     const recorded: string[] = [];
     const pauses: number[] = [];
-    const results: { wakeAtMs: number | null }[] = [];
+    const results: { wakeAtMs: number | null; final: boolean }[] = [];
     scheduler().run(({ cold, expectObservable }) => {
       const loaded = started();
       const attempted: DeliveryStep = {
@@ -323,14 +323,14 @@ describe('recordOutcome and scheduleRetry', () => {
       correlationId: null,
     });
     expect(recorded).toEqual(['RecordDelivery']);
-    expect(result.wakeAtMs).toBeNull();
+    expect(result).toMatchObject({ wakeAtMs: null, final: true });
   });
 
   it('records a transient failure and wakes at its retry time', () => {
     const { recorded, result, pauses } = run({ ok: false, failure: failure() });
     expect(recorded).toEqual(['RecordFailure']);
     // Full jitter 0.5 of base 10 ms for the first retry.
-    expect(result.wakeAtMs).toBe(105);
+    expect(result).toMatchObject({ wakeAtMs: 105, final: false });
     expect(pauses).toEqual([]);
   });
 
