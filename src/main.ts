@@ -16,6 +16,8 @@ import { UuidIdGenerator } from './adapters/ids/uuid-id-generator.js';
 import { WinstonLogger, type LogLevel } from './adapters/logging/winston-logger.js';
 import { sqliteLedgerModule } from './adapters/sqlite/sqlite-ledger.module.js';
 import { privacyModule, type PrivacyOptions } from './adapters/crypto/privacy.module.js';
+import { InMemoryGuestKeyStore } from './adapters/memory/in-memory-guest-key-store.js';
+import { SqliteGuestKeyStore } from './adapters/sqlite/sqlite-guest-key-store.js';
 import type { SqliteLedgerSettings } from './adapters/sqlite/sqlite-ledger-options.js';
 import { ProcessWorkerIdentity } from './adapters/worker/process-worker-identity.js';
 import {
@@ -203,14 +205,19 @@ export function buildContainer(options: TransmitterOptions): Container {
     }
     container.load(transportModule(options.genesys));
   }
+  // Keys sit beside the ledger; only an injected ledger with no path keeps them in memory.
+  const keyStore =
+    adapters.ledger === undefined || options.ledger !== undefined
+      ? (options.ledger ?? { path: DEFAULT_LEDGER_PATH })
+      : null;
   container.load(
     privacyModule({
       ...options.privacy,
-      // Keys sit beside the ledger; only an injected ledger with no path keeps them in memory.
-      keyStore:
-        adapters.ledger === undefined || options.ledger !== undefined
-          ? (options.ledger ?? { path: DEFAULT_LEDGER_PATH })
-          : null,
+      ledgerPath: keyStore?.path ?? ':memory:',
+      openGuestKeys:
+        keyStore === null
+          ? () => new InMemoryGuestKeyStore()
+          : () => SqliteGuestKeyStore.open(keyStore),
     }),
   );
   container.load(transmitterModule(options));
