@@ -1,14 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { inject, injectable } from 'inversify';
-import type { ServiceIdentifier } from 'inversify';
 import { FeedConfigError } from '../../application/feed/feed-errors.js';
 import { LedgerClosedError } from '../../application/errors.js';
-import {
-  CLOCK,
-  type Clock,
-  type FeedCheckpoint,
-  type FeedCheckpointStore,
-} from '../../application/ports/index.js';
+import type { Clock, FeedCheckpoint, FeedCheckpointStore } from '../../application/ports/index.js';
 import { epochMsToIso } from '../../domain/index.js';
 import { asLedgerError, openConnection } from './sqlite-connection.js';
 import { SQLITE_LEDGER_DEFAULTS } from './sqlite-ledger-options.js';
@@ -18,9 +11,6 @@ export interface SqliteFeedCheckpointSettings {
   readonly path: string;
   readonly busyTimeoutMs?: number;
 }
-
-export const SQLITE_FEED_CHECKPOINT_OPTIONS: ServiceIdentifier<SqliteFeedCheckpointSettings> =
-  Symbol.for('gtx.SqliteFeedCheckpointOptions');
 
 /*
  * Its own table, created on first use: projection state, not audited history, so it is updated
@@ -38,7 +28,6 @@ CREATE TABLE IF NOT EXISTS feed_checkpoints (
  * lets it write beside the ledger's). A save is one committed statement: a crash right after
  * leaves the checkpoint at the last acknowledged batch.
  */
-@injectable()
 export class SqliteFeedCheckpointStore implements FeedCheckpointStore {
   private readonly db: Database;
   private readonly selectOne: Statement;
@@ -47,8 +36,8 @@ export class SqliteFeedCheckpointStore implements FeedCheckpointStore {
   private closed = false;
 
   constructor(
-    @inject(SQLITE_FEED_CHECKPOINT_OPTIONS) settings: SqliteFeedCheckpointSettings,
-    @inject(CLOCK) private readonly clock: Clock,
+    settings: SqliteFeedCheckpointSettings,
+    private readonly clock: Clock,
   ) {
     this.db = openConnection({
       path: settings.path,
