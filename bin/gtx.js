@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import process from 'node:process';
 import { URL } from 'node:url';
 
-const entry = new URL('../dist/src/adapters/cli/main.js', import.meta.url);
+const entry = new URL('../dist/src/cli.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write(
     'gtx: not built yet: run `npm run build` (or `npm run gtx -- ARGS` from source)\n',

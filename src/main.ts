@@ -1,14 +1,13 @@
 /**
- * The composition root: the one place that binds ports to adapters. Every inbound adapter
- * (library facade, CLI, HTTP service) builds its transmitter here; tests rebind any port.
+ * The composition root of the library: the one place that binds ports to adapters for a
+ * transmitter (`createTransmitter`); tests rebind any port. The CLI, `gtx serve`, the feed and
+ * replay are built on it from settings in src/composition/, which imports this file (never the
+ * other way round).
  */
 import { Container, ContainerModule } from 'inversify';
 import { SystemClock } from './adapters/clock/system-clock.js';
-import { OpenMessagingTransport } from './adapters/genesys/open-messaging/open-messaging-transport.js';
-import {
-  OPEN_MESSAGING_OPTIONS,
-  type OpenMessagingOptions,
-} from './adapters/genesys/open-messaging/open-messaging-options.js';
+import { openMessagingModule } from './adapters/genesys/open-messaging/open-messaging-module.js';
+import type { OpenMessagingOptions } from './adapters/genesys/open-messaging/open-messaging-options.js';
 import { webMessagingModule } from './adapters/genesys/web-messaging/web-messaging-module.js';
 import type { WebMessagingOptions } from './adapters/genesys/web-messaging/web-messaging-options.js';
 import { CryptoRandom } from './adapters/ids/random.js';
@@ -16,6 +15,8 @@ import { UuidIdGenerator } from './adapters/ids/uuid-id-generator.js';
 import { WinstonLogger, type LogLevel } from './adapters/logging/winston-logger.js';
 import { sqliteLedgerModule } from './adapters/sqlite/sqlite-ledger.module.js';
 import { privacyModule, type PrivacyOptions } from './adapters/crypto/privacy.module.js';
+import { InMemoryGuestKeyStore } from './adapters/memory/in-memory-guest-key-store.js';
+import { SqliteGuestKeyStore } from './adapters/sqlite/sqlite-guest-key-store.js';
 import type { SqliteLedgerSettings } from './adapters/sqlite/sqlite-ledger-options.js';
 import { ProcessWorkerIdentity } from './adapters/worker/process-worker-identity.js';
 import {
@@ -111,13 +112,6 @@ function coreModule(options: TransmitterOptions): ContainerModule {
   });
 }
 
-function transportModule(genesys: OpenMessagingOptions): ContainerModule {
-  return new ContainerModule(({ bind }) => {
-    bind(OPEN_MESSAGING_OPTIONS).toConstantValue(genesys);
-    bind(MESSAGING_TRANSPORT).to(OpenMessagingTransport).inSingletonScope();
-  });
-}
-
 function transmitterModule(options: TransmitterOptions): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TRANSMITTER_SETTINGS).toConstantValue(transmitterSettings(options));
@@ -201,16 +195,21 @@ export function buildContainer(options: TransmitterOptions): Container {
         'Genesys settings are required when no transport adapter is given',
       );
     }
-    container.load(transportModule(options.genesys));
+    container.load(openMessagingModule(options.genesys));
   }
+  // Keys sit beside the ledger; only an injected ledger with no path keeps them in memory.
+  const keyStore =
+    adapters.ledger === undefined || options.ledger !== undefined
+      ? (options.ledger ?? { path: DEFAULT_LEDGER_PATH })
+      : null;
   container.load(
     privacyModule({
       ...options.privacy,
-      // Keys sit beside the ledger; only an injected ledger with no path keeps them in memory.
-      keyStore:
-        adapters.ledger === undefined || options.ledger !== undefined
-          ? (options.ledger ?? { path: DEFAULT_LEDGER_PATH })
-          : null,
+      ledgerPath: keyStore?.path ?? ':memory:',
+      openGuestKeys:
+        keyStore === null
+          ? () => new InMemoryGuestKeyStore()
+          : () => SqliteGuestKeyStore.open(keyStore),
     }),
   );
   container.load(transmitterModule(options));

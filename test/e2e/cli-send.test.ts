@@ -197,7 +197,7 @@ describe('the main job', () => {
   it('npm start (gtx demo) runs against the built-in sandbox and exits 0 with a report', () => {
     const result = spawnSync(
       'npx',
-      ['tsx', 'src/adapters/cli/main.ts', 'demo', '--ledger', join(dir, 'demo.db')],
+      ['tsx', 'src/cli.ts', 'demo', '--ledger', join(dir, 'demo.db')],
       {
         cwd: process.cwd(),
         encoding: 'utf8',

@@ -37,7 +37,7 @@ afterEach(async () => {
 function startServer(args: string[], env: Record<string, string>): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/adapters/cli/main.ts', 'serve', '--port', '0', ...args],
+    ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', ...args],
     {
       cwd: ROOT,
       env: { PATH: process.env['PATH'] ?? '', GTX_LOG_LEVEL: 'warn', GTX_API_KEYS: KEY, ...env },

@@ -2,6 +2,9 @@ import { PassThrough } from 'node:stream';
 import type { CliIo } from '../../src/adapters/cli/cli-io.js';
 import { COMMANDS } from '../../src/adapters/cli/commands/index.js';
 import { runCli } from '../../src/adapters/cli/run-cli.js';
+import { createCliServices } from '../../src/composition/cli-services.js';
+
+const SERVICES = createCliServices();
 
 export interface CliRun {
   readonly code: number;
@@ -30,6 +33,6 @@ export async function runGtx(
     env: { GTX_LOG_LEVEL: 'silent', ...env },
     cwd,
   };
-  const code = await runCli(argv, io, COMMANDS);
+  const code = await runCli(argv, io, COMMANDS, SERVICES);
   return { code, stdout: out.text(), stderr: err.text() };
 }

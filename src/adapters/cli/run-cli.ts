@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { isGtxError } from '../../domain/index.js';
 import { type CliIo, writeLine } from './cli-io.js';
+import type { CliServices } from './cli-services.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { packageInfo } from './package-info.js';
+import { packageInfo } from '../config/package-info.js';
 
 /** Thrown by a command to end the run with a given exit code after it printed its result. */
 export class CliExit extends Error {
@@ -11,9 +12,14 @@ export class CliExit extends Error {
   }
 }
 
-export type CommandRegistrar = (program: Command, io: CliIo) => void;
+/** Adds a command to the program; its action gets the run's io and the services it may use. */
+export type CommandRegistrar = (program: Command, io: CliIo, services: CliServices) => void;
 
-export function buildProgram(io: CliIo, registrars: readonly CommandRegistrar[]): Command {
+export function buildProgram(
+  io: CliIo,
+  registrars: readonly CommandRegistrar[],
+  services: CliServices,
+): Command {
   const info = packageInfo();
   const program = new Command('gtx')
     .description(
@@ -35,7 +41,7 @@ Settings come from the environment and ./.env (see README): GENESYS_ENVIRONMENT,
 GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_INTEGRATION_ID, GENESYS_API_URL,
 GTX_LEDGER, GTX_RATE_LIMIT_PER_MINUTE, GTX_CONCURRENCY, GTX_LOG_LEVEL.`,
   );
-  for (const register of registrars) register(program, io);
+  for (const register of registrars) register(program, io, services);
   return program;
 }
 
@@ -44,8 +50,9 @@ export async function runCli(
   argv: readonly string[],
   io: CliIo,
   registrars: readonly CommandRegistrar[],
+  services: CliServices,
 ): Promise<ExitCode> {
-  const program = buildProgram(io, registrars);
+  const program = buildProgram(io, registrars, services);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;

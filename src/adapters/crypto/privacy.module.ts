@@ -1,10 +1,10 @@
 import { ContainerModule } from 'inversify';
 import { LOGGER, type Logger } from '../../application/ports/logger.port.js';
-import { GUEST_KEY_STORE } from '../../application/ports/guest-key-store.port.js';
+import {
+  GUEST_KEY_STORE,
+  type GuestKeyStore,
+} from '../../application/ports/guest-key-store.port.js';
 import { PERSONAL_DATA_VAULT } from '../../application/ports/personal-data-vault.port.js';
-import { InMemoryGuestKeyStore } from '../memory/in-memory-guest-key-store.js';
-import { SqliteGuestKeyStore } from '../sqlite/sqlite-guest-key-store.js';
-import type { SqliteLedgerSettings } from '../sqlite/sqlite-ledger-options.js';
 import { AesGcmPersonalDataVault } from './aes-gcm-personal-data-vault.js';
 import { MASTER_KEY, resolveMasterKey, type MasterKeySource } from './master-key.js';
 
@@ -14,24 +14,22 @@ export interface PrivacyOptions extends MasterKeySource {
 }
 
 export interface PrivacyModuleSettings extends PrivacyOptions {
-  /** The ledger file that also holds the guest keys, or null to keep them in memory. */
-  readonly keyStore: SqliteLedgerSettings | null;
+  /** The ledger file the default master key file `<ledger>.key` sits beside (`:memory:`: none). */
+  readonly ledgerPath: string;
+  /** Opens the guest key store the composition root chose (the ledger file's, or in memory). */
+  readonly openGuestKeys: () => GuestKeyStore;
 }
 
 /**
  * Binds the AES-GCM vault, its master key and its guest key store. Everything is resolved
- * lazily: a container whose vault is replaced never reads or creates a key file.
+ * lazily: a container whose vault is replaced never reads or creates a key file, and opens no
+ * guest key store.
  */
 export function privacyModule(settings: PrivacyModuleSettings): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    const { keyStore } = settings;
-    if (keyStore === null) {
-      bind(GUEST_KEY_STORE).to(InMemoryGuestKeyStore).inSingletonScope();
-    } else {
-      bind(GUEST_KEY_STORE)
-        .toResolvedValue(() => SqliteGuestKeyStore.open(keyStore))
-        .inSingletonScope();
-    }
+    bind(GUEST_KEY_STORE)
+      .toResolvedValue(() => settings.openGuestKeys())
+      .inSingletonScope();
     bind(MASTER_KEY)
       .toResolvedValue(
         (logger: Logger) =>
@@ -40,7 +38,7 @@ export function privacyModule(settings: PrivacyModuleSettings): ContainerModule 
             ...(settings.masterKeyFile === undefined
               ? {}
               : { masterKeyFile: settings.masterKeyFile }),
-            ledgerPath: keyStore?.path ?? ':memory:',
+            ledgerPath: settings.ledgerPath,
             onGenerated:
               settings.onKeyGenerated ??
               ((path) => {

@@ -1,21 +1,16 @@
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+/**
+ * The HTTP service around parts it is given: the transmitter, the event store it reads, the
+ * metrics, the readiness checks. It builds none of them; src/composition/service.ts does.
+ */
 import type { AddressInfo } from 'node:net';
-import type { AppendRequest, Ledger } from '../../application/ports/index.js';
-import type { PipelineConfig } from '../../application/transmission/delivery-pipeline.js';
-import { GtxError, hasErrorCode, isGtxError, type RetryPolicyConfig } from '../../domain/index.js';
-import type { CliIo } from '../cli/cli-io.js';
-import { openRuntime, readSettings, type CliRuntime } from '../cli/cli-runtime.js';
-import { packageInfo } from '../cli/package-info.js';
-import { ConfigurationError } from '../config/environment-settings.js';
-import type { SandboxOptions } from '../../sandbox/index.js';
-import { WinstonLogger } from '../logging/winston-logger.js';
-import { ServiceMetrics } from './metrics/service-metrics.js';
-import { TimedEventStore, type LedgerAppendListener } from './metrics/timed-event-store.js';
+import type { EventStore, Logger } from '../../application/ports/index.js';
+import type { Transmitter } from '../../application/transmitter.js';
+import { GtxError } from '../../domain/index.js';
+import { ConfigurationError, type EnvironmentSettings } from '../config/environment-settings.js';
 import { ApiKeys } from './api-keys.js';
 import { buildHttpApi } from './http-server.js';
+import type { ServiceMetrics } from './metrics/service-metrics.js';
 import { Readiness, type ReadinessCheck } from './readiness.js';
-import { probeSqliteWritable } from '../sqlite/sqlite-write-probe.js';
 
 /**
  * The seam for the analytics feed: once the feed runs inside the service, pass its lag and its
@@ -28,27 +23,36 @@ export interface FeedProbe {
   disabledReason(): string | null;
 }
 
-export interface ServiceOptions {
+/** Where and how the service listens. */
+export interface HttpServiceSettings {
+  readonly settings: EnvironmentSettings;
+  readonly host: string;
+  readonly port: number;
+  /** The package version, shown in the OpenAPI document. */
+  readonly version: string;
+  /** Only logged: whether the transmitter talks to an in-process sandbox. */
   readonly sandbox: boolean;
-  readonly host?: string;
-  readonly port?: number;
-  readonly ledgerPath?: string;
-  readonly sandboxOptions?: SandboxOptions;
-  readonly rateLimitPerMinute?: number;
-  readonly pipeline?: Partial<Omit<PipelineConfig, 'retry'>> & {
-    readonly retry?: Partial<RetryPolicyConfig>;
-  };
-  readonly feed?: FeedProbe;
 }
 
-export interface RunningService {
+export interface HttpServiceParts {
+  readonly transmitter: Transmitter;
+  /** The event store the routes read (and the metrics see every append of). */
+  readonly events: EventStore;
+  readonly metrics: ServiceMetrics;
+  readonly checks: readonly ReadinessCheck[];
+  /** The service's logger (`component: http`). */
+  readonly logger: Logger;
+  readonly apiKeys: ApiKeys;
+  /** Drains and closes what the service runs on (the transmitter, a sandbox), once HTTP is closed. */
+  stopRuntime(): Promise<void>;
+}
+
+export interface HttpService {
   /** http://HOST:PORT */
   readonly url: string;
-  readonly runtime: CliRuntime;
-  readonly metrics: ServiceMetrics;
   /**
    * Graceful stop: new requests get 503, in-flight requests finish, in-flight transmissions get
-   * GTX_SHUTDOWN_TIMEOUT_MS to answer, then the ledger is closed. Idempotent.
+   * GTX_SHUTDOWN_TIMEOUT_MS to answer, then the runtime is stopped. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -64,15 +68,11 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127(?:\.\d{1,3}){3}$/.test(bare);
 }
 
-function appendFailureCode(error: unknown): string {
-  return isGtxError(error) ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
-}
-
-/** Starts `gtx serve`: settings, the transmitter (verified and started), metrics, HTTP. */
-export async function startService(io: CliIo, options: ServiceOptions): Promise<RunningService> {
-  const settings = readSettings(io);
-  const host = options.host ?? settings.GTX_HTTP_HOST;
-  const port = options.port ?? settings.GTX_HTTP_PORT;
+/**
+ * The API keys from GTX_API_KEYS; none are needed only on a loopback address. Checked before
+ * anything is started.
+ */
+export function serviceApiKeys(settings: EnvironmentSettings, host: string): ApiKeys {
   const apiKeys = ApiKeys.fromSetting(settings.GTX_API_KEYS);
   if (!apiKeys.configured && !isLoopbackHost(host)) {
     throw new ConfigurationError(
@@ -80,133 +80,36 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
       `is required to serve on ${host}, which is not a loopback address (set keys, or use --host 127.0.0.1)`,
     );
   }
-  const logger = WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }).child({
-    component: 'http',
-  });
+  return apiKeys;
+}
 
-  let ledger: Ledger | null = null;
-  let lastAppendFailure: string | null = null;
-  let lastAuthFailure: string | null = null;
-  let runtime: CliRuntime | null = null;
-  const metrics = new ServiceMetrics({
-    pending: async () => (ledger === null ? 0 : (await ledger.work.counts()).open),
-    rateLimitWaitMs: () => runtime?.transmitter.rateLimitWaitMs() ?? 0,
-    ...(options.feed === undefined
-      ? {}
-      : { feedLag: () => options.feed?.lag() ?? Promise.resolve(null) }),
-  });
-  const listener: LedgerAppendListener = {
-    appended: (request: AppendRequest, result, seconds) => {
-      lastAppendFailure = null;
-      metrics.appended(request, result, seconds);
-    },
-    appendFailed: (request, error, seconds) => {
-      // A version conflict is another writer winning a race, not a ledger that cannot write.
-      if (!hasErrorCode(error, 'LEDGER_VERSION_CONFLICT')) {
-        lastAppendFailure = appendFailureCode(error);
-      }
-      metrics.appendFailed(request, error, seconds);
-    },
-  };
-
-  runtime = await openRuntime(io, {
-    sandbox: options.sandbox,
-    ...(options.ledgerPath === undefined ? {} : { ledgerPath: options.ledgerPath }),
-    ...(options.sandboxOptions === undefined ? {} : { sandboxOptions: options.sandboxOptions }),
-    ...(options.rateLimitPerMinute === undefined
-      ? {}
-      : { rateLimitPerMinute: options.rateLimitPerMinute }),
-    ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
-    closeTimeoutMs: settings.GTX_SHUTDOWN_TIMEOUT_MS,
-    observer: {
-      onAttemptFinished: (outcome, request) => {
-        metrics.observer.onAttemptFinished?.(outcome, request);
-        if (outcome.ok) lastAuthFailure = null;
-        else if (outcome.failure.code === 'GENESYS_AUTH_FAILED') {
-          lastAuthFailure = 'Genesys refused our client credentials';
-        }
-      },
-    },
-    decorateLedger: (inner) => {
-      ledger = { ...inner, events: new TimedEventStore(inner.events, listener) };
-      return ledger;
-    },
-  });
-  const running = runtime;
-  const timedLedger = (ledger as Ledger | null)?.events ?? null;
-  if (timedLedger === null) throw new Error('the runtime did not open the ledger');
-
-  const checks: ReadinessCheck[] = [
-    {
-      name: 'ledger',
-      check: async () => {
-        if (lastAppendFailure !== null)
-          return `the last ledger append failed (${lastAppendFailure})`;
-        await timedLedger.head();
-        if (running.ledgerPath !== ':memory:') {
-          try {
-            await access(running.ledgerPath, constants.W_OK);
-          } catch {
-            return 'the ledger file is not writable';
-          }
-          // Reads go on while another process holds the lock or the disk refuses writes.
-          const writable = probeSqliteWritable(running.ledgerPath);
-          if (writable !== null) return writable;
-        }
-        return null;
-      },
-    },
-    {
-      name: 'genesys',
-      check: async () => {
-        if (lastAuthFailure !== null) return lastAuthFailure;
-        if (running.sandbox !== null) {
-          try {
-            await fetch(running.sandbox.url, { signal: AbortSignal.timeout(2000) });
-          } catch {
-            return 'the sandbox does not answer';
-          }
-        }
-        // Returns at once while a fresh token is held; otherwise obtains one.
-        await running.transmitter.verifyTransport();
-        return null;
-      },
-    },
-  ];
-  checks.push({
-    name: 'pipeline',
-    check: () => {
-      const fault = running.transmitter.pipelineFault();
-      if (fault === null) return Promise.resolve(null);
-      const code = isGtxError(fault) ? fault.code : 'UNEXPECTED';
-      return Promise.resolve(`the delivery pipeline stopped on a fault (${code})`);
-    },
-  });
-  const feed = options.feed;
-  if (feed !== undefined) {
-    checks.push({ name: 'feed', check: () => Promise.resolve(feed.disabledReason()) });
-  }
-
+/** Listens on host:port; when it cannot, the runtime is stopped and SERVICE_START_FAILED thrown. */
+export async function listenHttpService(
+  parts: HttpServiceParts,
+  options: HttpServiceSettings,
+): Promise<HttpService> {
+  const { settings, host, port } = options;
+  const { logger, apiKeys } = parts;
   const api = buildHttpApi(
     {
-      transmitter: running.transmitter,
-      ledger: timedLedger,
-      metrics,
-      readiness: new Readiness(checks),
+      transmitter: parts.transmitter,
+      ledger: parts.events,
+      metrics: parts.metrics,
+      readiness: new Readiness(parts.checks),
       logger,
       apiKeys,
     },
     {
       maxBatch: settings.GTX_MAX_BATCH,
       bodyLimitBytes: settings.GTX_HTTP_BODY_LIMIT_BYTES,
-      version: packageInfo().version,
+      version: options.version,
       ratePerMinute: settings.GTX_API_RATE_PER_MINUTE,
     },
   );
   try {
     await api.app.listen({ host, port });
   } catch (error) {
-    await running.close();
+    await parts.stopRuntime();
     throw new ServiceStartError(
       `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
       error,
@@ -227,13 +130,11 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
     logger.info('http server closed; draining transmissions', {
       timeoutMs: settings.GTX_SHUTDOWN_TIMEOUT_MS,
     });
-    await running.close();
+    await parts.stopRuntime();
     logger.info('service stopped');
   };
   return {
     url: `http://${shownHost}:${address.port}`,
-    runtime: running,
-    metrics,
     close: () => (closing ??= close()),
   };
 }

@@ -1,4 +1,3 @@
-import { inject, injectable, optional, type ServiceIdentifier } from 'inversify';
 import { GENESIS_HASH } from '../../application/ledger/hash-chain.js';
 import {
   checkExpectedVersion,
@@ -10,7 +9,7 @@ import {
 } from '../../application/ledger/ledger-rows.js';
 import { OpenGuard } from './open-guard.js';
 import type { InlineProjection } from '../../application/ledger/inline-projection.js';
-import { CLOCK, type Clock } from '../../application/ports/clock.port.js';
+import type { Clock } from '../../application/ports/clock.port.js';
 import type {
   AppendRequest,
   AppendResult,
@@ -25,10 +24,6 @@ export interface InMemoryEventStoreOptions {
   readonly readPageSize?: number;
 }
 
-export const IN_MEMORY_STORE_OPTIONS: ServiceIdentifier<InMemoryEventStoreOptions> = Symbol.for(
-  'gtx.InMemoryEventStoreOptions',
-);
-
 const DEFAULT_READ_PAGE_SIZE = 1000;
 
 /**
@@ -36,7 +31,6 @@ const DEFAULT_READ_PAGE_SIZE = 1000;
  * JSON text) and uses the same chain code as the SQLite store, so the same events at the same
  * times get the same positions and hashes, and reads return fresh copies.
  */
-@injectable()
 export class InMemoryEventStore implements EventStore {
   private readonly rows: StoredRow[] = [];
   /** Positions of each stream's rows, in version order. */
@@ -46,8 +40,8 @@ export class InMemoryEventStore implements EventStore {
   private readonly guard = new OpenGuard();
 
   constructor(
-    @inject(CLOCK) private readonly clock: Clock,
-    @inject(IN_MEMORY_STORE_OPTIONS) @optional() options: InMemoryEventStoreOptions = {},
+    private readonly clock: Clock,
+    options: InMemoryEventStoreOptions = {},
   ) {
     this.readPageSize = options.readPageSize ?? DEFAULT_READ_PAGE_SIZE;
   }

@@ -1,12 +1,7 @@
-import { ContainerModule } from 'inversify';
-import { ANALYTICS_SINK, type AnalyticsSink, type Clock } from '../../application/ports/index.js';
+import type { AnalyticsSink, Clock } from '../../application/ports/index.js';
 import { FeedConfigError } from '../../application/feed/feed-errors.js';
-import { NDJSON_SINK_OPTIONS, NdjsonFileSink } from './ndjson-file-sink.js';
-import {
-  WEBHOOK_SINK_OPTIONS,
-  WebhookAnalyticsSink,
-  type WebhookSinkOptions,
-} from './webhook-analytics-sink.js';
+import { NdjsonFileSink } from './ndjson-file-sink.js';
+import { WebhookAnalyticsSink, type WebhookSinkOptions } from './webhook-analytics-sink.js';
 
 export interface SinkTarget {
   /** An http(s) URL (a webhook) or a file path (NDJSON). */
@@ -38,17 +33,4 @@ function webhookOptions(target: SinkTarget): WebhookSinkOptions {
 export function openAnalyticsSink(target: SinkTarget, clock: Clock): AnalyticsSink {
   if (isWebhookTarget(target.to)) return new WebhookAnalyticsSink(webhookOptions(target), clock);
   return new NdjsonFileSink({ path: target.to });
-}
-
-/** Binds ANALYTICS_SINK for a container that already binds CLOCK. */
-export function analyticsSinkModule(target: SinkTarget): ContainerModule {
-  return new ContainerModule(({ bind }) => {
-    if (isWebhookTarget(target.to)) {
-      bind(WEBHOOK_SINK_OPTIONS).toConstantValue(webhookOptions(target));
-      bind(ANALYTICS_SINK).to(WebhookAnalyticsSink).inSingletonScope();
-    } else {
-      bind(NDJSON_SINK_OPTIONS).toConstantValue({ path: target.to });
-      bind(ANALYTICS_SINK).to(NdjsonFileSink).inSingletonScope();
-    }
-  });
 }

@@ -1,8 +1,6 @@
 import { open } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { inject, injectable } from 'inversify';
-import type { ServiceIdentifier } from 'inversify';
 import { ANALYTICS_PAYLOAD_VERSION } from '../../application/feed/analytics-payload.js';
 import { FeedConfigError } from '../../application/feed/feed-errors.js';
 import type { AnalyticsBatch, AnalyticsSink, SinkOutcome } from '../../application/ports/index.js';
@@ -10,9 +8,6 @@ import type { AnalyticsBatch, AnalyticsSink, SinkOutcome } from '../../applicati
 export interface NdjsonSinkOptions {
   readonly path: string;
 }
-
-export const NDJSON_SINK_OPTIONS: ServiceIdentifier<NdjsonSinkOptions> =
-  Symbol.for('gtx.NdjsonSinkOptions');
 
 /** One NDJSON line: the analytics event with the batch it came in. */
 export function ndjsonLines(batch: AnalyticsBatch): string {
@@ -35,12 +30,11 @@ export function ndjsonLines(batch: AnalyticsBatch): string {
  * once `deliver` says ok the lines are on disk. A batch may be written twice (a crash between
  * the write and the checkpoint, a replay): readers deduplicate on the event `id`.
  */
-@injectable()
 export class NdjsonFileSink implements AnalyticsSink {
   readonly target: string;
   private readonly path: string;
 
-  constructor(@inject(NDJSON_SINK_OPTIONS) options: NdjsonSinkOptions) {
+  constructor(options: NdjsonSinkOptions) {
     this.path = resolve(options.path);
     const parent = statSync(dirname(this.path), { throwIfNoEntry: false });
     if (parent?.isDirectory() !== true) {

@@ -1,14 +1,11 @@
-import { inject, injectable } from 'inversify';
-import type { ServiceIdentifier } from 'inversify';
 import { batchBody, ANALYTICS_SOURCE } from '../../application/feed/analytics-payload.js';
 import { FeedConfigError } from '../../application/feed/feed-errors.js';
-import {
-  CLOCK,
-  type AnalyticsBatch,
-  type AnalyticsSink,
-  type Clock,
-  type SinkFailure,
-  type SinkOutcome,
+import type {
+  AnalyticsBatch,
+  AnalyticsSink,
+  Clock,
+  SinkFailure,
+  SinkOutcome,
 } from '../../application/ports/index.js';
 import { OutboundHttpClient, type OutboundFailure } from '../outbound-http/index.js';
 import { parseRetryAfter, parseWebhookSecret, signWebhook } from './standard-webhooks.js';
@@ -20,9 +17,6 @@ export interface WebhookSinkOptions {
   /** The whole request, connect to last byte of the answer; default 10 000. */
   readonly timeoutMs?: number;
 }
-
-export const WEBHOOK_SINK_OPTIONS: ServiceIdentifier<WebhookSinkOptions> =
-  Symbol.for('gtx.WebhookSinkOptions');
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 /** The answer's body is read (so the connection can be reused) but never kept beyond this. */
@@ -72,7 +66,6 @@ function parseUrl(raw: string): URL {
  * `id.timestamp.body`), plus `X-Source: genesys-transmitter` and, for replays,
  * `webhook-replay: true`. Redirects are failures, not followed; every request has a deadline.
  */
-@injectable()
 export class WebhookAnalyticsSink implements AnalyticsSink {
   readonly target: string;
   private readonly url: URL;
@@ -81,8 +74,8 @@ export class WebhookAnalyticsSink implements AnalyticsSink {
   private readonly http: OutboundHttpClient;
 
   constructor(
-    @inject(WEBHOOK_SINK_OPTIONS) options: WebhookSinkOptions,
-    @inject(CLOCK) private readonly clock: Clock,
+    options: WebhookSinkOptions,
+    private readonly clock: Clock,
   ) {
     this.url = parseUrl(options.url);
     this.key = parseWebhookSecret(options.secret);

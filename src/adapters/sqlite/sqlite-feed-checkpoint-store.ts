@@ -1,13 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { inject, injectable } from 'inversify';
-import type { ServiceIdentifier } from 'inversify';
 import { FeedConfigError } from '../../application/feed/feed-errors.js';
-import {
-  CLOCK,
-  type Clock,
-  type FeedCheckpoint,
-  type FeedCheckpointStore,
-} from '../../application/ports/index.js';
+import type { Clock, FeedCheckpoint, FeedCheckpointStore } from '../../application/ports/index.js';
 import { epochMsToIso } from '../../domain/index.js';
 import { asLedgerError } from './sqlite-connection.js';
 import { SqliteStoreConnection } from './sqlite-store-connection.js';
@@ -17,9 +10,6 @@ export interface SqliteFeedCheckpointSettings {
   readonly path: string;
   readonly busyTimeoutMs?: number;
 }
-
-export const SQLITE_FEED_CHECKPOINT_OPTIONS: ServiceIdentifier<SqliteFeedCheckpointSettings> =
-  Symbol.for('gtx.SqliteFeedCheckpointOptions');
 
 /*
  * Its own table, created on first use: projection state, not audited history, so it is updated
@@ -37,7 +27,6 @@ CREATE TABLE IF NOT EXISTS feed_checkpoints (
  * lets it write beside the ledger's). A save is one committed statement: a crash right after
  * leaves the checkpoint at the last acknowledged batch.
  */
-@injectable()
 export class SqliteFeedCheckpointStore implements FeedCheckpointStore {
   private readonly db: Database;
   private readonly selectOne: Statement;
@@ -46,8 +35,8 @@ export class SqliteFeedCheckpointStore implements FeedCheckpointStore {
   private readonly connection: SqliteStoreConnection;
 
   constructor(
-    @inject(SQLITE_FEED_CHECKPOINT_OPTIONS) settings: SqliteFeedCheckpointSettings,
-    @inject(CLOCK) private readonly clock: Clock,
+    settings: SqliteFeedCheckpointSettings,
+    private readonly clock: Clock,
   ) {
     this.connection = SqliteStoreConnection.open({ ...settings, synchronous: 'FULL' });
     this.db = this.connection.db;

@@ -1,4 +1,3 @@
-import type { ServiceIdentifier } from 'inversify';
 import type { FailureKind, OutboundKind } from '../../domain/index.js';
 
 // The batch a sink receives is part of this port's contract, so its shape lives here; building
@@ -105,5 +104,3 @@ export interface AnalyticsSink {
   deliver(batch: AnalyticsBatch, signal?: AbortSignal): Promise<SinkOutcome>;
   close(): Promise<void>;
 }
-
-export const ANALYTICS_SINK: ServiceIdentifier<AnalyticsSink> = Symbol.for('gtx.AnalyticsSink');

@@ -1,5 +1,3 @@
-import type { ServiceIdentifier } from 'inversify';
-
 export interface FeedCheckpoint {
   /** `analytics` for the live feed; `replay:<key>` for a resumable replay. */
   readonly name: string;
@@ -19,6 +17,3 @@ export interface FeedCheckpointStore {
   list(): Promise<readonly FeedCheckpoint[]>;
   close(): Promise<void>;
 }
-
-export const FEED_CHECKPOINT_STORE: ServiceIdentifier<FeedCheckpointStore> =
-  Symbol.for('gtx.FeedCheckpointStore');

@@ -7,7 +7,10 @@ import type { CliIo } from '../../../src/adapters/cli/cli-io.js';
 import { COMMANDS } from '../../../src/adapters/cli/commands/index.js';
 import { EXIT } from '../../../src/adapters/cli/exit-codes.js';
 import { runCli } from '../../../src/adapters/cli/run-cli.js';
+import { createCliServices } from '../../../src/composition/cli-services.js';
 import { makeLedgerFile, openForTampering, tempDir, type TempDir } from './audit-fixture.js';
+
+const SERVICES = createCliServices();
 
 interface Run {
   readonly code: number;
@@ -29,7 +32,7 @@ async function gtx(...argv: string[]): Promise<Run> {
   const out = capture();
   const err = capture();
   const io: CliIo = { stdout: out.stream, stderr: err.stream, env: {}, cwd: tmp.dir };
-  const code = await runCli(argv, io, COMMANDS);
+  const code = await runCli(argv, io, COMMANDS, SERVICES);
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
@@ -334,7 +337,7 @@ describe('the real process', () => {
   it('runs gtx audit verify, digest and export end to end', async () => {
     const exec = promisify(execFile);
     // node --import tsx: the real entry point, without npx's start-up on every call.
-    const cli = ['--import', 'tsx', 'src/adapters/cli/main.ts'];
+    const cli = ['--import', 'tsx', 'src/cli.ts'];
     const options = { cwd: process.cwd(), env: { ...process.env, GTX_LEDGER: ledger } };
     const verified = await exec(process.execPath, [...cli, 'audit', 'verify', '--json'], options);
     expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, count: 50 });

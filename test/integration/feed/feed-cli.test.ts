@@ -10,12 +10,15 @@ import { registerFeed } from '../../../src/adapters/cli/commands/feed.js';
 import { registerReplay } from '../../../src/adapters/cli/commands/replay.js';
 import { registerStats } from '../../../src/adapters/cli/commands/stats.js';
 import { runCli } from '../../../src/adapters/cli/run-cli.js';
+import { createCliServices } from '../../../src/composition/cli-services.js';
 import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
 import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { SqliteFeedCheckpointStore } from '../../../src/adapters/sqlite/sqlite-feed-checkpoint-store.js';
 import type { AnalyticsBatchBody } from '../../../src/application/feed/analytics-payload.js';
 import { seedTransmission } from '../../support/feed/feed-fixtures.js';
 import { WebhookReceiver } from '../../support/feed/webhook-receiver.js';
+
+const SERVICES = createCliServices();
 
 const COMMANDS = [registerFeed, registerReplay, registerStats];
 const SECRET = `whsec_${Buffer.from('cli-test-secret-0123456789abcdefgh').toString('base64')}`;
@@ -89,7 +92,7 @@ describe('gtx stats', () => {
   it('reports the figures of a ledger with known content, and the feed lag', async () => {
     const { dir, path } = await knownLedger();
     const first = io(dir);
-    expect(await runCli(['stats', '--ledger', path, '--json'], first, COMMANDS)).toBe(0);
+    expect(await runCli(['stats', '--ledger', path, '--json'], first, COMMANDS, SERVICES)).toBe(0);
     expect(JSON.parse(first.out())).toMatchObject({
       sent: 6,
       delivered: 4,
@@ -109,13 +112,14 @@ describe('gtx stats', () => {
       ['feed', 'run', '--ledger', path, '--to', file, '--once', '--batch-size', '8'],
       run,
       COMMANDS,
+      SERVICES,
     );
     expect(code, run.err()).toBe(0);
     expect(run.out()).toContain('21 event(s) in 3 batch(es)');
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(21);
 
     const after = io(dir);
-    expect(await runCli(['stats', '--ledger', path], after, COMMANDS)).toBe(0);
+    expect(await runCli(['stats', '--ledger', path], after, COMMANDS, SERVICES)).toBe(0);
     expect(after.out()).toContain('delivery rate  80.0%');
     expect(after.out()).toContain('latency ms     p50 200  p95 400  p99 400  max 400');
     expect(after.out()).toContain('rejected       2 (CONTENT_BLOCKED 2, TEXT_TOO_MANY_BYTES 2)');
@@ -126,14 +130,23 @@ describe('gtx stats', () => {
     const { dir, path } = await knownLedger();
     const bad = io(dir);
     expect(
-      await runCli(['feed', 'run', '--ledger', path, '--once', '--batch-size', '0'], bad, COMMANDS),
+      await runCli(
+        ['feed', 'run', '--ledger', path, '--once', '--batch-size', '0'],
+        bad,
+        COMMANDS,
+        SERVICES,
+      ),
     ).toBe(1);
     const noUrl = io(dir, {});
-    expect(await runCli(['feed', 'run', '--ledger', path, '--once'], noUrl, COMMANDS)).toBe(1);
+    expect(
+      await runCli(['feed', 'run', '--ledger', path, '--once'], noUrl, COMMANDS, SERVICES),
+    ).toBe(1);
     expect(noUrl.err()).toContain('ANALYTICS_WEBHOOK_URL');
     const noSecret: Captured = { ...io(dir), env: { GTX_LOG_LEVEL: 'silent' } };
     const r = await receiver();
-    expect(await runCli(['replay', '--ledger', path, '--to', r.url], noSecret, COMMANDS)).toBe(1);
+    expect(
+      await runCli(['replay', '--ledger', path, '--to', r.url], noSecret, COMMANDS, SERVICES),
+    ).toBe(1);
     expect(r.requests).toEqual([]);
     const since = io(dir);
     expect(
@@ -141,6 +154,7 @@ describe('gtx stats', () => {
         ['replay', '--ledger', path, '--to', r.url, '--since', 'yesterday'],
         since,
         COMMANDS,
+        SERVICES,
       ),
     ).toBe(1);
     expect(since.err()).toContain('--since');
@@ -155,7 +169,7 @@ describe('gtx feed run', () => {
     const env = { ANALYTICS_WEBHOOK_URL: r.url };
     const gone = io(dir, env);
     const args = ['feed', 'run', '--ledger', path, '--once', '--batch-size', '10'];
-    expect(await runCli(args, gone, COMMANDS)).toBe(1);
+    expect(await runCli(args, gone, COMMANDS, SERVICES)).toBe(1);
     expect(gone.err()).toContain('FEED_DISABLED');
     const webhook = new Webhook(SECRET);
     for (const q of r.requests) {
@@ -166,23 +180,23 @@ describe('gtx feed run', () => {
       });
     }
     const stats = io(dir);
-    await runCli(['stats', '--ledger', path, '--json'], stats, COMMANDS);
+    await runCli(['stats', '--ledger', path, '--json'], stats, COMMANDS, SERVICES);
     // The disabled event itself is in the ledger: 22 events, 10 accepted.
     expect(JSON.parse(stats.out())).toMatchObject({
       feed: { checkpoint: 10, headPosition: 22, lag: 12, disabled: true },
     });
 
     const refused = io(dir, env);
-    expect(await runCli(args, refused, COMMANDS)).toBe(1);
+    expect(await runCli(args, refused, COMMANDS, SERVICES)).toBe(1);
     expect(refused.err()).toContain('FEED_DISABLED');
     expect(r.requests).toHaveLength(2);
 
     const enable = io(dir);
-    expect(await runCli(['feed', 'enable', '--ledger', path], enable, COMMANDS)).toBe(0);
+    expect(await runCli(['feed', 'enable', '--ledger', path], enable, COMMANDS, SERVICES)).toBe(0);
     expect(enable.out()).toContain('enabled again');
     r.answerAll({ status: 200 });
     const resumed = io(dir, env);
-    expect(await runCli([...args, '--json'], resumed, COMMANDS)).toBe(0);
+    expect(await runCli([...args, '--json'], resumed, COMMANDS, SERVICES)).toBe(0);
     expect(JSON.parse(resumed.out())).toMatchObject({
       startPosition: 10,
       position: 23,
@@ -202,13 +216,13 @@ describe('gtx replay', () => {
     r.answerNext(2, { status: 200 }).answerNext(1, { status: 410 });
     const args = ['replay', '--ledger', path, '--to', r.url, '--batch-size', '4', '--json'];
     const interrupted = io(dir);
-    expect(await runCli(args, interrupted, COMMANDS)).toBe(1);
+    expect(await runCli(args, interrupted, COMMANDS, SERVICES)).toBe(1);
     expect(interrupted.err()).toContain('SINK_GONE');
     expect(eventsOf(r).map((e) => e.position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
 
     r.answerAll({ status: 200 });
     const resumed = io(dir);
-    expect(await runCli([...args, '--resume'], resumed, COMMANDS), resumed.err()).toBe(0);
+    expect(await runCli([...args, '--resume'], resumed, COMMANDS, SERVICES), resumed.err()).toBe(0);
     expect(JSON.parse(resumed.out())).toMatchObject({
       resumedFrom: 8,
       matched: 13,
@@ -225,7 +239,7 @@ describe('gtx replay', () => {
 
     // A finished replay resumed again has nothing left to send.
     const again = io(dir);
-    expect(await runCli([...args, '--resume'], again, COMMANDS)).toBe(0);
+    expect(await runCli([...args, '--resume'], again, COMMANDS, SERVICES)).toBe(0);
     expect(JSON.parse(again.out())).toMatchObject({ matched: 0, delivered: 0 });
   });
 
@@ -238,6 +252,7 @@ describe('gtx replay', () => {
         ['replay', '--ledger', path, '--to', file, '--guest', 'g-1', '--dry-run', '--json'],
         dry,
         COMMANDS,
+        SERVICES,
       ),
     ).toBe(0);
     expect(JSON.parse(dry.out())).toMatchObject({ matched: 6, delivered: 0, dryRun: true });
@@ -258,6 +273,7 @@ describe('gtx replay', () => {
       ],
       typed,
       COMMANDS,
+      SERVICES,
     );
     const lines = readFileSync(file, 'utf8')
       .trim()
@@ -272,6 +288,7 @@ describe('gtx replay', () => {
       ['replay', '--ledger', path, '--to', file, '--stream', 'transmission-dl', '--json'],
       stream,
       COMMANDS,
+      SERVICES,
     );
     expect(JSON.parse(stream.out())).toMatchObject({ matched: 4, delivered: 4 });
   });
@@ -284,7 +301,7 @@ describe('gtx feed run as a real process', () => {
     // tsx itself rather than npx: npx does not pass SIGTERM on, tsx relays it to the program.
     const child = spawn(
       join(process.cwd(), 'node_modules', '.bin', 'tsx'),
-      ['src/adapters/cli/main.ts', 'feed', 'run', '--ledger', path, '--to', file, '--json'],
+      ['src/cli.ts', 'feed', 'run', '--ledger', path, '--to', file, '--json'],
       { cwd: process.cwd(), env: { ...process.env, GTX_LOG_LEVEL: 'silent' }, stdio: 'pipe' },
     );
     let out = '';

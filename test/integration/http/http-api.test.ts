@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageInputSchema } from '../../../src/application/commands/command-input.js';
 import { runCli } from '../../../src/adapters/cli/run-cli.js';
+import { createCliServices } from '../../../src/composition/cli-services.js';
 import { COMMANDS } from '../../../src/adapters/cli/commands/index.js';
-import { startService } from '../../../src/adapters/http/http-service.js';
+import { startService } from '../../../src/composition/service.js';
 import {
   captureStream,
   KEY_A,
@@ -12,6 +13,8 @@ import {
   type ErrorResponse,
   type ServiceHarness,
 } from './service-harness.js';
+
+const SERVICES = createCliServices();
 
 const SECRET_TEXT = 'the quick brown fox 7f3a9c';
 
@@ -298,6 +301,7 @@ describe('auth, rate limit, request ids, logs', () => {
       ['serve', '--sandbox', '--host', '0.0.0.0', '--port', '0', '--ledger', `${h.dir}/never.db`],
       { stdout: stdout.stream, stderr: stderr.stream, cwd: h.dir, env: {} },
       COMMANDS,
+      SERVICES,
     );
     expect(code).toBe(1);
     expect(stderr.text().trim().split('\n')).toEqual([

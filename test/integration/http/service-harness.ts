@@ -7,7 +7,7 @@ import {
   startService,
   type RunningService,
   type ServiceOptions,
-} from '../../../src/adapters/http/http-service.js';
+} from '../../../src/composition/service.js';
 
 export const KEY_A = 'test-key-aaaaaaaaaaaaaaaa';
 export const KEY_B = 'test-key-bbbbbbbbbbbbbbbb';

@@ -9,7 +9,8 @@ import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
 import { COMMANDS } from '../../../src/adapters/cli/commands/index.js';
 import type { CliIo } from '../../../src/adapters/cli/cli-io.js';
 import { runCli } from '../../../src/adapters/cli/run-cli.js';
-import { openPersonalDataViewer } from '../../../src/adapters/cli/personal-data-viewer.js';
+import { createCliServices } from '../../../src/composition/cli-services.js';
+import { openPersonalDataViewer } from '../../../src/composition/personal-data-viewer.js';
 import { AesGcmPersonalDataVault } from '../../../src/adapters/crypto/aes-gcm-personal-data-vault.js';
 import { MasterKey } from '../../../src/adapters/crypto/master-key.js';
 import { SeededRandom } from '../../../src/adapters/ids/random.js';
@@ -22,6 +23,8 @@ import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
 import { PersonalDataRowViewer } from '../../../src/application/privacy/personal-data-row-viewer.js';
 import { guestIdHash, guestStreamId } from '../../../src/application/privacy/sealed-content.js';
 import { createTransmitter } from '../../../src/main.js';
+
+const SERVICES = createCliServices();
 
 const TEXT = 'the door code is 55-2291, come after nine';
 const NICKNAME = 'Ottoline';
@@ -117,6 +120,7 @@ describe('personal data sealed in a SQLite ledger', () => {
         ['privacy', 'forget', '--guest', 'g1', '--ledger', path, '--json'],
         cli,
         COMMANDS,
+        SERVICES,
       ),
     ).toBe(0);
     const forgot = JSON.parse(cli.out()) as { status: string; erasures: { position: number }[] };
@@ -127,7 +131,12 @@ describe('personal data sealed in a SQLite ledger', () => {
 
     const again = io(join(path, '..'));
     expect(
-      await runCli(['privacy', 'forget', '--guest', 'g1', '--ledger', path], again, COMMANDS),
+      await runCli(
+        ['privacy', 'forget', '--guest', 'g1', '--ledger', path],
+        again,
+        COMMANDS,
+        SERVICES,
+      ),
     ).toBe(0);
     expect(again.out()).toContain('already forgotten');
 
@@ -137,6 +146,7 @@ describe('personal data sealed in a SQLite ledger', () => {
         ['privacy', 'status', '--guest', 'g1', '--ledger', path, '--json'],
         status,
         COMMANDS,
+        SERVICES,
       ),
     ).toBe(0);
     expect(JSON.parse(status.out())).toMatchObject({
@@ -177,17 +187,7 @@ describe('personal data sealed in a SQLite ledger', () => {
     // Once as a real process.
     const { stdout } = await promisify(execFile)(
       'npx',
-      [
-        'tsx',
-        'src/adapters/cli/main.ts',
-        'privacy',
-        'status',
-        '--guest',
-        'g2',
-        '--ledger',
-        path,
-        '--json',
-      ],
+      ['tsx', 'src/cli.ts', 'privacy', 'status', '--guest', 'g2', '--ledger', path, '--json'],
       { cwd: process.cwd(), timeout: 60_000 },
     );
     expect(JSON.parse(stdout)).toMatchObject({
@@ -219,7 +219,12 @@ describe('personal data sealed in a SQLite ledger', () => {
     const path = tempLedger();
     const cli = io(join(path, '..'));
     expect(
-      await runCli(['privacy', 'forget', '--guest', 'g1', '--ledger', path], cli, COMMANDS),
+      await runCli(
+        ['privacy', 'forget', '--guest', 'g1', '--ledger', path],
+        cli,
+        COMMANDS,
+        SERVICES,
+      ),
     ).toBe(1);
     expect(cli.err()).toContain('LEDGER_NOT_FOUND');
     expect(existsSync(path)).toBe(false);

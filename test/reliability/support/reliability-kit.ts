@@ -7,7 +7,7 @@ import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js'
 import type { RecordedEvent } from '../../../src/application/ports/index.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
-export const CLI_MAIN = join(REPO_ROOT, 'src', 'adapters', 'cli', 'main.ts');
+export const CLI_MAIN = join(REPO_ROOT, 'src', 'cli.ts');
 
 /** A temporary directory removed by the returned cleanup. */
 export function tempDir(prefix: string): { dir: string; remove: () => void } {

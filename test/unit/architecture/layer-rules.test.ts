@@ -99,6 +99,14 @@ const FIXTURE: Readonly<Record<string, string>> = {
     "import { log } from './adapters/logging/logger.js';",
     'export const wired = [Store, log];',
   ].join('\n'),
+  // The rest of the composition root may combine adapter groups too.
+  'src/composition/services.ts': [
+    "import { Store } from '../adapters/store/store.js';",
+    "import { openLedger } from '../adapters/sqlite/sqlite-event-ledger.js';",
+    "import { write } from '../adapters/cli/io.js';",
+    "import { wired } from '../main.js';",
+    'export const services = [Store, openLedger, write, wired];',
+  ].join('\n'),
 
   // domain-is-pure: a domain file importing an adapter, a node built-in and a framework.
   'src/domain/order.ts': [
@@ -134,11 +142,12 @@ const FIXTURE: Readonly<Record<string, string>> = {
     "import type Database from 'better-sqlite3';",
     "import { Store } from '../adapters/store/store.js';",
     "import { wired } from '../main.js';",
+    "import { services } from '../composition/services.js';",
     "import type { Order } from '../domain/order.js';",
     "import type { StorePort } from './ports/store.port.js';",
     'export type Deps = { readonly db: Database.Database; readonly port: StorePort; readonly order: Order };',
     "export const hash = createHash('sha256');",
-    'export const parts = [readFileSync, Store, wired];',
+    'export const parts = [readFileSync, Store, wired, services];',
   ].join('\n'),
   // no-unresolvable: an import of a file that does not exist.
   'src/application/lost.ts': "export { nothing } from './nowhere.js';",
@@ -152,11 +161,12 @@ const FIXTURE: Readonly<Record<string, string>> = {
     "export const STORE: ServiceIdentifier<StorePort> = Symbol.for('fixture.Store');",
   ].join('\n'),
 
-  // adapters-not-composition-root: an adapter importing src/main.ts.
+  // adapters-not-composition-root: an adapter importing src/main.ts and src/composition/.
   // adapter-groups-apart: the CLI group importing the store group and a SQLite store.
   // Allowed: its own group, shared infrastructure (logging, the SQLite connection), ports.
   'src/adapters/cli/run.ts': [
     "import { wired } from '../../main.js';",
+    "import { services } from '../../composition/services.js';",
     "import { Store } from '../store/store.js';",
     "import { openLedger } from '../sqlite/sqlite-event-ledger.js';",
     "import { openConnection } from '../sqlite/sqlite-connection.js';",
@@ -164,7 +174,7 @@ const FIXTURE: Readonly<Record<string, string>> = {
     "import { write } from './io.js';",
     "import type { StorePort } from '../../application/ports/store.port.js';",
     'export type Port = StorePort;',
-    'export const runCli = [wired, Store, openLedger, openConnection, log, write];',
+    'export const runCli = [wired, services, Store, openLedger, openConnection, log, write];',
   ].join('\n'),
   'src/adapters/cli/io.ts': 'export const write = (line: string): string => line;',
   'src/adapters/logging/logger.ts': 'export const log = (line: string): string => line;',
@@ -188,10 +198,13 @@ const FIXTURE: Readonly<Record<string, string>> = {
 const EXPECTED_FIXTURE_VIOLATIONS = [
   'adapter-groups-apart: src/adapters/cli/run.ts -> src/adapters/sqlite/sqlite-event-ledger.ts',
   'adapter-groups-apart: src/adapters/cli/run.ts -> src/adapters/store/store.ts',
+  'adapters-not-composition-root: src/adapters/cli/run.ts -> src/composition/services.ts',
   'adapters-not-composition-root: src/adapters/cli/run.ts -> src/main.ts',
+  'adapters-not-composition-root: src/application/use-case.ts -> src/composition/services.ts',
   'adapters-not-composition-root: src/application/use-case.ts -> src/main.ts',
   'application-no-io-builtins: src/application/use-case.ts -> fs',
   'application-not-adapters: src/application/use-case.ts -> src/adapters/store/store.ts',
+  'application-not-adapters: src/application/use-case.ts -> src/composition/services.ts',
   'application-not-adapters: src/application/use-case.ts -> src/main.ts',
   'domain-is-pure: src/domain/order.ts -> fs',
   'domain-is-pure: src/domain/order.ts -> src/adapters/store/store.ts',
@@ -251,6 +264,7 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
           .map((violation) => violation.to);
       expect(froms('src/domain/host.ts')).toEqual([]);
       expect(froms('src/main.ts')).toEqual([]);
+      expect(froms('src/composition/services.ts')).toEqual([]);
       expect(froms('src/adapters/store/store.ts')).toEqual([]);
       expect(froms('src/adapters/sqlite/sqlite-event-ledger.ts')).toEqual([]);
       expect(froms('src/adapters/cli/run.ts')).not.toContainEqual(

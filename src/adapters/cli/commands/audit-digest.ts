@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parsePrivateKey, takeDigest } from '../../../application/audit/ledger-digest.js';
-import { SystemClock } from '../../clock/system-clock.js';
-import { openSqliteLedger } from '../../sqlite/sqlite-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import type { CliServices } from '../cli-services.js';
 import { existingLedgerPath, readInputFile, writeAtomically } from './audit-files.js';
 
 interface DigestOptions {
@@ -13,18 +12,14 @@ interface DigestOptions {
   readonly json?: boolean;
 }
 
-async function digest(io: CliIo, options: DigestOptions): Promise<void> {
+async function digest(io: CliIo, services: CliServices, options: DigestOptions): Promise<void> {
   // The key is read first: a bad key stops the command before the ledger is opened.
   const key =
     options.signKey === undefined
       ? undefined
       : parsePrivateKey(readInputFile(io, '--sign-key', options.signKey), options.signKey);
-  const clock = new SystemClock();
-  const ledger = openSqliteLedger({
-    path: existingLedgerPath(io, options.ledger),
-    clock,
-    readOnly: true,
-  });
+  const clock = services.clock;
+  const ledger = services.openLedger(existingLedgerPath(io, options.ledger), { readOnly: true });
   let taken;
   try {
     taken = await takeDigest(ledger.events, clock, key);
@@ -54,7 +49,7 @@ async function digest(io: CliIo, options: DigestOptions): Promise<void> {
   );
 }
 
-export function registerAuditDigest(audit: Command, io: CliIo): void {
+export function registerAuditDigest(audit: Command, io: CliIo, services: CliServices): void {
   audit
     .command('digest')
     .description("record the ledger's head (position + hash), optionally signed with ed25519")
@@ -63,6 +58,6 @@ export function registerAuditDigest(audit: Command, io: CliIo): void {
     .option('--sign-key <keyfile>', 'ed25519 private key (PEM) to sign the digest with')
     .option('--json', 'with --out: print the digest and path as JSON')
     .action(async (options: DigestOptions) => {
-      await digest(io, options);
+      await digest(io, services, options);
     });
 }

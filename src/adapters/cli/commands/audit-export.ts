@@ -9,10 +9,8 @@ import {
   type RowViewer,
 } from '../../../application/audit/ledger-export.js';
 import { isGtxError } from '../../../domain/index.js';
-import { SystemClock } from '../../clock/system-clock.js';
-import { openSqliteLedger } from '../../sqlite/sqlite-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
-import { openPersonalDataViewer } from '../personal-data-viewer.js';
+import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
 import { CliExit } from '../run-cli.js';
 import { existingLedgerPath, streamSink, writeAtomically } from './audit-files.js';
@@ -33,7 +31,11 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function exportLedger(io: CliIo, options: ExportOptions): Promise<void> {
+async function exportLedger(
+  io: CliIo,
+  services: CliServices,
+  options: ExportOptions,
+): Promise<void> {
   const filter = parseExportFilter({
     since: options.since,
     until: options.until,
@@ -41,12 +43,12 @@ async function exportLedger(io: CliIo, options: ExportOptions): Promise<void> {
     guests: options.guest,
     types: options.type,
   });
-  const clock = new SystemClock();
+  const clock = services.clock;
   const path = existingLedgerPath(io, options.ledger);
   // Rows are exported as stored (sealed content); --reveal adds each row's decrypted view.
-  const opened = options.reveal === true ? openPersonalDataViewer(io, path) : undefined;
+  const opened = options.reveal === true ? services.openPersonalDataViewer(io, path) : undefined;
   const viewer: RowViewer | undefined = opened?.viewer;
-  const ledger = openSqliteLedger({ path, clock, readOnly: true });
+  const ledger = services.openLedger(path, { readOnly: true });
   const exportOptions = {
     format: options.format,
     filter,
@@ -87,7 +89,7 @@ async function exportLedger(io: CliIo, options: ExportOptions): Promise<void> {
 }
 
 /** `gtx audit export`. */
-export function registerAuditExport(audit: Command, io: CliIo): void {
+export function registerAuditExport(audit: Command, io: CliIo, services: CliServices): void {
   audit
     .command('export')
     .description('write events with positions, prev hash and hash as NDJSON or CSV, streaming')
@@ -109,6 +111,6 @@ export function registerAuditExport(audit: Command, io: CliIo): void {
       'add a "view" to each row with its personal content decrypted (or shown as erased); needs the master key',
     )
     .action(async (options: ExportOptions) => {
-      await exportLedger(io, options);
+      await exportLedger(io, services, options);
     });
 }

@@ -17,9 +17,8 @@ import {
   type SignatureCheck,
 } from '../../../application/audit/ledger-digest.js';
 import { verifyLedger } from '../../../application/audit/ledger-verification.js';
-import { SystemClock } from '../../clock/system-clock.js';
-import { openSqliteLedger } from '../../sqlite/sqlite-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
 import { startProgress } from '../progress.js';
 import { CliExit } from '../run-cli.js';
@@ -103,15 +102,12 @@ function describeDigest(report: Exclude<DigestReport, null>): string {
 
 async function verifyStoredLedger(
   io: CliIo,
+  services: CliServices,
   options: VerifyOptions,
   digest: LedgerDigest | null,
 ): Promise<AuditVerification> {
-  const ledger = openSqliteLedger({
-    path: existingLedgerPath(io, options.ledger),
-    clock: new SystemClock(),
-    // An auditor may hold only a read-only copy or mount: verifying never writes.
-    readOnly: true,
-  });
+  // An auditor may hold only a read-only copy or mount: verifying never writes.
+  const ledger = services.openLedger(existingLedgerPath(io, options.ledger), { readOnly: true });
   try {
     const total = (await ledger.events.head()).position;
     const progress =
@@ -200,7 +196,7 @@ function printExportResult(
   if (digest !== null) writeLine(io.stdout, describeDigest(digest));
 }
 
-async function verify(io: CliIo, options: VerifyOptions): Promise<void> {
+async function verify(io: CliIo, services: CliServices, options: VerifyOptions): Promise<void> {
   if (options.file !== undefined && options.ledger !== undefined) {
     throw new AuditUsageError('pass --ledger or --file, not both');
   }
@@ -234,12 +230,12 @@ async function verify(io: CliIo, options: VerifyOptions): Promise<void> {
     if (!result.ok) throw new CliExit(EXIT.ledgerBroken);
     return;
   }
-  const result = await verifyStoredLedger(io, options, digest);
+  const result = await verifyStoredLedger(io, services, options, digest);
   printLedgerResult(io, result, report, json);
   if (!result.ok) throw new CliExit(EXIT.ledgerBroken);
 }
 
-export function registerAuditVerify(audit: Command, io: CliIo): void {
+export function registerAuditVerify(audit: Command, io: CliIo, services: CliServices): void {
   audit
     .command('verify')
     .description(
@@ -255,6 +251,6 @@ export function registerAuditVerify(audit: Command, io: CliIo): void {
       '\nExit codes: 0 intact, 5 broken (or the digest signature fails), 1 bad input.',
     )
     .action(async (options: VerifyOptions) => {
-      await verify(io, options);
+      await verify(io, services, options);
     });
 }

@@ -4,9 +4,10 @@ import { Option, type Command } from 'commander';
 import { buildDeliveryReport } from '../../../application/reporting/delivery-report.js';
 import type { TransmissionOutcome } from '../../../application/transmission/transmission-outcome.js';
 import { openCliLedger } from '../cli-ledger.js';
-import { openRuntime, type TransportChoice } from '../cli-runtime.js';
+import type { TransportChoice } from '../cli-runtime.js';
 import { serveDemoAttachments } from '../demo-attachment-server.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import type { CliServices } from '../cli-services.js';
 import { demoCommands } from '../demo-commands.js';
 import { describeReport } from '../outcome-format.js';
 import { startProgress } from '../progress.js';
@@ -27,12 +28,12 @@ function compactTimestamp(): string {
  * The main job, end to end with no account: a sandbox Genesys with faults switched on, the
  * sample set sent through the real SDK adapter, then the delivery report read from the ledger.
  */
-async function demo(io: CliIo, options: DemoOptions): Promise<void> {
+async function demo(io: CliIo, services: CliServices, options: DemoOptions): Promise<void> {
   const runId = `demo-${compactTimestamp()}`;
   const ledgerPath = resolve(io.cwd, options.ledger ?? join(tmpdir(), `gtx-${runId}.db`));
   const seed = Number(options.seed);
   const webMessaging = options.transport === 'web-messaging';
-  const runtime = await openRuntime(io, {
+  const runtime = await services.openRuntime(io, {
     sandbox: true,
     transport: options.transport,
     // Web Messaging fetches and uploads attachments: the demo serves them on loopback.
@@ -99,7 +100,7 @@ async function demo(io: CliIo, options: DemoOptions): Promise<void> {
   }
   const stats = runtime.sandbox?.stats();
   const wmStats = webMessaging ? runtime.sandbox?.webMessaging.stats() : undefined;
-  const ledger = openCliLedger(io, ledgerPath);
+  const ledger = openCliLedger(services, io, ledgerPath);
   const report = await buildDeliveryReport(ledger.events).finally(() => ledger.close());
   if (options.json === true) {
     writeLine(io.stdout, JSON.stringify({ report, ledger: ledgerPath, sandbox: wmStats ?? stats }));
@@ -124,7 +125,11 @@ async function demo(io: CliIo, options: DemoOptions): Promise<void> {
   writeLine(io.stdout, `  gtx status ${runId}-alba-1 --ledger ${ledgerPath}`);
 }
 
-export const registerDemo: CommandRegistrar = (program: Command, io: CliIo) => {
+export const registerDemo: CommandRegistrar = (
+  program: Command,
+  io: CliIo,
+  services: CliServices,
+) => {
   program
     .command('demo')
     .description('send a sample set through the real SDK to a built-in sandbox Genesys and report')
@@ -140,6 +145,6 @@ export const registerDemo: CommandRegistrar = (program: Command, io: CliIo) => {
         .default('open-messaging'),
     )
     .action(async (options: DemoOptions) => {
-      await demo(io, options);
+      await demo(io, services, options);
     });
 };

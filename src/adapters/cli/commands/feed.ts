@@ -7,17 +7,10 @@ import {
 } from '../../../application/feed/analytics-feed.js';
 import { FeedDisabledError } from '../../../application/feed/feed-errors.js';
 import { readFeedState, recordFeedEnabled } from '../../../application/feed/feed-stream.js';
-import type { AnalyticsSink, Clock } from '../../../application/ports/index.js';
 import { epochMsToIso } from '../../../domain/index.js';
-import { SystemClock } from '../../clock/system-clock.js';
-import { ConfigurationError } from '../../config/environment-settings.js';
-import { CryptoRandom } from '../../ids/random.js';
-import { WinstonLogger } from '../../logging/winston-logger.js';
-import { openAnalyticsSink } from '../../sinks/analytics-sinks.js';
-import { SqliteFeedCheckpointStore } from '../../sqlite/sqlite-feed-checkpoint-store.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
-import { readSettings } from '../cli-runtime.js';
+import type { CliServices } from '../cli-services.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
 export function parsePositiveInteger(value: string): number {
@@ -26,25 +19,6 @@ export function parsePositiveInteger(value: string): number {
     throw new InvalidArgumentError('must be a positive integer');
   }
   return parsed;
-}
-
-/** The sink `--to` names, or ANALYTICS_WEBHOOK_URL; the secret always comes from settings. */
-export function openCliSink(io: CliIo, to: string | undefined, clock: Clock): AnalyticsSink {
-  const settings = readSettings(io);
-  const target = to ?? settings.ANALYTICS_WEBHOOK_URL;
-  if (target === undefined) {
-    throw new ConfigurationError('ANALYTICS_WEBHOOK_URL', 'is not set (or pass --to URL|FILE)');
-  }
-  return openAnalyticsSink(
-    {
-      to: target,
-      ...(settings.ANALYTICS_WEBHOOK_SECRET === undefined
-        ? {}
-        : { secret: settings.ANALYTICS_WEBHOOK_SECRET }),
-      timeoutMs: settings.GTX_REQUEST_TIMEOUT_MS,
-    },
-    clock,
-  );
 }
 
 /** An AbortSignal that SIGINT or SIGTERM aborts, and the function that stops listening. */
@@ -87,15 +61,10 @@ function describeRun(summary: FeedRunSummary): string {
   );
 }
 
-async function runFeed(io: CliIo, options: RunOptions): Promise<void> {
-  const settings = readSettings(io);
-  const clock = new SystemClock();
-  const sink = openCliSink(io, options.to, clock);
-  const ledger = openCliLedger(io, options.ledger);
-  const checkpoints = SqliteFeedCheckpointStore.open(
-    { path: resolveLedgerPath(io, options.ledger) },
-    clock,
-  );
+async function runFeed(io: CliIo, services: CliServices, options: RunOptions): Promise<void> {
+  const sink = services.openSink(io, options.to);
+  const ledger = openCliLedger(services, io, options.ledger);
+  const checkpoints = services.openCheckpoints(resolveLedgerPath(io, options.ledger));
   const { signal, release } = stopSignal();
   try {
     const feed = new AnalyticsFeed(
@@ -103,9 +72,9 @@ async function runFeed(io: CliIo, options: RunOptions): Promise<void> {
         ledger: ledger.events,
         checkpoints,
         sink,
-        clock,
-        random: new CryptoRandom(),
-        logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
+        clock: services.clock,
+        random: services.random,
+        logger: services.logger(io),
       },
       {
         name: options.name,
@@ -128,13 +97,14 @@ async function runFeed(io: CliIo, options: RunOptions): Promise<void> {
 
 async function enableFeed(
   io: CliIo,
+  services: CliServices,
   options: { ledger?: string; name: string; json?: boolean },
 ): Promise<void> {
-  const ledger = openCliLedger(io, options.ledger);
+  const ledger = openCliLedger(services, io, options.ledger);
   try {
     const state = await readFeedState(ledger.events, options.name);
     if (state.disabled) {
-      await recordFeedEnabled(ledger.events, options.name, epochMsToIso(new SystemClock().now()));
+      await recordFeedEnabled(ledger.events, options.name, epochMsToIso(services.clock.now()));
     }
     const result = { feed: options.name, wasDisabled: state.disabled, enabled: true };
     writeLine(
@@ -150,7 +120,11 @@ async function enableFeed(
   }
 }
 
-export const registerFeed: CommandRegistrar = (program: Command, io: CliIo) => {
+export const registerFeed: CommandRegistrar = (
+  program: Command,
+  io: CliIo,
+  services: CliServices,
+) => {
   const feed = program
     .command('feed')
     .description('the analytics feed: ledger events, batched, to a webhook or an NDJSON file');
@@ -168,7 +142,7 @@ export const registerFeed: CommandRegistrar = (program: Command, io: CliIo) => {
     )
     .option('--name <name>', 'the feed (its checkpoint and ledger stream)', DEFAULT_FEED_NAME)
     .option('--json', 'print the summary as JSON')
-    .action((options: RunOptions) => runFeed(io, options));
+    .action((options: RunOptions) => runFeed(io, services, options));
   feed
     .command('enable')
     .description('enable a feed that a 410 Gone disabled (recorded in the ledger)')
@@ -176,6 +150,6 @@ export const registerFeed: CommandRegistrar = (program: Command, io: CliIo) => {
     .option('--name <name>', 'the feed', DEFAULT_FEED_NAME)
     .option('--json', 'print the result as JSON')
     .action((options: { ledger?: string; name: string; json?: boolean }) =>
-      enableFeed(io, options),
+      enableFeed(io, services, options),
     );
 };

@@ -6,10 +6,9 @@ import {
   type GuestPrivacyStatus,
 } from '../../../application/privacy/guest-privacy.js';
 import { GtxError } from '../../../domain/index.js';
-import { SystemClock } from '../../clock/system-clock.js';
-import { SqliteGuestKeyStore } from '../../sqlite/sqlite-guest-key-store.js';
 import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import type { CliServices, ForgettingGuestKeyStore } from '../cli-services.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
 interface PrivacyCommandOptions {
@@ -21,19 +20,20 @@ interface PrivacyCommandOptions {
 /** Runs `work` on the ledger and its key store; neither needs the master key. */
 async function withPrivacy<T>(
   io: CliIo,
+  services: CliServices,
   ledgerOption: string | undefined,
-  work: (privacy: GuestPrivacy, keys: SqliteGuestKeyStore) => Promise<T>,
+  work: (privacy: GuestPrivacy, keys: ForgettingGuestKeyStore) => Promise<T>,
 ): Promise<T> {
   const path = resolveLedgerPath(io, ledgerOption);
   if (path !== ':memory:' && !existsSync(path)) {
     throw new GtxError('LEDGER_NOT_FOUND', `no ledger at ${path}`, { details: { path } });
   }
-  const ledger = openCliLedger(io, path);
+  const ledger = openCliLedger(services, io, path);
   try {
-    const keys = SqliteGuestKeyStore.open({ path });
+    const keys = services.openGuestKeys(path);
     try {
       return await work(
-        new GuestPrivacy({ ledger: ledger.events, keys, clock: new SystemClock() }),
+        new GuestPrivacy({ ledger: ledger.events, keys, clock: services.clock }),
         keys,
       );
     } finally {
@@ -71,7 +71,11 @@ function describeStatus(status: GuestPrivacyStatus): string[] {
   ];
 }
 
-export const registerPrivacy: CommandRegistrar = (program: Command, io: CliIo) => {
+export const registerPrivacy: CommandRegistrar = (
+  program: Command,
+  io: CliIo,
+  services: CliServices,
+) => {
   const privacy = program
     .command('privacy')
     .description('erase a guest’s personal data (by destroying its key) and check what is left');
@@ -84,7 +88,7 @@ export const registerPrivacy: CommandRegistrar = (program: Command, io: CliIo) =
     .option('--ledger <path>', 'the ledger file (default GTX_LEDGER or ./gtx-ledger.db)')
     .option('--json', 'print the result as JSON')
     .action(async (options: PrivacyCommandOptions) => {
-      await withPrivacy(io, options.ledger, async (guests, keys) => {
+      await withPrivacy(io, services, options.ledger, async (guests, keys) => {
         const result = await guests.forget(options.guest);
         if (result.status === 'erased' && !keys.forgetDiagnostics().walCheckpointed) {
           writeLine(
@@ -107,7 +111,7 @@ export const registerPrivacy: CommandRegistrar = (program: Command, io: CliIo) =
     .option('--ledger <path>', 'the ledger file (default GTX_LEDGER or ./gtx-ledger.db)')
     .option('--json', 'print the status as JSON')
     .action(async (options: PrivacyCommandOptions) => {
-      await withPrivacy(io, options.ledger, async (guests) => {
+      await withPrivacy(io, services, options.ledger, async (guests) => {
         const status = await guests.status(options.guest);
         if (options.json === true) {
           writeLine(io.stdout, JSON.stringify(status));

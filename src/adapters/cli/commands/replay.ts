@@ -4,17 +4,13 @@ import {
   type ReplayFilters,
   type ReplaySummary,
 } from '../../../application/feed/analytics-replay.js';
-import { SystemClock } from '../../clock/system-clock.js';
-import { CryptoRandom } from '../../ids/random.js';
-import { WinstonLogger } from '../../logging/winston-logger.js';
-import { SqliteFeedCheckpointStore } from '../../sqlite/sqlite-feed-checkpoint-store.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
-import { readSettings } from '../cli-runtime.js';
+import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
 import { startProgress, type Progress } from '../progress.js';
 import { CliExit, type CommandRegistrar } from '../run-cli.js';
-import { openCliSink, parsePositiveInteger, stopSignal } from './feed.js';
+import { parsePositiveInteger, stopSignal } from './feed.js';
 
 interface ReplayCliOptions {
   readonly to: string;
@@ -55,15 +51,10 @@ function describeReplay(summary: ReplaySummary): string[] {
   return lines;
 }
 
-async function replay(io: CliIo, options: ReplayCliOptions): Promise<void> {
-  const settings = readSettings(io);
-  const clock = new SystemClock();
-  const sink = openCliSink(io, options.to, clock);
-  const ledger = openCliLedger(io, options.ledger);
-  const checkpoints = SqliteFeedCheckpointStore.open(
-    { path: resolveLedgerPath(io, options.ledger) },
-    clock,
-  );
+async function replay(io: CliIo, services: CliServices, options: ReplayCliOptions): Promise<void> {
+  const sink = services.openSink(io, options.to);
+  const ledger = openCliLedger(services, io, options.ledger);
+  const checkpoints = services.openCheckpoints(resolveLedgerPath(io, options.ledger));
   const { signal, release } = stopSignal();
   // Started at the first progress report, once the total is known.
   const bar: { current: Progress | null } = { current: null };
@@ -73,9 +64,9 @@ async function replay(io: CliIo, options: ReplayCliOptions): Promise<void> {
         ledger: ledger.events,
         checkpoints,
         sink,
-        clock,
-        random: new CryptoRandom(),
-        logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
+        clock: services.clock,
+        random: services.random,
+        logger: services.logger(io),
       },
       {
         filters: filtersOf(options),
@@ -103,7 +94,11 @@ async function replay(io: CliIo, options: ReplayCliOptions): Promise<void> {
   }
 }
 
-export const registerReplay: CommandRegistrar = (program: Command, io: CliIo) => {
+export const registerReplay: CommandRegistrar = (
+  program: Command,
+  io: CliIo,
+  services: CliServices,
+) => {
   program
     .command('replay')
     .description(
@@ -122,5 +117,5 @@ export const registerReplay: CommandRegistrar = (program: Command, io: CliIo) =>
     .option('--dry-run', 'count what would be delivered; send nothing')
     .option('--resume', 'continue an interrupted replay with the same target and filters')
     .option('--json', 'print the summary as JSON')
-    .action((options: ReplayCliOptions) => replay(io, options));
+    .action((options: ReplayCliOptions) => replay(io, services, options));
 };

@@ -4,8 +4,9 @@ import { Option, type Command } from 'commander';
 import type { AttachmentInput, MessageInput } from '../../../application/commands/command-input.js';
 import type { TransmissionOutcome } from '../../../application/transmission/transmission-outcome.js';
 import { GtxError } from '../../../domain/index.js';
-import { openRuntime, type CliRuntime } from '../cli-runtime.js';
+import type { CliRuntime } from '../cli-runtime.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import type { CliServices } from '../cli-services.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { countLines, readNdjsonCommands, type BadLine } from '../ndjson-commands.js';
 import { describeOutcome, exitCodeForOutcome, plural } from '../outcome-format.js';
@@ -173,14 +174,14 @@ async function sendFile(
   return EXIT.ok;
 }
 
-async function send(io: CliIo, options: SendOptions): Promise<void> {
+async function send(io: CliIo, services: CliServices, options: SendOptions): Promise<void> {
   const file = options.file === undefined ? undefined : resolve(io.cwd, options.file);
   if (file !== undefined && (options.guest !== undefined || options.text !== undefined)) {
     throw usage('use either --file or --guest/--text, not both');
   }
   if (file !== undefined && !existsSync(file)) throw usage(`--file ${file} does not exist`);
   if (file === undefined) messageFromOptions(options);
-  const runtime = await openRuntime(io, {
+  const runtime = await services.openRuntime(io, {
     sandbox: options.sandbox === true,
     ...(options.ledger === undefined ? {} : { ledgerPath: options.ledger }),
   });
@@ -200,7 +201,11 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export const registerSend: CommandRegistrar = (program: Command, io: CliIo) => {
+export const registerSend: CommandRegistrar = (
+  program: Command,
+  io: CliIo,
+  services: CliServices,
+) => {
   program
     .command('send')
     .description('send one message (or a batch from an NDJSON file) and print the outcome')
@@ -233,6 +238,6 @@ NDJSON lines: {"id"?, "guest": {"id", "idType"?, "nickname"?}, "conversation"?, 
 Exit codes: 0 delivered, 1 usage or configuration, 2 rejected, 3 dead-lettered, 4 authentication.`,
     )
     .action(async (options: SendOptions) => {
-      await send(io, options);
+      await send(io, services, options);
     });
 };

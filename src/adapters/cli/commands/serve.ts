@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { GtxError } from '../../../domain/index.js';
-import { startService, type FeedProbe, type RunningService } from '../../http/http-service.js';
-import { startBackgroundFeed } from '../background-feed.js';
 import { resolveLedgerPath } from '../cli-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import type { CliService, CliServices } from '../cli-services.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
 interface ServeOptions {
@@ -11,23 +10,6 @@ interface ServeOptions {
   host?: string;
   sandbox?: boolean;
   ledger?: string;
-}
-
-/** Lets the service start before the feed exists: no lag and no fault until one is attached. */
-class LateFeedProbe implements FeedProbe {
-  private probe: FeedProbe | null = null;
-
-  attach(probe: FeedProbe | null): void {
-    this.probe = probe;
-  }
-
-  lag(): Promise<number | null> {
-    return this.probe?.lag() ?? Promise.resolve(null);
-  }
-
-  disabledReason(): string | null {
-    return this.probe?.disabledReason() ?? null;
-  }
 }
 
 const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -44,7 +26,7 @@ function parsePort(text: string): number {
  * Waits for SIGTERM or SIGINT, then stops gracefully. A second signal while draining exits at
  * once (128 + signal number): whatever was in flight is in the ledger and resumes at next start.
  */
-function untilSignalled(io: CliIo, service: RunningService): Promise<void> {
+function untilSignalled(io: CliIo, service: CliService): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -64,28 +46,26 @@ function untilSignalled(io: CliIo, service: RunningService): Promise<void> {
   });
 }
 
-async function serve(io: CliIo, options: ServeOptions): Promise<void> {
-  const ledgerPath = resolveLedgerPath(io, options.ledger);
-  const feed = new LateFeedProbe();
-  const service = await startService(io, {
+async function serve(io: CliIo, services: CliServices, options: ServeOptions): Promise<void> {
+  const service = await services.startService(io, {
     sandbox: options.sandbox === true,
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: parsePort(options.port) }),
-    ledgerPath,
-    feed,
+    ledgerPath: resolveLedgerPath(io, options.ledger),
   });
-  // The feed opens the ledger the service has just created.
-  const background = await startBackgroundFeed(io, ledgerPath);
-  feed.attach(background?.probe ?? null);
   writeLine(io.stdout, `gtx serve: listening on ${service.url}`);
-  if (background !== null) writeLine(io.stdout, 'gtx serve: analytics feed running');
+  if (service.feedRunning) writeLine(io.stdout, 'gtx serve: analytics feed running');
   await untilSignalled(io, service);
-  await background?.stop();
+  await service.stopFeed();
   // Everything is closed; a handle some library forgot must not keep the process up.
   setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
 }
 
-export const registerServe: CommandRegistrar = (program: Command, io: CliIo) => {
+export const registerServe: CommandRegistrar = (
+  program: Command,
+  io: CliIo,
+  services: CliServices,
+) => {
   program
     .command('serve')
     .description(
@@ -96,6 +76,6 @@ export const registerServe: CommandRegistrar = (program: Command, io: CliIo) => 
     .option('--sandbox', 'run against an in-process sandbox Genesys instead of the real cloud')
     .option('--ledger <path>', 'the SQLite ledger (GTX_LEDGER, default ./gtx-ledger.db)')
     .action(async (options: ServeOptions) => {
-      await serve(io, options);
+      await serve(io, services, options);
     });
 };

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_FEED_NAME } from '../../../application/feed/analytics-feed.js';
 import { computeLedgerStats, type LedgerStats } from '../../../application/feed/ledger-stats.js';
-import { SystemClock } from '../../clock/system-clock.js';
-import { SqliteFeedCheckpointStore } from '../../sqlite/sqlite-feed-checkpoint-store.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import type { CliServices } from '../cli-services.js';
 import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
@@ -57,13 +56,11 @@ function describeStats(stats: LedgerStats): string[] {
 
 async function stats(
   io: CliIo,
+  services: CliServices,
   options: { ledger?: string; feed: string; json?: boolean },
 ): Promise<void> {
-  const ledger = openCliLedger(io, options.ledger);
-  const checkpoints = SqliteFeedCheckpointStore.open(
-    { path: resolveLedgerPath(io, options.ledger) },
-    new SystemClock(),
-  );
+  const ledger = openCliLedger(services, io, options.ledger);
+  const checkpoints = services.openCheckpoints(resolveLedgerPath(io, options.ledger));
   try {
     const result = await computeLedgerStats(ledger.events, checkpoints, options.feed);
     if (options.json === true) writeLine(io.stdout, JSON.stringify(statsJson(result)));
@@ -74,7 +71,11 @@ async function stats(
   }
 }
 
-export const registerStats: CommandRegistrar = (program: Command, io: CliIo) => {
+export const registerStats: CommandRegistrar = (
+  program: Command,
+  io: CliIo,
+  services: CliServices,
+) => {
   program
     .command('stats')
     .description(
@@ -83,5 +84,7 @@ export const registerStats: CommandRegistrar = (program: Command, io: CliIo) => 
     .option('--ledger <path>', 'the ledger file (default GTX_LEDGER)')
     .option('--feed <name>', 'the feed whose lag to show', DEFAULT_FEED_NAME)
     .option('--json', 'print the figures as JSON')
-    .action((options: { ledger?: string; feed: string; json?: boolean }) => stats(io, options));
+    .action((options: { ledger?: string; feed: string; json?: boolean }) =>
+      stats(io, services, options),
+    );
 };

@@ -6,6 +6,7 @@ import { transmissionStreamId, GtxError } from '../../../domain/index.js';
 import type { RecordedEvent } from '../../../application/ports/index.js';
 import { openCliLedger } from '../cli-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import type { CliServices } from '../cli-services.js';
 import { describeOutcome } from '../outcome-format.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
@@ -39,10 +40,11 @@ function summarise(recorded: RecordedEvent): string {
 
 async function status(
   io: CliIo,
+  services: CliServices,
   commandId: string,
   options: { ledger?: string; json?: boolean },
 ): Promise<void> {
-  const ledger = openCliLedger(io, options.ledger);
+  const ledger = openCliLedger(services, io, options.ledger);
   try {
     const events = await ledger.events.readStream(transmissionStreamId(commandId));
     if (events.length === 0) {
@@ -70,7 +72,11 @@ async function status(
   }
 }
 
-export const registerStatus: CommandRegistrar = (program: Command, io: CliIo) => {
+export const registerStatus: CommandRegistrar = (
+  program: Command,
+  io: CliIo,
+  services: CliServices,
+) => {
   program
     .command('status')
     .description('print the recorded events and outcome of one command')
@@ -78,6 +84,6 @@ export const registerStatus: CommandRegistrar = (program: Command, io: CliIo) =>
     .option('--ledger <path>', 'ledger file (default: GTX_LEDGER or ./gtx-ledger.db)')
     .option('--json', 'machine-readable output')
     .action(async (commandId: string, options: { ledger?: string; json?: boolean }) => {
-      await status(io, commandId, options);
+      await status(io, services, commandId, options);
     });
 };

@@ -1,19 +1,15 @@
+import { writeLine, type CliIo } from '../adapters/cli/cli-io.js';
+import { openCliLedger } from '../adapters/cli/cli-ledger.js';
+import { readSettings } from '../adapters/cli/cli-runtime.js';
+import type { CliServices } from '../adapters/cli/cli-services.js';
+import type { FeedProbe } from '../adapters/http/http-service.js';
 import {
   AnalyticsFeed,
   DEFAULT_FEED_NAME,
   type FeedRunSummary,
-} from '../../application/feed/analytics-feed.js';
-import { readFeedState } from '../../application/feed/feed-stream.js';
-import { asError, isGtxError } from '../../domain/index.js';
-import { SystemClock } from '../clock/system-clock.js';
-import type { FeedProbe } from '../http/http-service.js';
-import { CryptoRandom } from '../ids/random.js';
-import { WinstonLogger } from '../logging/winston-logger.js';
-import { SqliteFeedCheckpointStore } from '../sqlite/sqlite-feed-checkpoint-store.js';
-import { writeLine, type CliIo } from './cli-io.js';
-import { openCliLedger } from './cli-ledger.js';
-import { readSettings } from './cli-runtime.js';
-import { openCliSink } from './commands/feed.js';
+} from '../application/feed/analytics-feed.js';
+import { readFeedState } from '../application/feed/feed-stream.js';
+import { asError, isGtxError } from '../domain/index.js';
 
 export interface BackgroundFeed {
   readonly probe: FeedProbe;
@@ -27,23 +23,22 @@ export interface BackgroundFeed {
  * /readyz; sends go on.
  */
 export async function startBackgroundFeed(
+  services: CliServices,
   io: CliIo,
   ledgerPath: string,
 ): Promise<BackgroundFeed | null> {
   const settings = readSettings(io);
   if (settings.ANALYTICS_WEBHOOK_URL === undefined) return null;
-  const clock = new SystemClock();
-  const sink = openCliSink(io, undefined, clock);
-  const ledger = openCliLedger(io, ledgerPath);
-  const checkpoints = SqliteFeedCheckpointStore.open({ path: ledgerPath }, clock);
-  const logger = WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr });
+  const sink = services.openSink(io, undefined);
+  const ledger = openCliLedger(services, io, ledgerPath);
+  const checkpoints = services.openCheckpoints(ledgerPath);
   const feed = new AnalyticsFeed({
     ledger: ledger.events,
     checkpoints,
     sink,
-    clock,
-    random: new CryptoRandom(),
-    logger,
+    clock: services.clock,
+    random: services.random,
+    logger: services.logger(io),
   });
   const controller = new AbortController();
   let stoppedReason: string | null =

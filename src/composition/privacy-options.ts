@@ -1,6 +1,6 @@
-import type { EnvironmentSettings } from '../config/environment-settings.js';
-import type { PrivacyOptions } from '../crypto/privacy.module.js';
-import { writeLine, type CliIo } from './cli-io.js';
+import { writeLine, type CliIo } from '../adapters/cli/cli-io.js';
+import type { EnvironmentSettings } from '../adapters/config/environment-settings.js';
+import type { PrivacyOptions } from '../adapters/crypto/privacy.module.js';
 
 /**
  * The master key a CLI transmitter uses: GTX_MASTER_KEY, else GTX_MASTER_KEY_FILE, else the key

@@ -1,16 +1,11 @@
-import { PersonalDataRowViewer } from '../../application/privacy/personal-data-row-viewer.js';
-import { SystemClock } from '../clock/system-clock.js';
-import { AesGcmPersonalDataVault } from '../crypto/aes-gcm-personal-data-vault.js';
-import { resolveMasterKey } from '../crypto/master-key.js';
-import { SqliteGuestKeyStore } from '../sqlite/sqlite-guest-key-store.js';
-import type { CliIo } from './cli-io.js';
-import { readSettings } from './cli-runtime.js';
-
-export interface OpenedPersonalDataViewer {
-  /** A `RowViewer` for `gtx audit export`: decrypted content, or `{erased: true}`. */
-  readonly viewer: PersonalDataRowViewer;
-  close(): Promise<void>;
-}
+import type { CliIo } from '../adapters/cli/cli-io.js';
+import { readSettings } from '../adapters/cli/cli-runtime.js';
+import type { OpenedPersonalDataViewer } from '../adapters/cli/cli-services.js';
+import { SystemClock } from '../adapters/clock/system-clock.js';
+import { AesGcmPersonalDataVault } from '../adapters/crypto/aes-gcm-personal-data-vault.js';
+import { resolveMasterKey } from '../adapters/crypto/master-key.js';
+import { SqliteGuestKeyStore } from '../adapters/sqlite/sqlite-guest-key-store.js';
+import { PersonalDataRowViewer } from '../application/privacy/personal-data-row-viewer.js';
 
 /**
  * The decrypting viewer of a ledger file for read-only commands: the master key from

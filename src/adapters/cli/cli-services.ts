@@ -1,0 +1,77 @@
+/**
+ * Everything the CLI's commands need from outside the CLI, declared here and built by the
+ * composition root (src/composition/cli-services.ts): commands name what they want, they never
+ * open a store, a sink or a service themselves. Tests pass the real services, or their own.
+ */
+import type { RowViewer } from '../../application/audit/ledger-export.js';
+import type {
+  AnalyticsSink,
+  Clock,
+  FeedCheckpointStore,
+  GuestKeyStore,
+  Ledger,
+  Logger,
+  Random,
+} from '../../application/ports/index.js';
+import type { CliIo } from './cli-io.js';
+import type { CliRuntime, RuntimeOptions } from './cli-runtime.js';
+
+export interface OpenLedgerOptions {
+  /** Open without writing anything (an auditor may hold only a read-only copy). */
+  readonly readOnly?: boolean;
+}
+
+/** The guest keys of a ledger file, and whether the last forget could empty the WAL. */
+export interface ForgettingGuestKeyStore extends GuestKeyStore {
+  forgetDiagnostics(): { readonly walCheckpointed: boolean };
+}
+
+export interface OpenedPersonalDataViewer {
+  /** A `RowViewer` for `gtx audit export`: decrypted content, or `{erased: true}`. */
+  readonly viewer: RowViewer;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  readonly sandbox: boolean;
+  readonly host?: string;
+  readonly port?: number;
+  readonly ledgerPath: string;
+}
+
+/** `gtx serve` while it runs: the HTTP service and, when configured, the analytics feed. */
+export interface CliService {
+  /** http://HOST:PORT */
+  readonly url: string;
+  /** Whether the analytics feed runs beside the service (ANALYTICS_WEBHOOK_URL is set). */
+  readonly feedRunning: boolean;
+  /** Graceful stop of the HTTP service and its transmitter; idempotent. */
+  close(): Promise<void>;
+  /** Stops the analytics feed after its current batch (nothing when it does not run). */
+  stopFeed(): Promise<void>;
+}
+
+export interface CliServices {
+  /** The system clock. */
+  readonly clock: Clock;
+  readonly random: Random;
+  /** Structured logs on the run's standard error, at GTX_LOG_LEVEL. */
+  logger(io: CliIo): Logger;
+  /**
+   * A started transmitter built from settings (transport, optional in-process sandbox, ledger,
+   * master key) whose credentials were checked (GENESYS_AUTH_FAILED otherwise, exit code 4).
+   */
+  openRuntime(io: CliIo, options: RuntimeOptions): Promise<CliRuntime>;
+  /** The SQLite ledger at `path` (resolved by the caller). */
+  openLedger(path: string, options?: OpenLedgerOptions): Ledger;
+  /** The feed and replay checkpoints kept in the ledger file. */
+  openCheckpoints(ledgerPath: string): FeedCheckpointStore;
+  /** The sink `--to` names, or ANALYTICS_WEBHOOK_URL; the secret always comes from settings. */
+  openSink(io: CliIo, to: string | undefined): AnalyticsSink;
+  /** The guest data keys kept in the ledger file. */
+  openGuestKeys(ledgerPath: string): ForgettingGuestKeyStore;
+  /** Decrypts the ledger's personal content; the master key is read, never created. */
+  openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPersonalDataViewer;
+  /** `gtx serve`: the HTTP service on a verified transmitter, and the analytics feed. */
+  startService(io: CliIo, options: ServeOptions): Promise<CliService>;
+}

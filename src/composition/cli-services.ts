@@ -1,0 +1,70 @@
+/**
+ * The CLI's services (src/adapters/cli/cli-services.ts), built from settings here: what each
+ * command opens or starts, so no command wires an adapter itself.
+ */
+import { readSettings } from '../adapters/cli/cli-runtime.js';
+import type { CliService, CliServices } from '../adapters/cli/cli-services.js';
+import { SystemClock } from '../adapters/clock/system-clock.js';
+import type { FeedProbe } from '../adapters/http/http-service.js';
+import { CryptoRandom } from '../adapters/ids/random.js';
+import { WinstonLogger } from '../adapters/logging/winston-logger.js';
+import { startBackgroundFeed } from './background-feed.js';
+import {
+  openCheckpointStore,
+  openGuestKeyStore,
+  openLedgerFile,
+  openSettingsSink,
+} from './ledger-files.js';
+import { openPersonalDataViewer } from './personal-data-viewer.js';
+import { openRuntime } from './runtime.js';
+import { startService } from './service.js';
+
+/** Lets the service start before the feed exists: no lag and no fault until one is attached. */
+class LateFeedProbe implements FeedProbe {
+  private probe: FeedProbe | null = null;
+
+  attach(probe: FeedProbe | null): void {
+    this.probe = probe;
+  }
+
+  lag(): Promise<number | null> {
+    return this.probe?.lag() ?? Promise.resolve(null);
+  }
+
+  disabledReason(): string | null {
+    return this.probe?.disabledReason() ?? null;
+  }
+}
+
+/** The services of one CLI run (or of a test's in-process runs). */
+export function createCliServices(): CliServices {
+  const clock = new SystemClock();
+  const services: CliServices = {
+    clock,
+    random: new CryptoRandom(),
+    logger: (io) =>
+      WinstonLogger.create({ level: readSettings(io).GTX_LOG_LEVEL, stream: io.stderr }),
+    openRuntime,
+    openLedger: (path, options) => openLedgerFile(path, clock, options),
+    openCheckpoints: (ledgerPath) => openCheckpointStore(ledgerPath, clock),
+    openSink: (io, to) => openSettingsSink(io, to, clock),
+    openGuestKeys: openGuestKeyStore,
+    openPersonalDataViewer,
+    startService: async (io, options): Promise<CliService> => {
+      const feed = new LateFeedProbe();
+      const service = await startService(io, { ...options, feed });
+      // The feed opens the ledger the service has just created.
+      const background = await startBackgroundFeed(services, io, options.ledgerPath);
+      feed.attach(background?.probe ?? null);
+      return {
+        url: service.url,
+        feedRunning: background !== null,
+        close: () => service.close(),
+        stopFeed: async () => {
+          await background?.stop();
+        },
+      };
+    },
+  };
+  return services;
+}
