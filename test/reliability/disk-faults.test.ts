@@ -224,7 +224,7 @@ describe('database locked by another process (a child holding BEGIN EXCLUSIVE)',
   it('/readyz reports the locked database', async () => {
     await withLockedLedger(async (harness) => {
       const ready = await readyz(harness);
-      expect(ready.status).toBe(503);
+      expect(ready.status, JSON.stringify(ready.body)).toBe(503);
       expect(ready.body.checks['ledger']).toMatch(/LEDGER_UNAVAILABLE|locked|busy/i);
     });
   });

@@ -46,6 +46,7 @@ import type {
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { sleep } from '../timing.js';
 import type { DeliveryStep } from './operators/delivery-steps.js';
+import { ClaimKeeper, waitOut } from './claim-keeper.js';
 import { exhaustLatest } from './operators/exhaust-latest.js';
 import { prepareDelivery } from './operators/prepare-delivery.operator.js';
 import { recordOutcome } from './operators/record-outcome.operator.js';
@@ -112,9 +113,7 @@ export class DeliveryPipeline {
   private readonly wake$ = new Subject<void>();
   /** Replays, so a stop during start-up still ends the demand once it is subscribed. */
   private readonly stopping$ = new ReplaySubject<void>(1);
-  private readonly held = new Map<string, WorkClaim>();
-  /** Releases still being written, so closing waits for them before the ledger closes. */
-  private readonly releasing = new Set<Promise<void>>();
+  private readonly claims: ClaimKeeper;
   private readonly closeController = new AbortController();
   private subscription: Subscription | null = null;
   private finished: Promise<void> = Promise.resolve();
@@ -130,6 +129,7 @@ export class DeliveryPipeline {
     // Every attempt and every rate-limit wait listens on the close signal until it ends:
     // up to `concurrency` listeners at once is normal, not a leak.
     setMaxListeners(0, this.closeController.signal);
+    this.claims = new ClaimKeeper(deps.work, deps.worker, deps.clock, deps.logger, config.leaseMs);
   }
 
   start(): void {
@@ -142,7 +142,7 @@ export class DeliveryPipeline {
       interval(this.config.pollIntervalMs, scheduler),
       retryWakes$.pipe(mergeMap((delayMs) => timer(delayMs, scheduler))),
     ).pipe(takeUntil(this.stopping$));
-    const deliveries$ = defer(() => this.releaseGoneOwners()).pipe(
+    const deliveries$ = defer(() => this.claims.releaseGoneOwners()).pipe(
       concatMap(() => demand$),
       exhaustLatest(() => this.claimFreeSlots()),
       mergeMap((claims) => from(claims)),
@@ -150,7 +150,7 @@ export class DeliveryPipeline {
     );
     const renewals$ = interval(Math.max(1, Math.floor(this.config.leaseMs / 3)), scheduler).pipe(
       takeUntil(this.stopping$),
-      exhaustMap(() => this.renewClaims()),
+      exhaustMap(() => this.claims.renew()),
       mergeMap(() => EMPTY),
     );
     this.finished = new Promise((resolve) => {
@@ -175,7 +175,7 @@ export class DeliveryPipeline {
   }
 
   inFlightCount(): number {
-    return this.held.size;
+    return this.claims.size;
   }
 
   /** The fault that stopped the pipeline, if one did. */
@@ -196,7 +196,7 @@ export class DeliveryPipeline {
       return;
     }
     this.stopping$.next();
-    if (this.held.size === 0) {
+    if (this.claims.size === 0) {
       this.subscription?.unsubscribe();
     } else {
       const timedOut = sleep(options.timeoutMs, this.deps.clock.scheduler).then(
@@ -207,25 +207,11 @@ export class DeliveryPipeline {
         await this.finished;
       }
     }
-    await Promise.all(this.releasing);
+    await this.claims.settled();
   }
 
   private claimFreeSlots(): Observable<readonly WorkClaim[]> {
-    return defer(async () => {
-      const free = this.config.concurrency - this.held.size;
-      if (free <= 0) return [];
-      const claims = await this.deps.work.claim({
-        owner: this.deps.worker.id,
-        limit: free,
-        nowMs: this.deps.clock.now(),
-        leaseMs: this.config.leaseMs,
-      });
-      // Work this worker already holds comes back when its own lease lapsed (a renewal that
-      // failed): the attempt in flight goes on under the fresh claim instead of starting twice.
-      const fresh = claims.filter((claim) => !this.held.has(claim.streamId));
-      for (const claim of claims) this.held.set(claim.streamId, claim);
-      return fresh;
-    });
+    return defer(() => this.claims.take(this.config.concurrency - this.claims.size));
   }
 
   private deliver(claim: WorkClaim): Observable<RetrySchedule> {
@@ -269,61 +255,37 @@ export class DeliveryPipeline {
       }),
       catchError((error: unknown) => this.lostWork(error, claim)),
       finalize(() => {
-        const held = this.held.get(claim.streamId) ?? claim;
-        this.held.delete(claim.streamId);
-        if (this.abandoned) return;
-        if (!final) this.releaseClaim(held);
-        this.wake();
+        this.claims.finish(claim, !final && !this.abandoned);
+        if (!this.abandoned) this.wake();
       }),
     );
   }
 
-  /** Work another worker took over is not a fault of this one; anything else stops it. */
+  /**
+   * Work another worker took over is not a fault of this one, and neither is a ledger that is
+   * unavailable for a while (locked by another process, a full disk): what could not be recorded
+   * is resumed as interrupted when the transmission is claimed again. Anything else stops the
+   * pipeline.
+   */
   private lostWork(error: unknown, claim: WorkClaim): Observable<RetrySchedule> {
+    const notRecorded = { streamId: claim.streamId, wakeAtMs: null, final: false };
     if (hasErrorCode(error, 'WORK_CLAIM_LOST') || hasErrorCode(error, 'LEDGER_VERSION_CONFLICT')) {
       this.deps.logger.warn('transmission taken over by another worker; nothing recorded', {
         commandId: claim.commandId,
         code: error.code,
         worker: this.deps.worker.id,
       });
-      return of({ streamId: claim.streamId, wakeAtMs: null, final: false });
+      return of(notRecorded);
     }
-    throw error;
-  }
-
-  private releaseClaim(claim: WorkClaim): void {
-    const released = this.deps.work
-      .release(claim)
-      .catch((error: unknown) => {
-        // The lease ends by itself; a failed release only delays the next claim of this work.
-        this.deps.logger.warn('could not release a work claim', {
-          commandId: claim.commandId,
-          code: isGtxError(error) ? error.code : null,
-        });
-      })
-      .finally(() => this.releasing.delete(released));
-    this.releasing.add(released);
-  }
-
-  private async releaseGoneOwners(): Promise<void> {
-    const holders = await this.deps.work.holders(this.deps.clock.now());
-    for (const owner of holders) {
-      if (!this.deps.worker.isGone(owner)) continue;
-      const released = await this.deps.work.releaseOwner(owner);
-      this.deps.logger.info('resuming the work of a worker that has exited', { owner, released });
-    }
-  }
-
-  private async renewClaims(): Promise<void> {
-    if (this.held.size === 0) return;
-    try {
-      await this.deps.work.renew(this.deps.worker.id, this.deps.clock.now(), this.config.leaseMs);
-    } catch (error) {
-      // A missed renewal is survivable until the lease ends; the fence guards the rest.
-      this.deps.logger.warn('could not renew work claims', {
-        code: isGtxError(error) ? error.code : null,
-      });
-    }
+    return of(
+      waitOut(
+        this.deps.logger,
+        this.deps.worker,
+        error,
+        'could not record a transmission step',
+        notRecorded,
+      ),
+    );
   }
 
   private failureCommand(failure: TransportFailure): TransmissionCommand {
@@ -350,7 +312,7 @@ export class DeliveryPipeline {
     command: TransmissionCommand,
   ): Promise<LoadedTransmission> {
     const commandId = loaded.state.commandId ?? claim.commandId;
-    const held = this.held.get(claim.streamId) ?? claim;
+    const held = this.claims.current(claim);
     const newEvents = decide(command, loaded.state);
     const appended = await this.deps.events.append({
       streamId: transmissionStreamId(commandId),
