@@ -34,10 +34,7 @@ export function eventStoreContract(
   t: ContractTestApi,
 ): void {
   const { describe, expect } = t;
-  const it = itWithFreshFixture(t, makeStore, async (fixture) => {
-    await fixture.store.close();
-    await fixture.cleanup?.();
-  });
+  const it = itWithFreshFixture(t, makeStore, (fixture) => fixture.store.close());
 
   describe(`EventStore contract: ${name}`, () => {
     describe('append and read', () => {

@@ -1,13 +1,14 @@
 import type { ContractTestApi } from './contract-test-api.js';
 
 /**
- * The `it` of a contract suite whose every test gets a fresh fixture from `make`; `dispose`
- * runs after the test whether it passed or not, so the suite needs no hooks from the runner.
+ * The `it` of a contract suite whose every test gets a fresh fixture from `make`; after the
+ * test, whether it passed or not, `close` closes the adapter and the fixture's `cleanup` runs,
+ * so the suite needs no hooks from the runner.
  */
-export function itWithFreshFixture<F>(
+export function itWithFreshFixture<F extends { readonly cleanup?: () => Promise<void> }>(
   t: ContractTestApi,
   make: () => Promise<F>,
-  dispose: (fixture: F) => Promise<void>,
+  close: (fixture: F) => Promise<void>,
 ): (title: string, body: (fixture: F) => Promise<void>) => void {
   return (title, body) => {
     t.it(title, async () => {
@@ -15,7 +16,8 @@ export function itWithFreshFixture<F>(
       try {
         await body(fixture);
       } finally {
-        await dispose(fixture);
+        await close(fixture);
+        await fixture.cleanup?.();
       }
     });
   };

@@ -88,10 +88,7 @@ export function workQueueContract(
   t: ContractTestApi,
 ): void {
   const { describe, expect } = t;
-  const withFixture = itWithFreshFixture(t, makeLedger, async (fixture) => {
-    await fixture.ledger.close();
-    await fixture.cleanup?.();
-  });
+  const withFixture = itWithFreshFixture(t, makeLedger, (fixture) => fixture.ledger.close());
   const it = (title: string, body: (ledger: Ledger) => Promise<void>): void => {
     withFixture(title, (fixture) => body(fixture.ledger));
   };

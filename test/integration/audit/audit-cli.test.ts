@@ -22,6 +22,10 @@ async function verifyJson(): Promise<Record<string, unknown>> {
 const verifyDigest = (digest: string, publicKey: string): Promise<CliRun> =>
   gtx('audit', 'verify', '--ledger', ledger, '--digest', digest, '--public-key', publicKey);
 
+/** gtx audit export of the test's ledger. */
+const exportLedger = (...argv: string[]): Promise<CliRun> =>
+  gtx('audit', 'export', '--ledger', ledger, ...argv);
+
 /** The rows of an NDJSON export, header and trailer lines included. */
 const ndjsonLines = (text: string): Record<string, unknown>[] =>
   text
@@ -156,7 +160,7 @@ describe('gtx audit keygen, digest and verify --digest', () => {
 
 describe('gtx audit export', () => {
   it('writes a full NDJSON export that verifies offline, and names a tampered line', async () => {
-    const run = await gtx('audit', 'export', '--ledger', ledger, '--out', 'all.ndjson');
+    const run = await exportLedger('--out', 'all.ndjson');
     expect(run.code).toBe(EXIT.ok);
     expect(run.stdout).toContain('exported 50 events, positions 1..50 (full, ledger head 50)');
     const lines = readFileSync(tmp.path('all.ndjson'), 'utf8').trimEnd().split('\n');
@@ -179,11 +183,7 @@ describe('gtx audit export', () => {
   });
 
   it('filters by guest, type and time; the partial export verifies and says so', async () => {
-    const run = await gtx(
-      'audit',
-      'export',
-      '--ledger',
-      ledger,
+    const run = await exportLedger(
       '--guest',
       'guest-c1',
       '--since',
@@ -204,16 +204,7 @@ describe('gtx audit export', () => {
     expect(verified.code).toBe(EXIT.ok);
     expect(verified.stdout).toContain('partial export');
 
-    const types = await gtx(
-      'audit',
-      'export',
-      '--ledger',
-      ledger,
-      '--type',
-      'TransmissionDelivered',
-      '--guest',
-      'guest-c0',
-    );
+    const types = await exportLedger('--type', 'TransmissionDelivered', '--guest', 'guest-c0');
     const delivered = ndjsonLines(types.stdout).slice(1, -1);
     expect(delivered.map((r) => r.streamId)).toEqual([
       'transmission-cmd-0',
@@ -223,18 +214,7 @@ describe('gtx audit export', () => {
   });
 
   it('writes CSV with a header, quoting and JSON columns as JSON text', async () => {
-    const run = await gtx(
-      'audit',
-      'export',
-      '--ledger',
-      ledger,
-      '--format',
-      'csv',
-      '--type',
-      'NoteTaken',
-      '--stream',
-      'notes-0',
-    );
+    const run = await exportLedger('--format', 'csv', '--type', 'NoteTaken', '--stream', 'notes-0');
     expect(run.code).toBe(EXIT.ok);
     const [header, first] = run.stdout.split('\n');
     expect(header).toBe(
@@ -252,11 +232,11 @@ describe('gtx audit export', () => {
       ['--since', '2026-03-02', '--until', '2026-03-01'],
       ['--guest', ''],
     ]) {
-      const run = await gtx('audit', 'export', '--ledger', ledger, '--out', 'x.ndjson', ...argv);
+      const run = await exportLedger('--out', 'x.ndjson', ...argv);
       expect(run.code).toBe(EXIT.usage);
       expect(run.stderr).toMatch(/^gtx: AUDIT_FILTER_INVALID: --(since|until|guest): .+\n$/);
     }
-    const format = await gtx('audit', 'export', '--ledger', ledger, '--format', 'xml');
+    const format = await exportLedger('--format', 'xml');
     expect(format.code).toBe(EXIT.usage);
     expect(format.stderr).toContain('Allowed choices are ndjson, csv');
     expect(
@@ -266,7 +246,7 @@ describe('gtx audit export', () => {
 
   it('leaves no file behind when the export meets an unreadable row, and exits 5', async () => {
     tamperWith(ledger, "UPDATE events SET data = '{not json' WHERE global_position = 30");
-    const run = await gtx('audit', 'export', '--ledger', ledger, '--out', 'broken.ndjson');
+    const run = await exportLedger('--out', 'broken.ndjson');
     expect(run.code).toBe(EXIT.ledgerBroken);
     expect(run.stderr).toContain('LEDGER_CORRUPT');
     expect(readdirSync(tmp.dir).filter((name) => name.includes('broken'))).toEqual([]);
