@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { readLedger as ledgerEvents } from '../reliability/support/reliability-kit.js';
+import { testDir } from '../support/test-dir.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const KEY = 'e2e-key-0123456789abcdef';
@@ -107,17 +106,9 @@ async function sandboxFor(dir: string, options: Parameters<typeof startSandbox>[
   return { sandbox, env };
 }
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gtx-serve-e2e-'));
-  onTestFinished(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
 describe('gtx serve as a process', () => {
   it('SIGTERM during load loses nothing: after a restart every accepted command is final exactly once', async () => {
-    const dir = tempDir();
+    const dir = testDir('gtx-serve-e2e-');
     // Slow answers keep attempts in flight when the signal arrives; the short drain aborts them.
     const { env } = await sandboxFor(dir, {
       rateLimitPerMinute: null,
@@ -192,7 +183,7 @@ describe('gtx serve as a process', () => {
   }, 120_000);
 
   it('a second signal while draining exits at once', async () => {
-    const dir = tempDir();
+    const dir = testDir('gtx-serve-e2e-');
     const { env } = await sandboxFor(dir, {
       rateLimitPerMinute: null,
       faults: { slow: 1, slowMs: 20_000 },
@@ -215,7 +206,7 @@ describe('gtx serve as a process', () => {
   }, 60_000);
 
   it('serves with --sandbox in process and stops on SIGTERM with exit 0', async () => {
-    const dir = tempDir();
+    const dir = testDir('gtx-serve-e2e-');
     const server = await startServer(['--sandbox', '--ledger', join(dir, 'ledger.db')], {});
     const response = await post(server.url, { id: 'sandboxed', guest: { id: 'g' }, text: 'hi' });
     expect(response.status).toBe(202);
@@ -229,7 +220,7 @@ describe('gtx serve as a process', () => {
   }, 60_000);
 
   it('runs the analytics feed beside the service when ANALYTICS_WEBHOOK_URL is set', async () => {
-    const dir = tempDir();
+    const dir = testDir('gtx-serve-e2e-');
     const received: { id: string; body: string }[] = [];
     let gone = false;
     const receiver = createServer((request, response) => {

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
 import type { CliIo } from '../../../src/adapters/cli/cli-io.js';
 import { openPersonalDataViewer } from '../../../src/adapters/cli/personal-data-viewer.js';
@@ -21,17 +20,14 @@ import { PersonalDataRowViewer } from '../../../src/application/privacy/personal
 import { guestIdHash, guestStreamId } from '../../../src/application/privacy/sealed-content.js';
 import { createTransmitter } from '../../../src/main.js';
 import { runGtx, type CliRun } from '../../support/cli-harness.js';
+import { testDir } from '../../support/test-dir.js';
 
 const TEXT = 'the door code is 55-2291, come after nine';
 const NICKNAME = 'Ottoline';
 const OTHER_TEXT = 'a message of the other guest';
 
 function tempLedger(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gtx-privacy-'));
-  onTestFinished(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return join(dir, 'ledger.db');
+  return join(testDir('gtx-privacy-'), 'ledger.db');
 }
 
 function fileBytes(path: string): Buffer {
