@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
