@@ -14,6 +14,7 @@ import {
   type InjectedFault,
   type TransportHarness,
 } from '../../src/testing/contracts/messaging-transport.contract.js';
+import { recordSends, sandboxGenesys } from '../support/transport-harness.js';
 
 /** The far side's answer for each fault the suite injects, as the sandbox scripts it. */
 const answers: Record<InjectedFault, ScriptedAnswer> = {
@@ -74,28 +75,18 @@ function receivedKey(received: ReceivedRequest): string {
 async function makeHarness(): Promise<TransportHarness> {
   const sandbox = await startSandbox();
   const transport = new OpenMessagingTransport(
-    {
-      environment: 'mypurecloud.com',
-      apiUrl: sandbox.url,
-      clientId: 'sandbox-client',
-      clientSecret: 'sandbox-secret',
-      integrationId: 'integration-contract',
-    },
+    sandboxGenesys(sandbox.url, 'integration-contract'),
     new SystemClock(),
     new InMemoryLogger(),
   );
-  const sent: TransportRequest[] = [];
-  const recording: typeof transport.send = (request, signal) => {
-    sent.push(request);
-    return transport.send(request, signal);
-  };
+  const recorded = recordSends(transport, sandbox);
   return {
-    transport: { send: recording, close: () => transport.close() },
+    transport: recorded.transport,
     failNext: (fault) => {
       sandbox.script([{ answer: answers[fault] }]);
     },
     accepted: () => {
-      const unmatched = [...sent];
+      const unmatched = [...recorded.sent];
       const accepted = sandbox.received().map((received) => {
         const kind = ENDPOINT_KIND[received.endpoint];
         const key = receivedKey(received);
@@ -106,10 +97,7 @@ async function makeHarness(): Promise<TransportHarness> {
       });
       return Promise.resolve(accepted);
     },
-    close: async () => {
-      await transport.close();
-      await sandbox.close();
-    },
+    close: recorded.close,
   };
 }
 

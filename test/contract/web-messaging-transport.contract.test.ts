@@ -17,6 +17,7 @@ import {
   type InjectedFault,
   type TransportHarness,
 } from '../../src/testing/contracts/messaging-transport.contract.js';
+import { recordSends } from '../support/transport-harness.js';
 
 /** The far side's answer for each fault the suite injects, as the sandbox scripts it on /v1. */
 const answers: Record<InjectedFault, WebMessagingScriptedAnswer> = {
@@ -60,13 +61,9 @@ async function makeHarness(): Promise<TransportHarness> {
     new SystemClock(),
     new InMemoryLogger(),
   );
-  const sent: TransportRequest[] = [];
-  const recording: typeof transport.send = (request, signal) => {
-    sent.push(request);
-    return transport.send(withLocalAttachments(request, dir), signal);
-  };
+  const recorded = recordSends(transport, sandbox, (request) => withLocalAttachments(request, dir));
   return {
-    transport: { send: recording, close: () => transport.close() },
+    transport: recorded.transport,
     unsupportedKinds: ['receipt'],
     failNext: (fault) => {
       sandbox.webMessaging.script([{ answer: answers[fault] }]);
@@ -74,16 +71,15 @@ async function makeHarness(): Promise<TransportHarness> {
     accepted: () =>
       Promise.resolve(
         sandbox.webMessaging.received().map((received) => {
-          const request = sent.find((r) => received.tracingId?.startsWith(`${r.commandId}:`));
+          const request = recorded.sent.find((r) =>
+            received.tracingId?.startsWith(`${r.commandId}:`),
+          );
           if (request === undefined) throw new Error('the sandbox accepted an unknown message');
           const kind: OutboundKind = received.kind === 'event' ? 'typing' : 'message';
           return { commandId: request.commandId, kind };
         }),
       ),
-    close: async () => {
-      await transport.close();
-      await sandbox.close();
-    },
+    close: recorded.close,
   };
 }
 

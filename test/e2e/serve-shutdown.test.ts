@@ -1,14 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../src/adapters/clock/system-clock.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
-import type { RecordedEvent } from '../../src/application/ports/index.js';
+import { readLedger as ledgerEvents } from '../reliability/support/reliability-kit.js';
+import { testDir } from '../support/test-dir.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const KEY = 'e2e-key-0123456789abcdef';
@@ -24,11 +21,6 @@ interface Server {
   readonly exited: Promise<number | null>;
   stderr(): string;
 }
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 /**
  * `gtx serve` in its own process. Node runs the TypeScript through tsx's loader directly: `npx`
@@ -48,7 +40,7 @@ function startServer(args: string[], env: Record<string, string>): Promise<Serve
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  cleanups.push(async () => {
+  onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await exited;
@@ -74,26 +66,34 @@ function post(url: string, body: unknown): Promise<Response> {
   });
 }
 
-async function ledgerEvents(path: string): Promise<RecordedEvent[]> {
-  const ledger = openSqliteLedger({ path, clock: new SystemClock() });
-  const events: RecordedEvent[] = [];
-  try {
-    for (;;) {
-      const page = await ledger.events.readAll({
-        afterPosition: events.at(-1)?.position ?? 0,
-        limit: 1000,
-      });
-      if (page.length === 0) return events;
-      events.push(...page);
-    }
-  } finally {
-    await ledger.close();
+/** GET on the service with the API key. */
+function get(url: string, path: string): Promise<Response> {
+  return fetch(`${url}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+}
+
+/** Asks `done` up to `tries` times, `intervalMs` apart; the assertions after it check the outcome. */
+async function poll(
+  tries: number,
+  intervalMs: number,
+  done: () => boolean | Promise<boolean>,
+): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await done()) return;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Polls the transmission's status until it is `status`. */
+function statusReaches(url: string, id: string, status: string): Promise<void> {
+  return poll(200, 25, async () => {
+    const body = (await (await get(url, `/v1/messages/${id}`)).json()) as { status: string };
+    return body.status === status;
+  });
 }
 
 async function sandboxFor(dir: string, options: Parameters<typeof startSandbox>[0]) {
   const sandbox: RunningSandbox = await startSandbox(options);
-  cleanups.push(() => sandbox.close());
+  onTestFinished(() => sandbox.close());
   const env = {
     GENESYS_API_URL: sandbox.url,
     GENESYS_CLIENT_ID: 'sandbox-client',
@@ -106,17 +106,9 @@ async function sandboxFor(dir: string, options: Parameters<typeof startSandbox>[
   return { sandbox, env };
 }
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gtx-serve-e2e-'));
-  cleanups.push(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
 describe('gtx serve as a process', () => {
   it('SIGTERM during load loses nothing: after a restart every accepted command is final exactly once', async () => {
-    const dir = tempDir();
+    const dir = testDir('gtx-serve-e2e-');
     // Slow answers keep attempts in flight when the signal arrives; the short drain aborts them.
     const { env } = await sandboxFor(dir, {
       rateLimitPerMinute: null,
@@ -165,13 +157,9 @@ describe('gtx serve as a process', () => {
     const open = [...accepted].filter((id) => !finalBefore.has(`transmission-${id}`));
 
     const second = await startServer([], env);
-    for (let i = 0; i < 600; i++) {
-      const metrics = await (
-        await fetch(`${second.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
-      ).text();
-      if (/^gtx_pending_transmissions 0$/m.test(metrics)) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await poll(600, 100, async () =>
+      /^gtx_pending_transmissions 0$/m.test(await (await get(second.url, '/metrics')).text()),
+    );
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
@@ -195,7 +183,7 @@ describe('gtx serve as a process', () => {
   }, 120_000);
 
   it('a second signal while draining exits at once', async () => {
-    const dir = tempDir();
+    const dir = testDir('gtx-serve-e2e-');
     const { env } = await sandboxFor(dir, {
       rateLimitPerMinute: null,
       faults: { slow: 1, slowMs: 20_000 },
@@ -204,19 +192,9 @@ describe('gtx serve as a process', () => {
     const response = await post(server.url, [{ id: 'stuck', guest: { id: 'g' }, text: 'x' }]);
     expect(response.status).toBe(202);
     // Wait until the attempt is in flight (started, no answer).
-    for (let i = 0; i < 200; i++) {
-      const status = (await (
-        await fetch(`${server.url}/v1/messages/stuck`, {
-          headers: { authorization: `Bearer ${KEY}` },
-        })
-      ).json()) as { status: string };
-      if (status.status === 'inFlight') break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await statusReaches(server.url, 'stuck', 'inFlight');
     server.child.kill('SIGTERM');
-    for (let i = 0; i < 200 && !server.stderr().includes('draining'); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await poll(200, 25, () => server.stderr().includes('draining'));
     server.child.kill('SIGINT');
     expect(await server.exited).toBe(130);
     expect(server.stderr()).toContain('SIGINT again: exiting now');
@@ -228,19 +206,11 @@ describe('gtx serve as a process', () => {
   }, 60_000);
 
   it('serves with --sandbox in process and stops on SIGTERM with exit 0', async () => {
-    const dir = tempDir();
+    const dir = testDir('gtx-serve-e2e-');
     const server = await startServer(['--sandbox', '--ledger', join(dir, 'ledger.db')], {});
     const response = await post(server.url, { id: 'sandboxed', guest: { id: 'g' }, text: 'hi' });
     expect(response.status).toBe(202);
-    for (let i = 0; i < 200; i++) {
-      const body = (await (
-        await fetch(`${server.url}/v1/messages/sandboxed`, {
-          headers: { authorization: `Bearer ${KEY}` },
-        })
-      ).json()) as { status: string };
-      if (body.status === 'delivered') break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await statusReaches(server.url, 'sandboxed', 'delivered');
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
     server.child.kill('SIGTERM');
@@ -250,7 +220,7 @@ describe('gtx serve as a process', () => {
   }, 60_000);
 
   it('runs the analytics feed beside the service when ANALYTICS_WEBHOOK_URL is set', async () => {
-    const dir = tempDir();
+    const dir = testDir('gtx-serve-e2e-');
     const received: { id: string; body: string }[] = [];
     let gone = false;
     const receiver = createServer((request, response) => {
@@ -265,7 +235,7 @@ describe('gtx serve as a process', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
+    onTestFinished(
       () =>
         new Promise<void>((resolve) =>
           receiver.close(() => {
@@ -282,17 +252,9 @@ describe('gtx serve as a process', () => {
       'status',
       202,
     );
-    for (
-      let i = 0;
-      i < 400 && !received.some((r) => r.body.includes('TransmissionDelivered'));
-      i++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await poll(400, 25, () => received.some((r) => r.body.includes('TransmissionDelivered')));
     expect(received.some((r) => r.body.includes('TransmissionDelivered'))).toBe(true);
-    const metrics = await (
-      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })
-    ).text();
+    const metrics = await (await get(server.url, '/metrics')).text();
     expect(metrics).toMatch(/^gtx_feed_lag_events \d+$/m);
 
     // A receiver that answers 410 disables the feed; readiness says so, sends go on.
@@ -301,10 +263,10 @@ describe('gtx serve as a process', () => {
       await post(server.url, { id: 'after-gone', guest: { id: 'g' }, text: 'hi' }),
     ).toHaveProperty('status', 202);
     let ready = await fetch(`${server.url}/readyz`);
-    for (let i = 0; i < 400 && ready.status === 200; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
+    await poll(400, 25, async () => {
       ready = await fetch(`${server.url}/readyz`);
-    }
+      return ready.status !== 200;
+    });
     expect(ready.status).toBe(503);
     expect(await ready.text()).toContain('410');
     server.child.kill('SIGTERM');

@@ -3,6 +3,7 @@ import type { EventStore, RecordedEvent } from '../../application/ports/event-st
 import { chainHash, GENESIS_HASH, verifyChain } from '../../application/ledger/hash-chain.js';
 import { epochMsToIso } from '../../domain/index.js';
 import type { ContractTestApi } from './contract-test-api.js';
+import { itWithFreshFixture } from './fresh-fixture.js';
 import { appendTransmission, codeOf, note, transmission } from './transmission-fixtures.js';
 
 export interface EventStoreFixture {
@@ -33,17 +34,7 @@ export function eventStoreContract(
   t: ContractTestApi,
 ): void {
   const { describe, expect } = t;
-  const it = (title: string, body: (fixture: EventStoreFixture) => Promise<void>): void => {
-    t.it(title, async () => {
-      const fixture = await makeStore();
-      try {
-        await body(fixture);
-      } finally {
-        await fixture.store.close();
-        await fixture.cleanup?.();
-      }
-    });
-  };
+  const it = itWithFreshFixture(t, makeStore, (fixture) => fixture.store.close());
 
   describe(`EventStore contract: ${name}`, () => {
     describe('append and read', () => {

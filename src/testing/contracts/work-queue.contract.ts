@@ -1,8 +1,9 @@
-import type { NewEvent } from '../../application/ports/event-store.port.js';
+import type { AppendResult, NewEvent } from '../../application/ports/event-store.port.js';
 import type { Ledger } from '../../application/ports/ledger.port.js';
-import type { ClaimRequest } from '../../application/ports/work-queue.port.js';
-import { transmissionStreamId } from '../../domain/index.js';
+import type { ClaimRequest, WorkClaim } from '../../application/ports/work-queue.port.js';
+import { transmissionStreamId, type TransmissionEvent } from '../../domain/index.js';
 import type { ContractTestApi } from './contract-test-api.js';
+import { itWithFreshFixture } from './fresh-fixture.js';
 import {
   appendTransmission,
   codeOf,
@@ -63,6 +64,20 @@ const by = (owner: string, nowMs = T0, limit = 10): ClaimRequest => ({
   leaseMs: LEASE,
 });
 
+/** Appends one event to the claimed stream, guarded by the claim's owner and fence. */
+const appendUnder = (
+  { events }: Ledger,
+  claim: WorkClaim,
+  expectedVersion: number,
+  event: TransmissionEvent,
+): Promise<AppendResult> =>
+  events.append({
+    streamId: claim.streamId,
+    expectedVersion,
+    guard: { owner: claim.owner, fence: claim.fence },
+    events: [toNewEvent(event)],
+  });
+
 /**
  * Every TransmissionWorkQueue adapter must pass this suite: claims for several workers, leases,
  * fencing, and the projection kept by the event store's appends.
@@ -73,16 +88,9 @@ export function workQueueContract(
   t: ContractTestApi,
 ): void {
   const { describe, expect } = t;
+  const withFixture = itWithFreshFixture(t, makeLedger, (fixture) => fixture.ledger.close());
   const it = (title: string, body: (ledger: Ledger) => Promise<void>): void => {
-    t.it(title, async () => {
-      const fixture = await makeLedger();
-      try {
-        await body(fixture.ledger);
-      } finally {
-        await fixture.ledger.close();
-        await fixture.cleanup?.();
-      }
-    });
+    withFixture(title, (fixture) => body(fixture.ledger));
   };
 
   describe(`TransmissionWorkQueue contract: ${name}`, () => {
@@ -130,19 +138,8 @@ export function workQueueContract(
       await seed(ledger);
       const [a1] = await ledger.work.claim(by('w1', T0, 1));
       if (a1 === undefined) throw new Error('a1 was not claimed');
-      const guard = { owner: a1.owner, fence: a1.fence };
-      await ledger.events.append({
-        streamId: a1.streamId,
-        expectedVersion: 1,
-        guard,
-        events: [toNewEvent(transmission.started(1))],
-      });
-      await ledger.events.append({
-        streamId: a1.streamId,
-        expectedVersion: 2,
-        guard,
-        events: [toNewEvent(transmission.delivered(1))],
-      });
+      await appendUnder(ledger, a1, 1, transmission.started(1));
+      await appendUnder(ledger, a1, 2, transmission.delivered(1));
       const next = await ledger.work.claim(by('w2'));
       expect(next.map((c) => c.commandId)).toEqual(['a2', 'c1', 'd2', 'e1']);
     });
@@ -154,20 +151,10 @@ export function workQueueContract(
       if (old === undefined || current === undefined) throw new Error('a1 was not claimed');
       expect(current.fence).toBe(old.fence + 1);
       const head = await ledger.events.head();
-      const late = ledger.events.append({
-        streamId: old.streamId,
-        expectedVersion: 1,
-        guard: { owner: old.owner, fence: old.fence },
-        events: [toNewEvent(transmission.started(1))],
-      });
+      const late = appendUnder(ledger, old, 1, transmission.started(1));
       expect(await codeOf(late)).toBe('WORK_CLAIM_LOST');
       expect(await ledger.events.head()).toEqual(head);
-      await ledger.events.append({
-        streamId: current.streamId,
-        expectedVersion: 1,
-        guard: { owner: current.owner, fence: current.fence },
-        events: [toNewEvent(transmission.started(1))],
-      });
+      await appendUnder(ledger, current, 1, transmission.started(1));
       expect((await ledger.events.head()).position).toBe(head.position + 1);
     });
 

@@ -1,40 +1,37 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../../src/adapters/cli/cli-io.js';
-import { COMMANDS } from '../../../src/adapters/cli/commands/index.js';
 import { EXIT } from '../../../src/adapters/cli/exit-codes.js';
-import { runCli } from '../../../src/adapters/cli/run-cli.js';
-import { createCliServices } from '../../../src/composition/cli-services.js';
-import { makeLedgerFile, openForTampering, tempDir, type TempDir } from './audit-fixture.js';
-
-const SERVICES = createCliServices();
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { runGtx, type CliRun } from '../../support/cli-harness.js';
+import { makeLedgerFile, tamperWith, tempDir, type TempDir } from './audit-fixture.js';
 
 let tmp: TempDir;
 let ledger: string;
 
-function capture(): { stream: PassThrough; text: () => string } {
-  const stream = new PassThrough();
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+// GTX_LOG_LEVEL unset: the audit commands run at the default log level, as a user gets them.
+const gtx = (...argv: string[]): Promise<CliRun> =>
+  runGtx(argv, { GTX_LOG_LEVEL: undefined }, tmp.dir);
+
+async function verifyJson(): Promise<Record<string, unknown>> {
+  const run = await gtx('audit', 'verify', '--ledger', ledger, '--json');
+  return JSON.parse(run.stdout) as Record<string, unknown>;
 }
 
-async function gtx(...argv: string[]): Promise<Run> {
-  const out = capture();
-  const err = capture();
-  const io: CliIo = { stdout: out.stream, stderr: err.stream, env: {}, cwd: tmp.dir };
-  const code = await runCli(argv, io, COMMANDS, SERVICES);
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+/** gtx audit verify against a digest file, with the public key to check its signature by. */
+const verifyDigest = (digest: string, publicKey: string): Promise<CliRun> =>
+  gtx('audit', 'verify', '--ledger', ledger, '--digest', digest, '--public-key', publicKey);
+
+/** gtx audit export of the test's ledger. */
+const exportLedger = (...argv: string[]): Promise<CliRun> =>
+  gtx('audit', 'export', '--ledger', ledger, ...argv);
+
+/** The rows of an NDJSON export, header and trailer lines included. */
+const ndjsonLines = (text: string): Record<string, unknown>[] =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 beforeEach(async () => {
   tmp = tempDir();
@@ -51,26 +48,29 @@ describe('gtx audit verify', () => {
     const run = await gtx('audit', 'verify', '--ledger', ledger);
     expect(run.code).toBe(EXIT.ok);
     expect(run.stdout).toMatch(/^ok: 50 events, positions 1\.\.50, head [0-9a-f]{64}\n$/);
-    const json = JSON.parse(
-      (await gtx('audit', 'verify', '--ledger', ledger, '--json')).stdout,
-    ) as Record<string, unknown>;
-    expect(json).toMatchObject({ ok: true, count: 50, firstPosition: 1, lastPosition: 50 });
+    expect(await verifyJson()).toMatchObject({
+      ok: true,
+      count: 50,
+      firstPosition: 1,
+      lastPosition: 50,
+    });
   });
 
   it('names the first broken position and exits 5', async () => {
-    const db = openForTampering(ledger);
-    db.prepare(
+    tamperWith(
+      ledger,
       "UPDATE events SET recorded_at = '2030-01-01T00:00:00.000Z' WHERE global_position = 17",
-    ).run();
-    db.close();
+    );
     const run = await gtx('audit', 'verify', '--ledger', ledger);
     expect(run.code).toBe(EXIT.ledgerBroken);
     expect(run.stdout).toContain('BROKEN at position 17: hash mismatch (hashMismatch)');
     expect(run.stdout).toContain('16 events verified before it');
-    const json = JSON.parse(
-      (await gtx('audit', 'verify', '--ledger', ledger, '--json')).stdout,
-    ) as Record<string, unknown>;
-    expect(json).toMatchObject({ ok: false, position: 17, reason: 'hashMismatch', count: 16 });
+    expect(await verifyJson()).toMatchObject({
+      ok: false,
+      position: 17,
+      reason: 'hashMismatch',
+      count: 16,
+    });
   });
 
   it('refuses a ledger path that does not exist instead of creating it', async () => {
@@ -105,16 +105,7 @@ describe('gtx audit keygen, digest and verify --digest', () => {
     expect(written).toMatchObject({ format: 'gtx-ledger-digest', version: 1, position: 50 });
     expect(written.signature).toMatchObject({ algorithm: 'ed25519' });
 
-    const ok = await gtx(
-      'audit',
-      'verify',
-      '--ledger',
-      ledger,
-      '--digest',
-      'd.json',
-      '--public-key',
-      'auditor.pub',
-    );
+    const ok = await verifyDigest('d.json', 'auditor.pub');
     expect(ok.code).toBe(EXIT.ok);
     expect(ok.stdout).toContain('digest: position 50');
     expect(ok.stdout).toContain('signature valid');
@@ -128,63 +119,25 @@ describe('gtx audit keygen, digest and verify --digest', () => {
       tmp.path('forged.json'),
       JSON.stringify({ ...written, headHash: 'f'.repeat(64) }),
     );
-    const forged = await gtx(
-      'audit',
-      'verify',
-      '--ledger',
-      ledger,
-      '--digest',
-      'forged.json',
-      '--public-key',
-      'auditor.pub',
-    );
+    const forged = await verifyDigest('forged.json', 'auditor.pub');
     expect(forged.code).toBe(EXIT.ledgerBroken);
     expect(forged.stdout).toContain('signature does not verify');
 
     // Another key's public half does not vouch for it.
     await gtx('audit', 'keygen', '--out', 'other');
-    const other = await gtx(
-      'audit',
-      'verify',
-      '--ledger',
-      ledger,
-      '--digest',
-      'd.json',
-      '--public-key',
-      'other.pub',
-    );
+    const other = await verifyDigest('d.json', 'other.pub');
     expect(other.code).toBe(EXIT.ledgerBroken);
     expect(other.stdout).toContain('signed by another key');
 
     // The private key is refused where the public one belongs.
-    const wrongHalf = await gtx(
-      'audit',
-      'verify',
-      '--ledger',
-      ledger,
-      '--digest',
-      'd.json',
-      '--public-key',
-      'auditor.key',
-    );
+    const wrongHalf = await verifyDigest('d.json', 'auditor.key');
     expect(wrongHalf.code).toBe(EXIT.usage);
     expect(wrongHalf.stderr).toContain('AUDIT_KEY_INVALID');
 
     // Cutting off the last row verifies on its own, but not against the digest.
-    const db = openForTampering(ledger);
-    db.prepare('DELETE FROM events WHERE global_position = 50').run();
-    db.close();
+    tamperWith(ledger, 'DELETE FROM events WHERE global_position = 50');
     expect((await gtx('audit', 'verify', '--ledger', ledger)).code).toBe(EXIT.ok);
-    const cut = await gtx(
-      'audit',
-      'verify',
-      '--ledger',
-      ledger,
-      '--digest',
-      'd.json',
-      '--public-key',
-      'auditor.pub',
-    );
+    const cut = await verifyDigest('d.json', 'auditor.pub');
     expect(cut.code).toBe(EXIT.ledgerBroken);
     expect(cut.stdout).toContain(
       'BROKEN at position 50: ledger shorter than the digest (truncated)',
@@ -207,7 +160,7 @@ describe('gtx audit keygen, digest and verify --digest', () => {
 
 describe('gtx audit export', () => {
   it('writes a full NDJSON export that verifies offline, and names a tampered line', async () => {
-    const run = await gtx('audit', 'export', '--ledger', ledger, '--out', 'all.ndjson');
+    const run = await exportLedger('--out', 'all.ndjson');
     expect(run.code).toBe(EXIT.ok);
     expect(run.stdout).toContain('exported 50 events, positions 1..50 (full, ledger head 50)');
     const lines = readFileSync(tmp.path('all.ndjson'), 'utf8').trimEnd().split('\n');
@@ -230,11 +183,7 @@ describe('gtx audit export', () => {
   });
 
   it('filters by guest, type and time; the partial export verifies and says so', async () => {
-    const run = await gtx(
-      'audit',
-      'export',
-      '--ledger',
-      ledger,
+    const run = await exportLedger(
       '--guest',
       'guest-c1',
       '--since',
@@ -243,10 +192,7 @@ describe('gtx audit export', () => {
       '2026-03-01T09:10:00+00:00',
     );
     expect(run.code).toBe(EXIT.ok);
-    const lines = run.stdout
-      .trimEnd()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = ndjsonLines(run.stdout);
     const rows = lines.slice(1, -1);
     expect(lines[0]).toMatchObject({ format: 'gtx-audit-export', partial: true });
     expect(rows.length).toBeGreaterThan(0);
@@ -258,21 +204,8 @@ describe('gtx audit export', () => {
     expect(verified.code).toBe(EXIT.ok);
     expect(verified.stdout).toContain('partial export');
 
-    const types = await gtx(
-      'audit',
-      'export',
-      '--ledger',
-      ledger,
-      '--type',
-      'TransmissionDelivered',
-      '--guest',
-      'guest-c0',
-    );
-    const delivered = types.stdout
-      .trimEnd()
-      .split('\n')
-      .slice(1, -1)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const types = await exportLedger('--type', 'TransmissionDelivered', '--guest', 'guest-c0');
+    const delivered = ndjsonLines(types.stdout).slice(1, -1);
     expect(delivered.map((r) => r.streamId)).toEqual([
       'transmission-cmd-0',
       'transmission-cmd-3',
@@ -281,18 +214,7 @@ describe('gtx audit export', () => {
   });
 
   it('writes CSV with a header, quoting and JSON columns as JSON text', async () => {
-    const run = await gtx(
-      'audit',
-      'export',
-      '--ledger',
-      ledger,
-      '--format',
-      'csv',
-      '--type',
-      'NoteTaken',
-      '--stream',
-      'notes-0',
-    );
+    const run = await exportLedger('--format', 'csv', '--type', 'NoteTaken', '--stream', 'notes-0');
     expect(run.code).toBe(EXIT.ok);
     const [header, first] = run.stdout.split('\n');
     expect(header).toBe(
@@ -310,11 +232,11 @@ describe('gtx audit export', () => {
       ['--since', '2026-03-02', '--until', '2026-03-01'],
       ['--guest', ''],
     ]) {
-      const run = await gtx('audit', 'export', '--ledger', ledger, '--out', 'x.ndjson', ...argv);
+      const run = await exportLedger('--out', 'x.ndjson', ...argv);
       expect(run.code).toBe(EXIT.usage);
       expect(run.stderr).toMatch(/^gtx: AUDIT_FILTER_INVALID: --(since|until|guest): .+\n$/);
     }
-    const format = await gtx('audit', 'export', '--ledger', ledger, '--format', 'xml');
+    const format = await exportLedger('--format', 'xml');
     expect(format.code).toBe(EXIT.usage);
     expect(format.stderr).toContain('Allowed choices are ndjson, csv');
     expect(
@@ -323,10 +245,8 @@ describe('gtx audit export', () => {
   });
 
   it('leaves no file behind when the export meets an unreadable row, and exits 5', async () => {
-    const db = openForTampering(ledger);
-    db.prepare("UPDATE events SET data = '{not json' WHERE global_position = 30").run();
-    db.close();
-    const run = await gtx('audit', 'export', '--ledger', ledger, '--out', 'broken.ndjson');
+    tamperWith(ledger, "UPDATE events SET data = '{not json' WHERE global_position = 30");
+    const run = await exportLedger('--out', 'broken.ndjson');
     expect(run.code).toBe(EXIT.ledgerBroken);
     expect(run.stderr).toContain('LEDGER_CORRUPT');
     expect(readdirSync(tmp.dir).filter((name) => name.includes('broken'))).toEqual([]);
@@ -337,27 +257,25 @@ describe('the real process', () => {
   it('runs gtx audit verify, digest and export end to end', async () => {
     const exec = promisify(execFile);
     // node --import tsx: the real entry point, without npx's start-up on every call.
-    const cli = ['--import', 'tsx', 'src/cli.ts'];
+    const cli = ['--import', 'tsx', 'src/adapters/cli/main.ts'];
     const options = { cwd: process.cwd(), env: { ...process.env, GTX_LEDGER: ledger } };
-    const verified = await exec(process.execPath, [...cli, 'audit', 'verify', '--json'], options);
+    const gtxProcess = (...argv: string[]) => exec(process.execPath, [...cli, ...argv], options);
+    const verified = await gtxProcess('audit', 'verify', '--json');
     expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, count: 50 });
-    await exec(process.execPath, [...cli, 'audit', 'digest', '--out', tmp.path('d.json')], options);
-    await exec(
-      process.execPath,
-      [...cli, 'audit', 'export', '--out', tmp.path('e.ndjson')],
-      options,
-    );
-    const offline = await exec(
-      'npx',
-      [...cli, 'audit', 'verify', '--file', tmp.path('e.ndjson'), '--digest', tmp.path('d.json')],
-      options,
+    await gtxProcess('audit', 'digest', '--out', tmp.path('d.json'));
+    await gtxProcess('audit', 'export', '--out', tmp.path('e.ndjson'));
+    const offline = await gtxProcess(
+      'audit',
+      'verify',
+      '--file',
+      tmp.path('e.ndjson'),
+      '--digest',
+      tmp.path('d.json'),
     );
     expect(offline.stdout).toContain('ok: 50 events');
 
-    const db = openForTampering(ledger);
-    db.prepare('DELETE FROM events WHERE global_position = 9').run();
-    db.close();
-    const broken = await exec(process.execPath, [...cli, 'audit', 'verify'], options).then(
+    tamperWith(ledger, 'DELETE FROM events WHERE global_position = 9');
+    const broken = await gtxProcess('audit', 'verify').then(
       () => null,
       (error: unknown) => error as { code: number; stdout: string },
     );

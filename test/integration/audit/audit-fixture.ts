@@ -4,86 +4,15 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
 import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
-import type { EventStore, NewEvent } from '../../../src/application/ports/event-store.port.js';
-import { epochMsToIso, transmissionStreamId } from '../../../src/domain/index.js';
+import type { EventStore } from '../../../src/application/ports/event-store.port.js';
+import {
+  appendTransmission,
+  note,
+  T0,
+  transmission,
+} from '../../../src/testing/contracts/transmission-fixtures.js';
 
-export const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
-const at = (offsetMs: number): string => epochMsToIso(T0 + offsetMs);
-
-function event(type: string, data: Record<string, unknown>, commandId: string): NewEvent {
-  return { type, schemaVersion: 1, data, metadata: { commandId } };
-}
-
-/** Transmission events in their stored v1 shape, as the domain writes them. */
-const transmission = {
-  requested: (commandId: string, conversationRef: string): NewEvent =>
-    event(
-      'TransmissionRequested',
-      {
-        commandId,
-        kind: 'message',
-        guestId: `guest-${conversationRef}`,
-        conversationRef,
-        contentSha256: 'a'.repeat(64),
-        content: {
-          kind: 'message',
-          guest: { id: `guest-${conversationRef}`, idType: 'Opaque' },
-          text: `hello from ${commandId}`,
-          attachments: [],
-          metadata: {},
-        },
-        requestedAt: at(0),
-      },
-      commandId,
-    ),
-  rejected: (commandId: string, conversationRef: string): NewEvent =>
-    event(
-      'TransmissionRejected',
-      {
-        commandId,
-        kind: 'typing',
-        guestId: `guest-${conversationRef}`,
-        conversationRef,
-        contentSha256: 'b'.repeat(64),
-        content: { kind: 'typing', guest: { id: `guest-${conversationRef}`, idType: 'Opaque' } },
-        violations: [{ code: 'TEXT_TOO_MANY_BYTES', field: '/text', message: 'too long' }],
-        rejectedAt: at(0),
-      },
-      commandId,
-    ),
-  started: (commandId: string, attempt: number): NewEvent =>
-    event('TransmissionAttemptStarted', { attempt, startedAt: at(attempt * 1000) }, commandId),
-  failed: (commandId: string, attempt: number): NewEvent =>
-    event(
-      'TransmissionAttemptFailed',
-      {
-        attempt,
-        failureKind: 'transient',
-        retryable: true,
-        status: 503,
-        code: null,
-        message: 'the far side said no',
-        correlationId: null,
-        retryAfterMs: null,
-        retryAt: at(attempt * 1000 + 5000),
-        failedAt: at(attempt * 1000 + 10),
-      },
-      commandId,
-    ),
-  delivered: (commandId: string, attempts: number): NewEvent =>
-    event(
-      'TransmissionDelivered',
-      {
-        genesysMessageId: `gm-${commandId}`,
-        genesysConversationId: null,
-        correlationId: null,
-        attempts,
-        latencyMs: 42,
-        deliveredAt: at(attempts * 1000 + 20),
-      },
-      commandId,
-    ),
-};
+export { T0 };
 
 export interface TempDir {
   readonly dir: string;
@@ -120,32 +49,21 @@ export async function fillLedger(
         : i % 3 === 1
           ? [
               transmission.requested(id, conversation),
-              transmission.started(id, 1),
-              transmission.failed(id, 1),
-              transmission.started(id, 2),
-              transmission.delivered(id, 2),
+              transmission.started(1),
+              transmission.failed(1, T0 + 6000),
+              transmission.started(2),
+              transmission.delivered(2),
             ]
           : [
               transmission.requested(id, conversation),
-              transmission.started(id, 1),
-              transmission.delivered(id, 1),
+              transmission.started(1),
+              transmission.delivered(1),
             ];
-    await ledger.append({
-      streamId: transmissionStreamId(id),
-      expectedVersion: 'noStream',
-      events,
-    });
+    await appendTransmission(ledger, id, events);
     await ledger.append({
       streamId: `notes-${i % 2}`,
       expectedVersion: 'any',
-      events: [
-        {
-          type: 'NoteTaken',
-          schemaVersion: 1,
-          data: { n: i, text: 'a, "quoted"\nline' },
-          metadata: { correlationId: `c-${i}` },
-        },
-      ],
+      events: [note(i, { text: 'a, "quoted"\nline' })],
     });
     await clock.advanceBy(60_000);
   }
@@ -169,4 +87,14 @@ export function openForTampering(path: string): Database.Database {
     'DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete; DROP TRIGGER IF EXISTS events_chain_continues;',
   );
   return db;
+}
+
+/** Runs one statement on the file past the append-only triggers, then closes it again. */
+export function tamperWith(path: string, sql: string): void {
+  const db = openForTampering(path);
+  try {
+    db.prepare(sql).run();
+  } finally {
+    db.close();
+  }
 }

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
 import { SeededRandom } from '../../../src/adapters/ids/random.js';
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
@@ -18,23 +16,16 @@ import type { AnalyticsBatchBody } from '../../../src/application/feed/analytics
 import { createTransmitter } from '../../../src/main.js';
 import { message } from '../../support/pipeline-harness.js';
 import { WebhookReceiver } from '../../support/feed/webhook-receiver.js';
+import { testDir } from '../../support/test-dir.js';
 
 const SECRET = `whsec_${Buffer.from('catch-up-test-secret-0123456789ab').toString('base64')}`;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 describe('the feed while its receiver is down', () => {
   it('never holds up sends, then catches up with nothing lost and nothing reordered', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gtx-feed-catch-up-'));
-    cleanups.push(() => {
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const dir = testDir('gtx-feed-catch-up-');
     const path = join(dir, 'ledger.db');
     const clock = new SystemClock();
     const receiver = await WebhookReceiver.start();
-    cleanups.push(() => receiver.close());
+    onTestFinished(() => receiver.close());
     receiver.answerAll({ status: 503 });
 
     const transmitter = createTransmitter({
@@ -48,13 +39,13 @@ describe('the feed while its receiver is down', () => {
         logger: new InMemoryLogger(),
       },
     });
-    cleanups.push(() => transmitter.close());
+    onTestFinished(() => transmitter.close());
 
     // The feed: a loop of its own on its own connection to the same file.
     const ledger = openSqliteLedger({ path, clock });
     const checkpoints = SqliteFeedCheckpointStore.open({ path }, clock);
     const sink = new WebhookAnalyticsSink({ url: receiver.url, secret: SECRET }, clock);
-    cleanups.push(async () => {
+    onTestFinished(async () => {
       await sink.close();
       await checkpoints.close();
       await ledger.close();

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { CliIo } from '../../../src/adapters/cli/cli-io.js';
 import { registerFeed } from '../../../src/adapters/cli/commands/feed.js';
 import { registerReplay } from '../../../src/adapters/cli/commands/replay.js';
@@ -17,15 +16,12 @@ import { SqliteFeedCheckpointStore } from '../../../src/adapters/sqlite/sqlite-f
 import type { AnalyticsBatchBody } from '../../../src/application/feed/analytics-payload.js';
 import { seedTransmission } from '../../support/feed/feed-fixtures.js';
 import { WebhookReceiver } from '../../support/feed/webhook-receiver.js';
+import { testDir } from '../../support/test-dir.js';
 
 const SERVICES = createCliServices();
 
 const COMMANDS = [registerFeed, registerReplay, registerStats];
 const SECRET = `whsec_${Buffer.from('cli-test-secret-0123456789abcdefgh').toString('base64')}`;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 interface Captured extends CliIo {
   out(): string;
@@ -56,10 +52,7 @@ function io(cwd: string, env: Record<string, string> = {}): Captured {
  * 400 (after a retry); two rejections; one dead letter; one still open.
  */
 async function knownLedger(): Promise<{ dir: string; path: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'gtx-feed-cli-'));
-  cleanups.push(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = testDir('gtx-feed-cli-');
   const path = join(dir, 'ledger.db');
   const ledger = openSqliteLedger({ path, clock: new SystemClock() }).events;
   await seedTransmission(ledger, { commandId: 'd1', guestId: 'g-1', latencyMs: 100 });
@@ -81,7 +74,7 @@ async function knownLedger(): Promise<{ dir: string; path: string }> {
 
 async function receiver(): Promise<WebhookReceiver> {
   const r = await WebhookReceiver.start();
-  cleanups.push(() => r.close());
+  onTestFinished(() => r.close());
   return r;
 }
 
@@ -307,7 +300,7 @@ describe('gtx feed run as a real process', () => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    cleanups.push(() => {
+    onTestFinished(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     await vi.waitFor(

@@ -12,6 +12,7 @@ import {
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
 import type { TransportOutcome, TransportRequest } from '../../../src/application/ports/index.js';
 import { hasErrorCode, type Guest, type TransmissionContent } from '../../../src/domain/index.js';
+import { sandboxGenesys } from '../../support/transport-harness.js';
 
 /**
  * The real SDK (purecloud-platform-client-v2) over real HTTP against the sandbox Genesys:
@@ -41,14 +42,7 @@ async function setup(
   open.push(sandbox);
   const logger = new InMemoryLogger();
   const transport = new OpenMessagingTransport(
-    {
-      environment: 'mypurecloud.com',
-      apiUrl: sandbox.url,
-      clientId: 'sandbox-client',
-      clientSecret: 'sandbox-secret',
-      integrationId: 'integration-it',
-      ...transportOptions,
-    },
+    { ...sandboxGenesys(sandbox.url, 'integration-it'), ...transportOptions },
     new SystemClock(),
     logger,
   );

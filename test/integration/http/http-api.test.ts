@@ -131,18 +131,12 @@ describe('POST /v1/messages', () => {
     const big = await h.post('/v1/messages', { guest: { id: 'g' }, text: 'x'.repeat(9000) });
     expect(big.status).toBe(413);
     expect(((await big.json()) as ErrorResponse).error.code).toBe('BODY_TOO_LARGE');
-    const notJson = await h.call('/v1/messages', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"guest":',
-    });
+    const postRaw = (contentType: string, body: string) =>
+      h.call('/v1/messages', { method: 'POST', headers: { 'content-type': contentType }, body });
+    const notJson = await postRaw('application/json', '{"guest":');
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as ErrorResponse).error.code).toBe('BODY_NOT_JSON');
-    const text = await h.call('/v1/messages', {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain' },
-      body: 'hello',
-    });
+    const text = await postRaw('text/plain', 'hello');
     expect(text.status).toBe(415);
     expect(await head()).toBe(before);
   });

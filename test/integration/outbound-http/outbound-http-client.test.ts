@@ -1,6 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { LookupAddress } from 'node:dns';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   OutboundHttpClient,
@@ -9,8 +8,7 @@ import {
   type OutboundHttpOptions,
   type OutboundRequest,
 } from '../../../src/adapters/outbound-http/index.js';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+import { serveLocally, type Handler } from '../../support/local-server.js';
 
 interface Served {
   readonly port: number;
@@ -19,22 +17,13 @@ interface Served {
 }
 
 async function serve(handler: Handler): Promise<Served> {
-  const hosts: string[] = [];
-  const server = createServer((req, res) => {
-    hosts.push(req.headers.host ?? '');
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, hosts };
+  const server = await serveLocally(handler);
+  return {
+    port: server.port,
+    get hosts() {
+      return server.requests.map((req) => req.headers.host ?? '');
+    },
+  };
 }
 
 function client(

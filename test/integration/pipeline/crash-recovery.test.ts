@@ -1,21 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
 import { SeededRandom } from '../../../src/adapters/ids/random.js';
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
 import { ScriptedTransport } from '../../../src/adapters/memory/scripted-transport.js';
-import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
-import type { RecordedEvent } from '../../../src/application/ports/index.js';
 import { FINAL_EVENT_TYPES, type TransmissionEventType } from '../../../src/domain/index.js';
 import { createTransmitter } from '../../../src/main.js';
+import { readLedger } from '../../reliability/support/reliability-kit.js';
 import { message } from '../../support/pipeline-harness.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+import { testDir } from '../../support/test-dir.js';
 
 function start(
   path: string,
@@ -31,26 +24,9 @@ function start(
   });
 }
 
-async function allEvents(path: string, clock: VirtualClock): Promise<RecordedEvent[]> {
-  const ledger = openSqliteLedger({ path, clock });
-  const events: RecordedEvent[] = [];
-  for (;;) {
-    const page = await ledger.events.readAll({
-      afterPosition: events.at(-1)?.position ?? 0,
-      limit: 1000,
-    });
-    if (page.length === 0) break;
-    events.push(...page);
-  }
-  await ledger.close();
-  return events;
-}
-
 describe('crash and recovery', () => {
   it('resumes after a close without drain: every command final exactly once, order kept', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gtx-recovery-'));
-    dirs.push(dir);
-    const path = join(dir, 'ledger.db');
+    const path = join(testDir('gtx-recovery-'), 'ledger.db');
     const conversations = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
     const commandIds = conversations.flatMap((c) => [0, 1, 2, 3, 4].map((i) => `${c}-${i}`));
 
@@ -80,7 +56,7 @@ describe('crash and recovery', () => {
     expect(done).toBe(true);
     await second.close();
 
-    const events = await allEvents(path, clockB);
+    const events = await readLedger(path);
     const finals = new Map<string, number>();
     for (const event of events) {
       if (FINAL_EVENT_TYPES.has(event.type as TransmissionEventType)) {

@@ -1,15 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
-import { COMMANDS } from '../../../src/adapters/cli/commands/index.js';
 import type { CliIo } from '../../../src/adapters/cli/cli-io.js';
-import { runCli } from '../../../src/adapters/cli/run-cli.js';
-import { createCliServices } from '../../../src/composition/cli-services.js';
 import { openPersonalDataViewer } from '../../../src/composition/personal-data-viewer.js';
 import { AesGcmPersonalDataVault } from '../../../src/adapters/crypto/aes-gcm-personal-data-vault.js';
 import { MasterKey } from '../../../src/adapters/crypto/master-key.js';
@@ -23,22 +19,15 @@ import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
 import { PersonalDataRowViewer } from '../../../src/application/privacy/personal-data-row-viewer.js';
 import { guestIdHash, guestStreamId } from '../../../src/application/privacy/sealed-content.js';
 import { createTransmitter } from '../../../src/main.js';
-
-const SERVICES = createCliServices();
+import { runGtx, type CliRun } from '../../support/cli-harness.js';
+import { testDir } from '../../support/test-dir.js';
 
 const TEXT = 'the door code is 55-2291, come after nine';
 const NICKNAME = 'Ottoline';
 const OTHER_TEXT = 'a message of the other guest';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 function tempLedger(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gtx-privacy-'));
-  dirs.push(dir);
-  return join(dir, 'ledger.db');
+  return join(testDir('gtx-privacy-'), 'ledger.db');
 }
 
 function fileBytes(path: string): Buffer {
@@ -46,14 +35,13 @@ function fileBytes(path: string): Buffer {
   return Buffer.concat(parts);
 }
 
-function io(cwd: string): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
+/** `gtx privacy …` in-process on the ledger at `path`, from its folder, at the default log level. */
+function privacy(path: string, ...argv: string[]): Promise<CliRun> {
+  return runGtx(
+    ['privacy', ...argv, '--ledger', path],
+    { GTX_LOG_LEVEL: undefined },
+    join(path, '..'),
+  );
 }
 
 async function fillLedger(path: string, masterKey: MasterKey, logger: InMemoryLogger) {
@@ -114,42 +102,24 @@ describe('personal data sealed in a SQLite ledger', () => {
     expect(wrapped).toBeDefined();
     expect(fileBytes(path).includes(Buffer.from(wrapped!))).toBe(true);
 
-    const cli = io(join(path, '..'));
-    expect(
-      await runCli(
-        ['privacy', 'forget', '--guest', 'g1', '--ledger', path, '--json'],
-        cli,
-        COMMANDS,
-        SERVICES,
-      ),
-    ).toBe(0);
-    const forgot = JSON.parse(cli.out()) as { status: string; erasures: { position: number }[] };
+    const forget = await privacy(path, 'forget', '--guest', 'g1', '--json');
+    expect(forget.code).toBe(0);
+    const forgot = JSON.parse(forget.stdout) as {
+      status: string;
+      erasures: { position: number }[];
+    };
     expect(forgot.status).toBe('erased');
 
     // The destroyed wrapped key is in neither the database nor the WAL.
     expect(fileBytes(path).includes(Buffer.from(wrapped!))).toBe(false);
 
-    const again = io(join(path, '..'));
-    expect(
-      await runCli(
-        ['privacy', 'forget', '--guest', 'g1', '--ledger', path],
-        again,
-        COMMANDS,
-        SERVICES,
-      ),
-    ).toBe(0);
-    expect(again.out()).toContain('already forgotten');
+    const again = await privacy(path, 'forget', '--guest', 'g1');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('already forgotten');
 
-    const status = io(join(path, '..'));
-    expect(
-      await runCli(
-        ['privacy', 'status', '--guest', 'g1', '--ledger', path, '--json'],
-        status,
-        COMMANDS,
-        SERVICES,
-      ),
-    ).toBe(0);
-    expect(JSON.parse(status.out())).toMatchObject({
+    const status = await privacy(path, 'status', '--guest', 'g1', '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
       guestIdHash: guestIdHash('g1'),
       activeKeyId: null,
       erasures: [{ position: forgot.erasures[0]?.position }],
@@ -187,7 +157,17 @@ describe('personal data sealed in a SQLite ledger', () => {
     // Once as a real process.
     const { stdout } = await promisify(execFile)(
       'npx',
-      ['tsx', 'src/cli.ts', 'privacy', 'status', '--guest', 'g2', '--ledger', path, '--json'],
+      [
+        'tsx',
+        'src/adapters/cli/main.ts',
+        'privacy',
+        'status',
+        '--guest',
+        'g2',
+        '--ledger',
+        path,
+        '--json',
+      ],
       { cwd: process.cwd(), timeout: 60_000 },
     );
     expect(JSON.parse(stdout)).toMatchObject({
@@ -199,7 +179,12 @@ describe('personal data sealed in a SQLite ledger', () => {
     const path = tempLedger();
     const masterKey = MasterKey.generate();
     await fillLedger(path, masterKey, new InMemoryLogger());
-    const cli = io(join(path, '..'));
+    const cli: CliIo = {
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      env: {},
+      cwd: join(path, '..'),
+    };
     expect(() => openPersonalDataViewer(cli, path)).toThrow(
       expect.objectContaining({ code: 'MASTER_KEY_INVALID' }),
     );
@@ -217,16 +202,9 @@ describe('personal data sealed in a SQLite ledger', () => {
 
   it('refuses a ledger that does not exist rather than creating one', async () => {
     const path = tempLedger();
-    const cli = io(join(path, '..'));
-    expect(
-      await runCli(
-        ['privacy', 'forget', '--guest', 'g1', '--ledger', path],
-        cli,
-        COMMANDS,
-        SERVICES,
-      ),
-    ).toBe(1);
-    expect(cli.err()).toContain('LEDGER_NOT_FOUND');
+    const run = await privacy(path, 'forget', '--guest', 'g1');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('LEDGER_NOT_FOUND');
     expect(existsSync(path)).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startSandbox } from '../../../src/sandbox/index.js';
-import type { RunningSandbox, SandboxOptions } from '../../../src/sandbox/index.js';
+import type { RunningSandbox } from '../../../src/sandbox/index.js';
+import { SANDBOX_BASIC_AUTH, sandboxWith } from '../../support/sandbox-harness.js';
 
 /**
  * How the sandbox frames HTTP, below what the SDK exercises: bodies whatever their
@@ -20,12 +20,6 @@ interface RawAnswer {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: string;
   readonly reusedSocket: boolean;
-}
-
-async function sandboxWith(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const sandbox = await startSandbox(options);
-  onTestFinished(() => sandbox.close());
-  return sandbox;
 }
 
 /** node:http rather than fetch, so the test decides every header, including none. */
@@ -59,12 +53,11 @@ function raw(
 }
 
 async function bearer(sandbox: RunningSandbox): Promise<Record<string, string>> {
-  const basic = Buffer.from('sandbox-client:sandbox-secret').toString('base64');
   const answer = await raw(
     sandbox,
     'POST',
     '/oauth/token',
-    { authorization: `Basic ${basic}` },
+    { authorization: SANDBOX_BASIC_AUTH },
     'grant_type=client_credentials',
   );
   const grant = JSON.parse(answer.body) as { access_token: string };

@@ -3,40 +3,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSandbox } from '../../../src/sandbox/index.js';
-import type {
-  ReceivedRequest,
-  RunningSandbox,
-  SandboxOptions,
-  SandboxStats,
-} from '../../../src/sandbox/index.js';
+import type { ReceivedRequest, RunningSandbox, SandboxStats } from '../../../src/sandbox/index.js';
+import { requestToken, sandboxWith } from '../../support/sandbox-harness.js';
 
 /** The sandbox over plain HTTP: control endpoints, routing errors, and process lifetime. */
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MESSAGE_PATH = '/api/v2/conversations/messages/integration-1/inbound/open/message';
-const sandboxes: RunningSandbox[] = [];
-
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((sandbox) => sandbox.close()));
-});
-
-async function sandboxWith(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const sandbox = await startSandbox(options);
-  sandboxes.push(sandbox);
-  return sandbox;
-}
-
 async function bearerToken(sandbox: RunningSandbox): Promise<string> {
-  const response = await fetch(`${sandbox.url}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from('sandbox-client:sandbox-secret').toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
+  const response = await requestToken(sandbox);
   const grant = (await response.json()) as { access_token: string };
   return grant.access_token;
 }
@@ -45,8 +22,9 @@ async function postMessage(
   sandbox: RunningSandbox,
   token: string,
   body: unknown,
+  query = '',
 ): Promise<Response> {
-  return fetch(`${sandbox.url}${MESSAGE_PATH}`, {
+  return fetch(`${sandbox.url}${MESSAGE_PATH}${query}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -65,14 +43,7 @@ const MESSAGE = {
 describe('the token endpoint over raw HTTP', () => {
   it('answers the OAuth shape with a correlation id and no caching', async () => {
     const sandbox = await sandboxWith({ tokenLifetimeSeconds: 90.5 });
-    const response = await fetch(`${sandbox.url}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('sandbox-client:sandbox-secret').toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
+    const response = await requestToken(sandbox);
 
     expect(response.status).toBe(200);
     expect(response.headers.get('inin-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -119,11 +90,7 @@ describe('routing', () => {
     const sandbox = await sandboxWith();
     const token = await bearerToken(sandbox);
 
-    const response = await fetch(`${sandbox.url}${MESSAGE_PATH}?prefetchConversationId=true`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(MESSAGE),
-    });
+    const response = await postMessage(sandbox, token, MESSAGE, '?prefetchConversationId=true');
 
     expect(await response.json()).toMatchObject({ conversationId: expect.any(String) as unknown });
   });

@@ -1,7 +1,7 @@
 import platformClient from 'purecloud-platform-client-v2';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../../src/sandbox/index.js';
-import type { RunningSandbox, SandboxOptions } from '../../../src/sandbox/index.js';
+import { describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../../../src/sandbox/index.js';
+import { requestToken, sandboxWith } from '../../support/sandbox-harness.js';
 
 /**
  * The sandbox driven by the real SDK, configured the way the contract says (§1.5, §1.6, §2.1):
@@ -35,18 +35,6 @@ interface NetworkError {
 }
 
 const INTEGRATION = 'integration-1';
-const sandboxes: RunningSandbox[] = [];
-
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((sandbox) => sandbox.close()));
-});
-
-async function sandboxWith(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const sandbox = await startSandbox(options);
-  sandboxes.push(sandbox);
-  return sandbox;
-}
-
 function sdkClient(sandbox: RunningSandbox): InstanceType<typeof platformClient.ApiClientClass> {
   const client = new platformClient.ApiClientClass();
   client.config.live_reload_config = false;
@@ -68,23 +56,23 @@ async function extended<T>(call: Promise<T>): Promise<Extended<T>> {
   return (await call) as unknown as Extended<T>;
 }
 
-async function rejection<T = GenesysError>(call: Promise<unknown>): Promise<Extended<T>> {
+/** What the call rejects with; a call that resolves fails the test. */
+async function failureOf<T>(call: Promise<unknown>): Promise<T> {
   return call.then(
     () => {
       throw new Error('expected the call to fail');
     },
-    (error: unknown) => error as Extended<T>,
+    (error: unknown) => error as T,
   );
 }
 
-async function networkFailure(call: Promise<unknown>): Promise<NetworkError> {
-  return call.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: unknown) => error as NetworkError,
-  );
-}
+/** An answered failure: the extended response the SDK rejects with. */
+const rejection = <T = GenesysError>(call: Promise<unknown>): Promise<Extended<T>> =>
+  failureOf<Extended<T>>(call);
+
+/** A failure without an answer (reset, timeout): the SDK's network error. */
+const networkFailure = (call: Promise<unknown>): Promise<NetworkError> =>
+  failureOf<NetworkError>(call);
 
 function guestMessage(guestId: string, overrides: Partial<InboundMessage> = {}): InboundMessage {
   return {
@@ -139,14 +127,7 @@ describe('POST /oauth/token', () => {
 
   it('refuses any grant but client_credentials with 400 unsupported_grant_type', async () => {
     const sandbox = await sandboxWith();
-    const response = await fetch(`${sandbox.url}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('sandbox-client:sandbox-secret').toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=password',
-    });
+    const response = await requestToken(sandbox, 'grant_type=password');
 
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'unsupported_grant_type' });

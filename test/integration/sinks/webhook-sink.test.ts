@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncScheduler } from 'rxjs';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
 import { SeededRandom } from '../../../src/adapters/ids/random.js';
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
@@ -19,24 +17,20 @@ import { hasErrorCode } from '../../../src/domain/index.js';
 import { analyticsEvents } from '../../support/feed/analytics-events.js';
 import { seedTransmission } from '../../support/feed/feed-fixtures.js';
 import { WebhookReceiver, type ReceivedRequest } from '../../support/feed/webhook-receiver.js';
+import { testDir } from '../../support/test-dir.js';
 
 const SECRET = `whsec_${Buffer.from('integration-test-secret-0123456789').toString('base64')}`;
 const OTHER_SECRET = `whsec_${Buffer.from('some-other-secret-0123456789abcdef').toString('base64')}`;
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 async function receiver(): Promise<WebhookReceiver> {
   const r = await WebhookReceiver.start();
-  cleanups.push(() => r.close());
+  onTestFinished(() => r.close());
   return r;
 }
 
 function sink(url: string, clock: Clock = new SystemClock(), timeoutMs = 5_000) {
   const s = new WebhookAnalyticsSink({ url, secret: SECRET, timeoutMs }, clock);
-  cleanups.push(() => s.close());
+  onTestFinished(() => s.close());
   return s;
 }
 
@@ -153,15 +147,12 @@ describe('WebhookAnalyticsSink against a loopback receiver', () => {
   });
 
   it('keeps webhook-id stable across a retry and a replay of the same positions', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gtx-webhook-ids-'));
-    cleanups.push(() => {
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const dir = testDir('gtx-webhook-ids-');
     const path = join(dir, 'ledger.db');
     const clock = new SystemClock();
     const ledger = openSqliteLedger({ path, clock }).events;
     const checkpoints = SqliteFeedCheckpointStore.open({ path }, clock);
-    cleanups.push(async () => {
+    onTestFinished(async () => {
       await checkpoints.close();
       await ledger.close();
     });

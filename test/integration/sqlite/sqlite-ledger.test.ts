@@ -28,6 +28,7 @@ import {
   appendTransmission,
   transmission,
 } from '../../../src/testing/contracts/transmission-fixtures.js';
+import { rejectionOf, thrownBy } from '../../support/failures.js';
 
 const clock: Clock = { now: () => Date.UTC(2026, 2, 1, 12, 0, 0), scheduler: asyncScheduler };
 let dir: string;
@@ -47,26 +48,6 @@ function open(options: Partial<SqliteLedgerOptions> = {}): SqliteEventStore {
 
 function note(n: number): NewEvent {
   return { type: 'NoteTaken', schemaVersion: 1, data: { n }, metadata: {} };
-}
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<{ code?: string; details?: unknown; message?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
-
-function rejectionOf(run: () => unknown): { code?: string; message?: string } {
-  try {
-    run();
-  } catch (error) {
-    return error as { code?: string };
-  }
-  throw new Error('expected a throw');
 }
 
 /** Writes a row the way another tool could, continuing the chain so the triggers accept it. */
@@ -150,7 +131,7 @@ describe('SqliteLedger on a file', () => {
     const raw = new Database(path);
     raw.pragma('user_version = 99');
     raw.close();
-    const error = rejectionOf(() => open());
+    const error = thrownBy(() => open());
     expect(error.code).toBe('LEDGER_UNAVAILABLE');
     expect(error.message).toContain('schema version 99');
   });
@@ -266,10 +247,10 @@ describe('SqliteLedger on a file', () => {
       const ledger = open();
       await ledger.append({ streamId: 'a', expectedVersion: 'any', events: [note(1)] });
       const position = insertRaw({ streamId: 'a2', type: 'NoteTaken', data: '{not json' });
-      const error = await rejection(ledger.readAll({ afterPosition: 0, limit: 10 }));
+      const error = await rejectionOf(ledger.readAll({ afterPosition: 0, limit: 10 }));
       expect(error).toMatchObject({ code: 'LEDGER_CORRUPT', details: { position } });
       expect(error.message).toContain(`position ${position}`);
-      expect(await rejection(ledger.readStream('a2'))).toMatchObject({ code: 'LEDGER_CORRUPT' });
+      expect(await rejectionOf(ledger.readStream('a2'))).toMatchObject({ code: 'LEDGER_CORRUPT' });
       // Rows before it still read.
       expect((await ledger.readAll({ afterPosition: 0, limit: 1 })).length).toBe(1);
     });
@@ -283,11 +264,11 @@ describe('SqliteLedger on a file', () => {
         schemaVersion: 7,
         data: '{}',
       });
-      expect(await rejection(ledger.readAll({ afterPosition: 1, limit: 10 }))).toMatchObject({
+      expect(await rejectionOf(ledger.readAll({ afterPosition: 1, limit: 10 }))).toMatchObject({
         code: 'LEDGER_CORRUPT',
         details: { position },
       });
-      expect(await rejection(work.rebuild())).toMatchObject({
+      expect(await rejectionOf(work.rebuild())).toMatchObject({
         code: 'LEDGER_CORRUPT',
       });
       expect(await work.counts()).toEqual({
@@ -320,7 +301,7 @@ describe('SqliteLedger on a file', () => {
       const garbage =
         'this is not a database, just text that is long enough to look like a header'.repeat(20);
       writeFileSync(path, garbage);
-      const error = rejectionOf(() => open());
+      const error = thrownBy(() => open());
       expect(error.code).toBe('LEDGER_UNAVAILABLE');
       expect(error.message).toContain(path);
       expect(error.message).toMatch(/not a database/);
@@ -330,20 +311,20 @@ describe('SqliteLedger on a file', () => {
     it('a directory: LEDGER_UNAVAILABLE', () => {
       const directory = join(dir, 'a-directory');
       mkdirSync(directory);
-      const error = rejectionOf(() => open({ path: directory }));
+      const error = thrownBy(() => open({ path: directory }));
       expect(error).toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
       expect(error.message).toContain('is a directory');
     });
 
     it('a path in a directory that does not exist: LEDGER_UNAVAILABLE', () => {
-      const error = rejectionOf(() => open({ path: join(dir, 'missing', 'ledger.sqlite') }));
+      const error = thrownBy(() => open({ path: join(dir, 'missing', 'ledger.sqlite') }));
       expect(error.code).toBe('LEDGER_UNAVAILABLE');
     });
 
     it.skipIf(process.getuid?.() === 0)('a file that cannot be written: LEDGER_UNAVAILABLE', () => {
       writeFileSync(path, '');
       chmodSync(path, 0o444);
-      expect(rejectionOf(() => open()).code).toBe('LEDGER_UNAVAILABLE');
+      expect(thrownBy(() => open()).code).toBe('LEDGER_UNAVAILABLE');
     });
   });
 
@@ -358,7 +339,7 @@ describe('SqliteLedger on a file', () => {
     expect(container.get(TRANSMISSION_WORK_QUEUE)).toBe(ledger.work);
     await store.append({ streamId: 'di', expectedVersion: 'noStream', events: [note(1)] });
     await container.unbindAsync(LEDGER);
-    expect(await rejection(store.head())).toMatchObject({ code: 'LEDGER_CLOSED' });
-    expect(await rejection(ledger.work.counts())).toMatchObject({ code: 'LEDGER_CLOSED' });
+    expect(await rejectionOf(store.head())).toMatchObject({ code: 'LEDGER_CLOSED' });
+    expect(await rejectionOf(ledger.work.counts())).toMatchObject({ code: 'LEDGER_CLOSED' });
   });
 });

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   AttachmentSource,
@@ -9,26 +7,18 @@ import {
 } from '../../../src/adapters/genesys/web-messaging/attachment-source.js';
 import type { HostResolver } from '../../../src/adapters/outbound-http/index.js';
 import type { Attachment } from '../../../src/domain/index.js';
+import { serveLocally, type Handler } from '../../support/local-server.js';
 
 const BYTES = Buffer.from('0123456789'.repeat(100));
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  const paths: string[] = [];
-  const server = createServer((req, res) => {
-    paths.push(req.url ?? '');
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, paths };
+async function serve(handler: Handler) {
+  const server = await serveLocally(handler);
+  return {
+    port: server.port,
+    get paths() {
+      return server.requests.map((req) => req.url ?? '');
+    },
+  };
 }
 
 /** Every name resolves to the given addresses, as a hostile DNS server could answer. */

@@ -1,11 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
 import {
   startSandbox,
@@ -26,16 +24,11 @@ import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js
 import type { TransportOutcome, TransportRequest } from '../../../src/application/ports/index.js';
 import type { Attachment, Metadata } from '../../../src/domain/index.js';
 import { buildTransmitter } from '../../../src/main.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+import { serveLocally } from '../../support/local-server.js';
 
 async function sandboxWith(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const sandbox = await startSandbox(options);
-  cleanups.push(() => sandbox.close());
+  onTestFinished(() => sandbox.close());
   return sandbox;
 }
 
@@ -58,7 +51,7 @@ function transportFor(
     new SystemClock(),
     logger,
   );
-  cleanups.push(() => transport.close());
+  onTestFinished(() => transport.close());
   return transport;
 }
 
@@ -142,7 +135,7 @@ describe('WebMessagingTransport against the sandbox', () => {
     ]);
     // The token is a credential: it is in the store, never in a log record.
     const store = new SqliteGuestSessionStore({ path: ledgerPath });
-    cleanups.push(() => store.close());
+    onTestFinished(() => store.close());
     const stored = await store.find(guestSessionKey('deployment-test', 'guest-resume'));
     expect(stored?.token.length).toBeGreaterThan(0);
     expect(JSON.stringify(logger.records)).not.toContain(stored?.token ?? '?');
@@ -330,8 +323,11 @@ describe('WebMessagingTransport against the sandbox', () => {
     it('fetches an http(s) attachment when loopback is allowed, checking size and sha256', async () => {
       const sandbox = await sandboxWith();
       const bytes = randomBytes(1500);
-      const server = await serveBytes(bytes, 'image/jpeg');
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/box.jpg`;
+      const { port } = await serveLocally((_request, response) => {
+        response.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': bytes.length });
+        response.end(bytes);
+      });
+      const url = `http://127.0.0.1:${port}/box.jpg`;
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       const attachment: Attachment = {
         url,
@@ -437,7 +433,7 @@ describe('WebMessagingTransport against the sandbox', () => {
       pipeline: { retry: { baseDelayMs: 20, maxDelayMs: 200 } },
       adapters: { transport, logger: new InMemoryLogger() },
     });
-    cleanups.push(() => transmitter.close());
+    onTestFinished(() => transmitter.close());
     transmitter.start();
     sandbox.webMessaging.script([
       { nth: 2, answer: { kind: 'drop' } },
@@ -490,21 +486,3 @@ describe('WebMessagingTransport against the sandbox', () => {
     );
   });
 });
-
-async function serveBytes(bytes: Buffer, type: string): Promise<Server> {
-  const server = createServer((_request, response) => {
-    response.writeHead(200, { 'Content-Type': type, 'Content-Length': bytes.length });
-    response.end(bytes);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      }),
-  );
-  return server;
-}

@@ -4,7 +4,12 @@ import {
   mediaTypeForMime,
   toOpenMessagingCall,
 } from '../../../../src/adapters/genesys/open-messaging/open-message-mapping.js';
-import type { Guest, TransmissionContent } from '../../../../src/domain/index.js';
+import type {
+  Guest,
+  ReceiptReason,
+  ReceiptStatus,
+  TransmissionContent,
+} from '../../../../src/domain/index.js';
 
 const context = { commandId: 'cmd-1', timeIso: '2026-11-28T12:00:00.000Z' };
 const fullGuest: Guest = {
@@ -105,17 +110,15 @@ describe('toOpenMessagingCall: messages', () => {
 });
 
 describe('toOpenMessagingCall: receipts and typing', () => {
+  const receiptCall = (
+    guest: Guest,
+    messageId: string,
+    status: ReceiptStatus,
+    reasons: readonly ReceiptReason[] = [],
+  ) => toOpenMessagingCall({ kind: 'receipt', guest, messageId, status, reasons }, context);
+
   it('maps a Delivered receipt to the agent message it acknowledges', () => {
-    const call = toOpenMessagingCall(
-      {
-        kind: 'receipt',
-        guest: fullGuest,
-        messageId: 'agent-msg-9',
-        status: 'Delivered',
-        reasons: [],
-      },
-      context,
-    );
+    const call = receiptCall(fullGuest, 'agent-msg-9', 'Delivered');
     expect(call).toEqual({
       endpoint: 'receipt',
       body: {
@@ -128,16 +131,10 @@ describe('toOpenMessagingCall: receipts and typing', () => {
   });
 
   it('carries the reasons of a Failed receipt', () => {
-    const call = toOpenMessagingCall(
-      {
-        kind: 'receipt',
-        guest: bareGuest,
-        messageId: 'agent-msg-10',
-        status: 'Failed',
-        reasons: [{ code: 'GeneralError', message: 'could not show it' }, { message: 'no code' }],
-      },
-      context,
-    );
+    const call = receiptCall(bareGuest, 'agent-msg-10', 'Failed', [
+      { code: 'GeneralError', message: 'could not show it' },
+      { message: 'no code' },
+    ]);
     expect(call.body).toMatchObject({
       status: 'Failed',
       reasons: [{ code: 'GeneralError', message: 'could not show it' }, { message: 'no code' }],

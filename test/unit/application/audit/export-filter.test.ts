@@ -4,15 +4,7 @@ import {
   parseExportFilter,
   parseInstant,
 } from '../../../../src/application/audit/export-filter.js';
-
-function failure(run: () => unknown): { code?: string; message?: string } {
-  try {
-    run();
-  } catch (error) {
-    return error as { code?: string; message?: string };
-  }
-  throw new Error('expected a throw');
-}
+import { thrownBy } from '../../../support/failures.js';
 
 describe('parseInstant', () => {
   it.each([
@@ -35,7 +27,7 @@ describe('parseInstant', () => {
     '',
     '1709280000',
   ])('refuses %j naming the option', (text) => {
-    const error = failure(() => parseInstant('--until', text));
+    const error = thrownBy(() => parseInstant('--until', text));
     expect(error.code).toBe('AUDIT_FILTER_INVALID');
     expect(error.message).toMatch(/^--until: ".*" is not an ISO-8601 date or time/);
   });
@@ -56,8 +48,8 @@ describe('parseExportFilter', () => {
 
   it('refuses an empty window and blank ids', () => {
     expect(
-      failure(() => parseExportFilter({ since: '2026-03-02', until: '2026-03-01' })).message,
+      thrownBy(() => parseExportFilter({ since: '2026-03-02', until: '2026-03-01' })).message,
     ).toBe('--since: must be before --until');
-    expect(failure(() => parseExportFilter({ guests: [' '] })).code).toBe('AUDIT_FILTER_INVALID');
+    expect(thrownBy(() => parseExportFilter({ guests: [' '] })).code).toBe('AUDIT_FILTER_INVALID');
   });
 });

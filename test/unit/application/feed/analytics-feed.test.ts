@@ -71,6 +71,17 @@ async function requestMany(ledger: InMemoryEventStore, count: number, from = 1):
   }
 }
 
+/** Seeds `count` requested transmissions, scripts the sink's answers, then starts the feed. */
+async function startFeed(
+  t: ReturnType<typeof setup>,
+  count: number,
+  scriptSink: (sink: InMemoryAnalyticsSink) => unknown,
+): Promise<void> {
+  await requestMany(t.ledger, count);
+  scriptSink(t.sink);
+  t.start();
+}
+
 const positions = (sink: InMemoryAnalyticsSink) =>
   sink.accepted().map((batch) => batch.events.map((e) => e.position));
 
@@ -115,9 +126,7 @@ describe('AnalyticsFeed (virtual time)', () => {
 
   it('moves the checkpoint only after the sink accepted the batch', async () => {
     const t = setup({ retry: { baseDelayMs: 1_000, maxDelayMs: 60_000, maxAttempts: Infinity } });
-    await requestMany(t.ledger, 3);
-    t.sink.failNext(2, httpFailure('serverError', 500));
-    t.start();
+    await startFeed(t, 3, (sink) => sink.failNext(2, httpFailure('serverError', 500)));
     await t.clock.advanceBy(0);
     expect(t.sink.calls()).toHaveLength(1);
     expect(await t.checkpoints.load('analytics')).toBe(0);
@@ -132,10 +141,11 @@ describe('AnalyticsFeed (virtual time)', () => {
 
   it('honours Retry-After on 429 and 503 exactly', async () => {
     const t = setup();
-    await requestMany(t.ledger, 3);
-    t.sink.failNext(1, httpFailure('rateLimited', 429, 7_000));
-    t.sink.failNext(1, httpFailure('unavailable', 503, 12_000));
-    t.start();
+    await startFeed(t, 3, (sink) =>
+      sink
+        .failNext(1, httpFailure('rateLimited', 429, 7_000))
+        .failNext(1, httpFailure('unavailable', 503, 12_000)),
+    );
     await t.clock.advanceUntil(() => t.sink.accepted().length === 1, 60_000, 1);
     const at = t.sink.calls().map((c) => c.at);
     expect(at[1]! - at[0]!).toBe(7_000);
@@ -148,9 +158,7 @@ describe('AnalyticsFeed (virtual time)', () => {
       { retry: { baseDelayMs: 1_000, maxDelayMs: 3_000, maxAttempts: Infinity } },
       new ScriptedRandom([0.5, 0.25, 0.999, 0.1]),
     );
-    await requestMany(t.ledger, 3);
-    t.sink.failNext(4, httpFailure('rejected', 400));
-    t.start();
+    await startFeed(t, 3, (sink) => sink.failNext(4, httpFailure('rejected', 400)));
     await t.clock.advanceUntil(() => t.sink.accepted().length === 1, 60_000, 1);
     const at = t.sink.calls().map((c) => c.at);
     const waits = at.slice(1).map((time, i) => time - at[i]!);
@@ -161,9 +169,7 @@ describe('AnalyticsFeed (virtual time)', () => {
 
   it('treats a redirect as a failure: retried, never disabling, checkpoint held', async () => {
     const t = setup();
-    await requestMany(t.ledger, 3);
-    t.sink.failNext(1, httpFailure('redirect', 302));
-    t.start();
+    await startFeed(t, 3, (sink) => sink.failNext(1, httpFailure('redirect', 302)));
     await t.clock.advanceBy(0);
     expect(await t.checkpoints.load('analytics')).toBe(0);
     await t.clock.advanceUntil(() => t.sink.accepted().length === 1, 60_000);
@@ -175,9 +181,7 @@ describe('AnalyticsFeed (virtual time)', () => {
 
   it('disables itself on 410 Gone, records it in the ledger, and refuses to run until enabled', async () => {
     const t = setup();
-    await requestMany(t.ledger, 4);
-    t.sink.failNext(1, httpFailure('gone', 410));
-    t.start();
+    await startFeed(t, 4, (sink) => sink.failNext(1, httpFailure('gone', 410)));
     await t.clock.advanceUntil(() => t.result() !== null, 1_000);
     expect(t.result()).toMatchObject({ stoppedBecause: 'disabled', position: 0 });
     const [disabled] = await t.ledger.readStream('feed-analytics');
@@ -207,9 +211,7 @@ describe('AnalyticsFeed (virtual time)', () => {
 
   it('stops on its signal during a backoff, leaving the checkpoint where it was', async () => {
     const t = setup();
-    await requestMany(t.ledger, 3);
-    t.sink.failAll(httpFailure('unavailable', 503, 60_000));
-    t.start();
+    await startFeed(t, 3, (sink) => sink.failAll(httpFailure('unavailable', 503, 60_000)));
     await t.clock.advanceBy(10_000);
     const summary = await t.stop();
     expect(summary).toMatchObject({ stoppedBecause: 'stopped', position: 0, batches: 0 });

@@ -1,15 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../../src/application/ledger/canonical-json.js';
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-  return 'returned';
-}
+import { thrownBy } from '../../../support/failures.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and writes no whitespace', () => {
@@ -57,7 +49,7 @@ describe('canonicalJson', () => {
     ['a lone surrogate', '\ud800x'],
     ['undefined at the top', undefined],
   ])('refuses %s', (_name, value) => {
-    expect(codeOf(() => canonicalJson(value))).toBe('NOT_CANONICAL_JSON');
+    expect(thrownBy(() => canonicalJson(value)).code).toBe('NOT_CANONICAL_JSON');
   });
 
   it('refuses cycles but accepts a shared, acyclic object', () => {
@@ -65,7 +57,7 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ a: shared, b: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(codeOf(() => canonicalJson(cyclic))).toBe('NOT_CANONICAL_JSON');
+    expect(thrownBy(() => canonicalJson(cyclic)).code).toBe('NOT_CANONICAL_JSON');
   });
 
   it('names the path of the offending value', () => {

@@ -9,6 +9,7 @@ import {
   GENESIS_HASH,
   verifyChain,
   verifyChainAsync,
+  type ChainFailureReason,
   type ChainRow,
 } from '../../../../src/application/ledger/hash-chain.js';
 import type { RecordedEvent } from '../../../../src/application/ports/event-store.port.js';
@@ -50,6 +51,13 @@ function rehash(rows: RecordedEvent[], from: number): RecordedEvent[] {
     return { ...row, hash };
   });
 }
+
+/** What verifyChain answers for a chain broken at `position`, for `reason`. */
+const brokenAt = (position: number, reason: ChainFailureReason) => ({
+  ok: false,
+  position,
+  reason,
+});
 
 describe('hash chain', () => {
   it('genesis is 64 zeros', () => {
@@ -132,59 +140,43 @@ describe('verifyChain', () => {
     rows[1] = { ...rows[1]!, data: { i: -1 } };
     const rewritten = rehash(rows, 1);
     expect(verifyChain(rewritten).ok).toBe(true);
-    expect(verifyChain(rewritten, GENESIS_HASH, { checkpoints: [digest] })).toMatchObject({
-      ok: false,
-      position: 4,
-      reason: 'checkpointMismatch',
-    });
+    expect(verifyChain(rewritten, GENESIS_HASH, { checkpoints: [digest] })).toMatchObject(
+      brokenAt(4, 'checkpointMismatch'),
+    );
   });
 
   it('reports a ledger cut off before a digest as truncated', () => {
     const rows = chain(5);
     const digest = { position: 5, hash: rows[4]!.hash };
-    expect(verifyChain(rows.slice(0, 3), GENESIS_HASH, { checkpoints: [digest] })).toMatchObject({
-      ok: false,
-      position: 5,
-      reason: 'truncated',
-    });
+    expect(verifyChain(rows.slice(0, 3), GENESIS_HASH, { checkpoints: [digest] })).toMatchObject(
+      brokenAt(5, 'truncated'),
+    );
   });
 
   it('reports a removed row as a position gap', () => {
     const rows = chain(5);
     rows.splice(2, 1);
-    expect(verifyChain(rows)).toMatchObject({ ok: false, position: 3, reason: 'positionGap' });
+    expect(verifyChain(rows)).toMatchObject(brokenAt(3, 'positionGap'));
   });
 
   it('reports a chain that does not start at 1 from genesis', () => {
-    expect(verifyChain(chain(3).slice(1))).toMatchObject({
-      ok: false,
-      position: 1,
-      reason: 'positionGap',
-    });
+    expect(verifyChain(chain(3).slice(1))).toMatchObject(brokenAt(1, 'positionGap'));
   });
 
   it('reports stream versions out of order, even with hashes recomputed', () => {
     const rows = chain(4);
     rows[2] = { ...rows[2]!, streamVersion: 3 };
-    expect(verifyChain(rehash(rows, 2))).toMatchObject({
-      ok: false,
-      position: 3,
-      reason: 'streamVersionOutOfOrder',
-    });
+    expect(verifyChain(rehash(rows, 2))).toMatchObject(brokenAt(3, 'streamVersionOutOfOrder'));
   });
 
   it('reports malformed rows', () => {
     const rows = chain(3);
     const badHash = [rows[0]!, { ...rows[1]!, hash: 'XYZ' }];
-    expect(verifyChain(badHash)).toMatchObject({ ok: false, position: 2, reason: 'malformedRow' });
+    expect(verifyChain(badHash)).toMatchObject(brokenAt(2, 'malformedRow'));
     const notJson = [{ ...rows[0]!, data: { n: Number.NaN } }];
-    expect(verifyChain(notJson)).toMatchObject({ ok: false, position: 1, reason: 'malformedRow' });
+    expect(verifyChain(notJson)).toMatchObject(brokenAt(1, 'malformedRow'));
     const badPosition = [{ ...rows[0]!, position: 1.5 }];
-    expect(verifyChain(badPosition)).toMatchObject({
-      ok: false,
-      position: 1,
-      reason: 'malformedRow',
-    });
+    expect(verifyChain(badPosition)).toMatchObject(brokenAt(1, 'malformedRow'));
   });
 
   it('continues from a head taken earlier, accepting streams first seen mid-way', () => {
@@ -195,11 +187,7 @@ describe('verifyChain', () => {
       count: 3,
       firstPosition: 4,
     });
-    expect(verifyChain(rows.slice(4), head)).toMatchObject({
-      ok: false,
-      position: 4,
-      reason: 'positionGap',
-    });
+    expect(verifyChain(rows.slice(4), head)).toMatchObject(brokenAt(4, 'positionGap'));
     expect(verifyChain(rows.slice(3), rows[2]!.hash)).toMatchObject({ ok: true, firstPosition: 4 });
   });
 

@@ -9,15 +9,7 @@ import {
   type StoredRow,
 } from '../../../../src/application/ledger/ledger-rows.js';
 import type { AppendRequest } from '../../../../src/application/ports/event-store.port.js';
-
-function errorOf(run: () => unknown): { code?: string; details?: unknown } {
-  try {
-    run();
-  } catch (error) {
-    return error as { code?: string; details?: unknown };
-  }
-  return {};
-}
+import { thrownBy } from '../../../support/failures.js';
 
 const note = {
   type: 'NoteTaken',
@@ -57,7 +49,7 @@ describe('encodeAppendRequest', () => {
       { streamId: 's', expectedVersion: 'any', events: [{ ...note, data: { x: Number.NaN } }] },
     ],
   ])('refuses %s', (_name, request) => {
-    expect(errorOf(() => encodeAppendRequest(request as unknown as AppendRequest)).code).toBe(
+    expect(thrownBy(() => encodeAppendRequest(request as unknown as AppendRequest)).code).toBe(
       'LEDGER_INVALID_EVENT',
     );
   });
@@ -74,7 +66,7 @@ describe('checkExpectedVersion', () => {
 
   it('conflicts otherwise, with the details', () => {
     expect(
-      errorOf(() => {
+      thrownBy(() => {
         checkExpectedVersion('s', 'noStream', 2);
       }),
     ).toMatchObject({
@@ -82,7 +74,7 @@ describe('checkExpectedVersion', () => {
       details: { streamId: 's', expected: 'noStream', actual: 2 },
     });
     expect(
-      errorOf(() => {
+      thrownBy(() => {
         checkExpectedVersion('s', 1, 2);
       }).code,
     ).toBe('LEDGER_VERSION_CONFLICT');
@@ -137,7 +129,7 @@ describe('decodeStoredRow', () => {
       { streamId: 'transmission-x', type: 'TransmissionRequested', schemaVersion: 3 },
     ],
   ])('reports %s as corrupt at its position', (_name, change) => {
-    expect(errorOf(() => decodeStoredRow({ ...row, ...change }))).toMatchObject({
+    expect(thrownBy(() => decodeStoredRow({ ...row, ...change }))).toMatchObject({
       code: 'LEDGER_CORRUPT',
       details: { position: 9 },
     });

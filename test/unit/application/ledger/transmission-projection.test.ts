@@ -16,6 +16,7 @@ import {
 import type { RecordedEvent } from '../../../../src/application/ports/event-store.port.js';
 import { transmissionStreamId, type TransmissionEvent } from '../../../../src/domain/index.js';
 import { transmission } from '../../../../src/testing/contracts/transmission-fixtures.js';
+import { thrownBy } from '../../../support/failures.js';
 
 const STREAM = transmissionStreamId('cmd-1');
 
@@ -35,15 +36,6 @@ function recorded(
     recordedAt: '2026-03-01T09:00:00.000Z',
     hash: GENESIS_HASH,
   }));
-}
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-  return 'returned';
 }
 
 describe('transmission projection', () => {
@@ -107,13 +99,13 @@ describe('transmission projection', () => {
       [rejected, transmission.started(1)],
     ];
     for (const [current, event] of cases) {
-      expect(codeOf(() => projectTransmission(current, recorded([event])))).toBe(
+      expect(thrownBy(() => projectTransmission(current, recorded([event]))).code).toBe(
         'INVALID_TRANSMISSION_EVENT',
       );
-      expect(codeOf(() => projectAppended(current, recorded([event])))).toBe(
+      expect(thrownBy(() => projectAppended(current, recorded([event]))).code).toBe(
         'LEDGER_INVALID_EVENT',
       );
-      expect(codeOf(() => projectStored(current, recorded([event])))).toBe('LEDGER_CORRUPT');
+      expect(thrownBy(() => projectStored(current, recorded([event]))).code).toBe('LEDGER_CORRUPT');
     }
   });
 

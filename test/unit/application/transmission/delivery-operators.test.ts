@@ -16,6 +16,7 @@ import { scheduleRetry } from '../../../../src/application/transmission/operator
 import {
   requestFor,
   transmit,
+  type TransmitContext,
 } from '../../../../src/application/transmission/operators/transmit.operator.js';
 import {
   decideRequests,
@@ -213,19 +214,35 @@ describe('transmit', () => {
     correlationId: 'corr',
   };
 
+  /** transmit with a slot free at once, an instant ledger, the clock at 0 and these overrides. */
+  const transmitWith = (
+    cold: TestScheduler['createColdObservable'],
+    overrides: Partial<TransmitContext> & Pick<TransmitContext, 'send' | 'attemptTimeoutMs'>,
+  ) =>
+    transmit({
+      acquireSlot: () => cold('(s|)', { s: undefined }),
+      record: recorder(cold, '', []),
+      nowMs: () => 0,
+      closeSignal: new AbortController().signal,
+      scheduler: asyncScheduler,
+      logger: new InMemoryLogger(),
+      ...overrides,
+    });
+
+  /** The failure code of an attempted step ('?' for anything else). */
+  const failureCode = map((step: DeliveryStep) =>
+    step.kind === 'attempted' && !step.outcome.ok ? step.outcome.failure.code : '?',
+  );
+
   it('waits for the rate limiter, records the start, then sends', () => {
     const recorded: string[] = [];
     scheduler().run(({ cold, expectObservable }) => {
       const steps = cold('a|', { a: ready(requested()) }).pipe(
-        transmit({
+        transmitWith(cold, {
           acquireSlot: () => cold('--(s|)', { s: undefined }),
           record: recorder(cold, '-', recorded),
           send: () => cold('----(o|)', { o: delivered }),
-          nowMs: () => 0,
           attemptTimeoutMs: 1_000,
-          closeSignal: new AbortController().signal,
-          scheduler: asyncScheduler,
-          logger: new InMemoryLogger(),
         }),
         map((step) => (step.kind === 'attempted' ? step.outcome : step.kind)),
       );
@@ -237,19 +254,8 @@ describe('transmit', () => {
   it('answers ATTEMPT_TIMEOUT when the transport says nothing within the timeout', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const steps = cold('a|', { a: ready(requested()) }).pipe(
-        transmit({
-          acquireSlot: () => cold('(s|)', { s: undefined }),
-          record: recorder(cold, '', []),
-          send: () => NEVER,
-          nowMs: () => 0,
-          attemptTimeoutMs: 5,
-          closeSignal: new AbortController().signal,
-          scheduler: asyncScheduler,
-          logger: new InMemoryLogger(),
-        }),
-        map((step) =>
-          step.kind === 'attempted' && !step.outcome.ok ? step.outcome.failure.code : '?',
-        ),
+        transmitWith(cold, { send: () => NEVER, attemptTimeoutMs: 5 }),
+        failureCode,
       );
       expectObservable(steps).toBe('-----(a|)', { a: 'ATTEMPT_TIMEOUT' });
     });
@@ -258,19 +264,11 @@ describe('transmit', () => {
   it('turns a transport that throws into a TRANSPORT_ERROR outcome, not an error', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const steps = cold('a|', { a: ready(requested()) }).pipe(
-        transmit({
-          acquireSlot: () => cold('(s|)', { s: undefined }),
-          record: recorder(cold, '', []),
+        transmitWith(cold, {
           send: () => cold('--#', {}, new Error('boom')),
-          nowMs: () => 0,
           attemptTimeoutMs: 50,
-          closeSignal: new AbortController().signal,
-          scheduler: asyncScheduler,
-          logger: new InMemoryLogger(),
         }),
-        map((step) =>
-          step.kind === 'attempted' && !step.outcome.ok ? step.outcome.failure.code : '?',
-        ),
+        failureCode,
       );
       expectObservable(steps).toBe('--(a|)', { a: 'TRANSPORT_ERROR' });
     });
