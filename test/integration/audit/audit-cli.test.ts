@@ -257,7 +257,7 @@ describe('the real process', () => {
   it('runs gtx audit verify, digest and export end to end', async () => {
     const exec = promisify(execFile);
     // node --import tsx: the real entry point, without npx's start-up on every call.
-    const cli = ['--import', 'tsx', 'src/adapters/cli/main.ts'];
+    const cli = ['--import', 'tsx', 'src/cli.ts'];
     const options = { cwd: process.cwd(), env: { ...process.env, GTX_LEDGER: ledger } };
     const gtxProcess = (...argv: string[]) => exec(process.execPath, [...cli, ...argv], options);
     const verified = await gtxProcess('audit', 'verify', '--json');

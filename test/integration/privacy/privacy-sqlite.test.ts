@@ -157,17 +157,7 @@ describe('personal data sealed in a SQLite ledger', () => {
     // Once as a real process.
     const { stdout } = await promisify(execFile)(
       'npx',
-      [
-        'tsx',
-        'src/adapters/cli/main.ts',
-        'privacy',
-        'status',
-        '--guest',
-        'g2',
-        '--ledger',
-        path,
-        '--json',
-      ],
+      ['tsx', 'src/cli.ts', 'privacy', 'status', '--guest', 'g2', '--ledger', path, '--json'],
       { cwd: process.cwd(), timeout: 60_000 },
     );
     expect(JSON.parse(stdout)).toMatchObject({

@@ -297,7 +297,7 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
           .filter((violation) => violation.rule.severity === 'ignore')
           .map(describeViolation),
       );
-      expect(known.length).toBeGreaterThan(0);
+      // The list is empty today; an entry added later must still name an edge that exists.
       const stale = known.map(describeViolation).filter((entry) => !ignored.has(entry));
       expect(stale).toEqual([]);
     });
