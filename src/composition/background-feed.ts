@@ -1,5 +1,5 @@
 import { writeLine, type CliIo } from '../adapters/cli/cli-io.js';
-import { openCliLedger } from '../adapters/cli/cli-ledger.js';
+import { openFeedDependencies } from '../adapters/cli/feed-dependencies.js';
 import { readSettings } from '../adapters/cli/cli-runtime.js';
 import type { CliServices } from '../adapters/cli/cli-services.js';
 import type { FeedProbe } from '../adapters/http/http-service.js';
@@ -29,17 +29,9 @@ export async function startBackgroundFeed(
 ): Promise<BackgroundFeed | null> {
   const settings = readSettings(io);
   if (settings.ANALYTICS_WEBHOOK_URL === undefined) return null;
-  const sink = services.openSink(io, undefined);
-  const ledger = openCliLedger(services, io, ledgerPath);
-  const checkpoints = services.openCheckpoints(ledgerPath);
-  const feed = new AnalyticsFeed({
-    ledger: ledger.events,
-    checkpoints,
-    sink,
-    clock: services.clock,
-    random: services.random,
-    logger: services.logger(io),
-  });
+  const opened = openFeedDependencies(services, io, ledgerPath, undefined);
+  const { ledger, dependencies } = opened;
+  const feed = new AnalyticsFeed(dependencies);
   const controller = new AbortController();
   let stoppedReason: string | null =
     (await readFeedState(ledger.events, DEFAULT_FEED_NAME)).reason ?? null;
@@ -61,7 +53,7 @@ export async function startBackgroundFeed(
       lag: async () => {
         const [head, checkpoint] = await Promise.all([
           ledger.events.head(),
-          checkpoints.load(DEFAULT_FEED_NAME),
+          dependencies.checkpoints.load(DEFAULT_FEED_NAME),
         ]);
         return Math.max(0, head.position - checkpoint);
       },
@@ -70,9 +62,7 @@ export async function startBackgroundFeed(
     stop: async () => {
       controller.abort();
       await running;
-      await sink.close();
-      await checkpoints.close();
-      await ledger.close();
+      await opened.close();
     },
   };
 }

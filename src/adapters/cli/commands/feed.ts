@@ -9,7 +9,8 @@ import { FeedDisabledError } from '../../../application/feed/feed-errors.js';
 import { readFeedState, recordFeedEnabled } from '../../../application/feed/feed-stream.js';
 import { epochMsToIso } from '../../../domain/index.js';
 import { writeLine, type CliIo } from '../cli-io.js';
-import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
+import { openCliLedger } from '../cli-ledger.js';
+import { openFeedDependencies } from '../feed-dependencies.js';
 import type { CliServices } from '../cli-services.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
@@ -62,26 +63,14 @@ function describeRun(summary: FeedRunSummary): string {
 }
 
 async function runFeed(io: CliIo, services: CliServices, options: RunOptions): Promise<void> {
-  const sink = services.openSink(io, options.to);
-  const ledger = openCliLedger(services, io, options.ledger);
-  const checkpoints = services.openCheckpoints(resolveLedgerPath(io, options.ledger));
+  const opened = openFeedDependencies(services, io, options.ledger, options.to);
   const { signal, release } = stopSignal();
   try {
-    const feed = new AnalyticsFeed(
-      {
-        ledger: ledger.events,
-        checkpoints,
-        sink,
-        clock: services.clock,
-        random: services.random,
-        logger: services.logger(io),
-      },
-      {
-        name: options.name,
-        batchSize: options.batchSize ?? DEFAULT_FEED_SETTINGS.batchSize,
-        maxBatchWaitMs: options.maxWaitMs ?? DEFAULT_FEED_SETTINGS.maxBatchWaitMs,
-      },
-    );
+    const feed = new AnalyticsFeed(opened.dependencies, {
+      name: options.name,
+      batchSize: options.batchSize ?? DEFAULT_FEED_SETTINGS.batchSize,
+      maxBatchWaitMs: options.maxWaitMs ?? DEFAULT_FEED_SETTINGS.maxBatchWaitMs,
+    });
     const summary = await feed.run({ signal, once: options.once === true });
     writeLine(io.stdout, options.json === true ? JSON.stringify(summary) : describeRun(summary));
     if (summary.stoppedBecause === 'disabled') {
@@ -89,9 +78,7 @@ async function runFeed(io: CliIo, services: CliServices, options: RunOptions): P
     }
   } finally {
     release();
-    await sink.close();
-    await checkpoints.close();
-    await ledger.close();
+    await opened.close();
   }
 }
 

@@ -5,7 +5,7 @@ import {
   type ReplaySummary,
 } from '../../../application/feed/analytics-replay.js';
 import { writeLine, type CliIo } from '../cli-io.js';
-import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
+import { openFeedDependencies } from '../feed-dependencies.js';
 import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
 import { startProgress, type Progress } from '../progress.js';
@@ -52,34 +52,22 @@ function describeReplay(summary: ReplaySummary): string[] {
 }
 
 async function replay(io: CliIo, services: CliServices, options: ReplayCliOptions): Promise<void> {
-  const sink = services.openSink(io, options.to);
-  const ledger = openCliLedger(services, io, options.ledger);
-  const checkpoints = services.openCheckpoints(resolveLedgerPath(io, options.ledger));
+  const opened = openFeedDependencies(services, io, options.ledger, options.to);
   const { signal, release } = stopSignal();
   // Started at the first progress report, once the total is known.
   const bar: { current: Progress | null } = { current: null };
   try {
-    const summary = await replayAnalytics(
-      {
-        ledger: ledger.events,
-        checkpoints,
-        sink,
-        clock: services.clock,
-        random: services.random,
-        logger: services.logger(io),
+    const summary = await replayAnalytics(opened.dependencies, {
+      filters: filtersOf(options),
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      dryRun: options.dryRun === true,
+      resume: options.resume === true,
+      signal,
+      onProgress: (scanned, total) => {
+        bar.current ??= startProgress(io, 'replay', total);
+        bar.current.update(scanned, total);
       },
-      {
-        filters: filtersOf(options),
-        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-        dryRun: options.dryRun === true,
-        resume: options.resume === true,
-        signal,
-        onProgress: (scanned, total) => {
-          bar.current ??= startProgress(io, 'replay', total);
-          bar.current.update(scanned, total);
-        },
-      },
-    );
+    });
     bar.current?.stop();
     bar.current = null;
     if (options.json === true) writeLine(io.stdout, JSON.stringify(summary));
@@ -88,9 +76,7 @@ async function replay(io: CliIo, services: CliServices, options: ReplayCliOption
   } finally {
     bar.current?.stop();
     release();
-    await sink.close();
-    await checkpoints.close();
-    await ledger.close();
+    await opened.close();
   }
 }
 
