@@ -58,6 +58,11 @@ interface ReadyBody {
   checks: Record<string, string>;
 }
 
+/** These cases need mounts (root, as CI runs): where they cannot run they fail, never skip. */
+function requireMount(): void {
+  if (canMount !== null) throw new Error(`this case needs mount rights: ${canMount}`);
+}
+
 async function readyz(harness: ServiceHarness): Promise<{ status: number; body: ReadyBody }> {
   const response = await harness.call('/readyz', { key: null });
   return { status: response.status, body: (await response.json()) as ReadyBody };
@@ -78,115 +83,107 @@ async function deliveredInLedger(path: string): Promise<Set<string>> {
 }
 
 describe('read-only ledger (read-only bind mount: refuses root too)', () => {
-  it.skipIf(canMount !== null)(
-    `refuses to open it with LEDGER_UNAVAILABLE, from the library and the CLI${canMount === null ? '' : ` (skipped: ${canMount})`}`,
-    async () => {
-      const dir = join(temp.dir, 'ro');
-      mkdirSync(dir);
-      const path = join(dir, 'ledger.db');
-      await using sandbox = await startSandbox({ port: 0, rateLimitPerMinute: null });
-      const genesys = {
-        environment: 'mypurecloud.com',
-        apiUrl: sandbox.url,
-        clientId: 'sandbox-client',
-        clientSecret: 'sandbox-secret',
-        integrationId: 'integration-ro',
-      };
-      const writable = createTransmitter({ ledger: { path }, genesys, logLevel: 'silent' });
-      expect((await writable.submit(message('ro-1'))).status).toBe('delivered');
-      await writable.close();
+  it('refuses to open it with LEDGER_UNAVAILABLE, from the library and the CLI', async () => {
+    requireMount();
+    const dir = join(temp.dir, 'ro');
+    mkdirSync(dir);
+    const path = join(dir, 'ledger.db');
+    await using sandbox = await startSandbox({ port: 0, rateLimitPerMinute: null });
+    const genesys = {
+      environment: 'mypurecloud.com',
+      apiUrl: sandbox.url,
+      clientId: 'sandbox-client',
+      clientSecret: 'sandbox-secret',
+      integrationId: 'integration-ro',
+    };
+    const writable = createTransmitter({ ledger: { path }, genesys, logLevel: 'silent' });
+    expect((await writable.submit(message('ro-1'))).status).toBe('delivered');
+    await writable.close();
 
-      expect(tryMount(['--bind', dir, dir], dir)).toBeNull();
-      expect(tryMount(['-o', 'remount,bind,ro', dir], null)).toBeNull();
+    expect(tryMount(['--bind', dir, dir], dir)).toBeNull();
+    expect(tryMount(['-o', 'remount,bind,ro', dir], null)).toBeNull();
 
-      let thrown: unknown = null;
-      try {
-        createTransmitter({ ledger: { path }, genesys, logLevel: 'silent' });
-      } catch (error) {
-        thrown = error;
-      }
-      expect(isGtxError(thrown) && thrown.code).toBe('LEDGER_UNAVAILABLE');
+    let thrown: unknown = null;
+    try {
+      createTransmitter({ ledger: { path }, genesys, logLevel: 'silent' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isGtxError(thrown) && thrown.code).toBe('LEDGER_UNAVAILABLE');
 
-      const sent = await runGtx(
-        ['send', '--sandbox', '--ledger', path, '--guest', 'g', '--text', 'hi', '--json'],
-        {},
-        temp.dir,
-      );
-      expect(sent.code).not.toBe(0);
-      expect(sent.stderr).toMatch(/ledger/i);
-      expect(sent.stderr.trim().split('\n')).toHaveLength(1);
+    const sent = await runGtx(
+      ['send', '--sandbox', '--ledger', path, '--guest', 'g', '--text', 'hi', '--json'],
+      {},
+      temp.dir,
+    );
+    expect(sent.code).not.toBe(0);
+    expect(sent.stderr).toMatch(/ledger/i);
+    expect(sent.stderr.trim().split('\n')).toHaveLength(1);
 
-      // An auditor on a read-only mount can still verify and export: they open it read-only.
-      const onMount = await runGtx(['audit', 'verify', '--ledger', path, '--json'], {}, temp.dir);
-      expect(onMount.code, onMount.stderr).toBe(0);
-      const exported = await runGtx(['audit', 'export', '--ledger', path], {}, temp.dir);
-      expect(exported.code, exported.stderr).toBe(0);
-      expect(exported.stdout).toContain('TransmissionDelivered');
+    // An auditor on a read-only mount can still verify and export: they open it read-only.
+    const onMount = await runGtx(['audit', 'verify', '--ledger', path, '--json'], {}, temp.dir);
+    expect(onMount.code, onMount.stderr).toBe(0);
+    const exported = await runGtx(['audit', 'export', '--ledger', path], {}, temp.dir);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain('TransmissionDelivered');
 
-      // Nothing changed.
-      execFileSync('umount', [dir]);
-      mounted.splice(mounted.indexOf(dir), 1);
-      expect(await deliveredInLedger(path)).toEqual(new Set(['ro-1']));
-      const verified = await runGtx(['audit', 'verify', '--ledger', path, '--json'], {}, temp.dir);
-      expect(verified.code, verified.stderr).toBe(0);
-    },
-  );
+    // Nothing changed.
+    execFileSync('umount', [dir]);
+    mounted.splice(mounted.indexOf(dir), 1);
+    expect(await deliveredInLedger(path)).toEqual(new Set(['ro-1']));
+    const verified = await runGtx(['audit', 'verify', '--ledger', path, '--json'], {}, temp.dir);
+    expect(verified.code, verified.stderr).toBe(0);
+  });
 });
 
 describe('full disk (1 MiB tmpfs)', () => {
-  it.skipIf(canMount !== null)(
-    `answers with a coded error, reports only what the ledger holds, and /readyz says why${canMount === null ? '' : ` (skipped: ${canMount})`}`,
-    async () => {
-      const dir = join(temp.dir, 'full');
-      mkdirSync(dir);
-      expect(tryMount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], dir)).toBeNull();
-      const path = join(dir, 'ledger.db');
-      const harness = await startHarness({}, { ledgerPath: path });
-      try {
-        expect((await readyz(harness)).status).toBe(200);
-        const answered = new Map<string, number>();
-        let failure: { status: number; code: string } | null = null;
-        for (let i = 0; i < 2000 && failure === null; i++) {
-          const id = `full-${String(i)}`;
-          const response = await harness.post('/v1/messages', message(id, 'x'.repeat(3900)));
-          answered.set(id, response.status);
-          if (response.status >= 500) {
-            const body = (await response.json()) as { error: { code: string } };
-            failure = { status: response.status, code: body.error.code };
-          }
+  it('answers with a coded error, reports only what the ledger holds, and /readyz says why', async () => {
+    requireMount();
+    const dir = join(temp.dir, 'full');
+    mkdirSync(dir);
+    expect(tryMount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], dir)).toBeNull();
+    const path = join(dir, 'ledger.db');
+    const harness = await startHarness({}, { ledgerPath: path });
+    try {
+      expect((await readyz(harness)).status).toBe(200);
+      const answered = new Map<string, number>();
+      let failure: { status: number; code: string } | null = null;
+      for (let i = 0; i < 2000 && failure === null; i++) {
+        const id = `full-${String(i)}`;
+        const response = await harness.post('/v1/messages', message(id, 'x'.repeat(3900)));
+        answered.set(id, response.status);
+        if (response.status >= 500) {
+          const body = (await response.json()) as { error: { code: string } };
+          failure = { status: response.status, code: body.error.code };
         }
-        expect(failure?.status).toBe(503);
-        expect(failure?.code).toBe('LEDGER_UNAVAILABLE');
-        const ready = await readyz(harness);
-        expect(ready.status).toBe(503);
-        expect(ready.body.checks['ledger']).toMatch(/LEDGER_UNAVAILABLE/);
-
-        // What the service called delivered must be in the ledger.
-        const reported: string[] = [];
-        for (const [id, status] of answered) {
-          if (status >= 300) continue;
-          const response = await harness.call(`/v1/messages/${id}`);
-          if (response.status !== 200) continue;
-          const body = (await response.json()) as { status: string };
-          if (body.status === 'delivered') reported.push(id);
-        }
-        await harness.service.close().catch(() => undefined);
-        const copy = join(temp.dir, 'full-copy.db');
-        copyFileSync(path, copy);
-        if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
-        const inLedger = await deliveredInLedger(copy);
-        expect(reported.filter((id) => !inLedger.has(id))).toEqual([]);
-        const verified = await runGtx(
-          ['audit', 'verify', '--ledger', copy, '--json'],
-          {},
-          temp.dir,
-        );
-        expect(verified.code, verified.stderr).toBe(0);
-      } finally {
-        await harness.close().catch(() => undefined);
       }
-    },
-  );
+      expect(failure?.status).toBe(503);
+      expect(failure?.code).toBe('LEDGER_UNAVAILABLE');
+      const ready = await readyz(harness);
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks['ledger']).toMatch(/LEDGER_UNAVAILABLE/);
+
+      // What the service called delivered must be in the ledger.
+      const reported: string[] = [];
+      for (const [id, status] of answered) {
+        if (status >= 300) continue;
+        const response = await harness.call(`/v1/messages/${id}`);
+        if (response.status !== 200) continue;
+        const body = (await response.json()) as { status: string };
+        if (body.status === 'delivered') reported.push(id);
+      }
+      await harness.service.close().catch(() => undefined);
+      const copy = join(temp.dir, 'full-copy.db');
+      copyFileSync(path, copy);
+      if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+      const inLedger = await deliveredInLedger(copy);
+      expect(reported.filter((id) => !inLedger.has(id))).toEqual([]);
+      const verified = await runGtx(['audit', 'verify', '--ledger', copy, '--json'], {}, temp.dir);
+      expect(verified.code, verified.stderr).toBe(0);
+    } finally {
+      await harness.close().catch(() => undefined);
+    }
+  });
 });
 
 async function withLockedLedger(body: (harness: ServiceHarness) => Promise<void>): Promise<void> {

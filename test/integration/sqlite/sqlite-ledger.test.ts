@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -29,6 +30,9 @@ import {
   transmission,
 } from '../../../src/testing/contracts/transmission-fixtures.js';
 import { rejectionOf, thrownBy } from '../../support/failures.js';
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+const SQLITE_LEDGER_MODULE = join(REPO_ROOT, 'src', 'adapters', 'sqlite', 'sqlite-ledger.ts');
 
 const clock: Clock = { now: () => Date.UTC(2026, 2, 1, 12, 0, 0), scheduler: asyncScheduler };
 let dir: string;
@@ -321,10 +325,36 @@ describe('SqliteLedger on a file', () => {
       expect(error.code).toBe('LEDGER_UNAVAILABLE');
     });
 
-    it.skipIf(process.getuid?.() === 0)('a file that cannot be written: LEDGER_UNAVAILABLE', () => {
+    // Root writes through a 0444 mode, and CI runs as root: there the open runs as `nobody`.
+    it('a file that cannot be written: LEDGER_UNAVAILABLE', () => {
       writeFileSync(path, '');
       chmodSync(path, 0o444);
-      expect(thrownBy(() => open()).code).toBe('LEDGER_UNAVAILABLE');
+      if (process.getuid?.() !== 0) {
+        expect(thrownBy(() => open()).code).toBe('LEDGER_UNAVAILABLE');
+        return;
+      }
+      // The directory is open to all, so only the file's mode stands between the writer and it.
+      chmodSync(dir, 0o777);
+      const script = `import { openSqliteLedger } from ${JSON.stringify(SQLITE_LEDGER_MODULE)};
+        try { openSqliteLedger({ path: ${JSON.stringify(path)}, clock: { now: () => 0 } });
+          console.log('opened'); } catch (error) { console.log(error.code); }`;
+      const output = execFileSync(
+        'setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          '--',
+          process.execPath,
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          script,
+        ],
+        { cwd: REPO_ROOT, env: { ...process.env, HOME: tmpdir() }, encoding: 'utf8' },
+      );
+      expect(output.trim()).toBe('LEDGER_UNAVAILABLE');
     });
   });
 
