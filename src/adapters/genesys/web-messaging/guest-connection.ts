@@ -1,3 +1,6 @@
+// Why over 400 lines: the socket, the session and the waiters of one guest share one lifecycle
+// (open, configure, answer, drop, reconnect); splitting them would spread that state machine
+// over files that each see half of it.
 import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import type { Clock, Logger } from '../../../application/ports/index.js';
@@ -45,9 +48,6 @@ function tracingOf(frame: ServerFrame): string | null {
  * restart resumes the session) or is made here and stored before it is first used; it never
  * leaves this object except on the socket. Frames are answered through waiters keyed by
  * `tracingId`; a dropped socket settles every waiter as `closed` and the next use reconnects.
- * It is a little over 400 lines on purpose: the socket, the session and the waiters share one
- * lifecycle (open, configure, answer, drop, reconnect), and splitting them would spread that
- * state machine over files that each see half of it.
  */
 export class GuestConnection {
   readonly pacer: GuestPacer;
