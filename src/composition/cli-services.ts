@@ -15,6 +15,7 @@ import {
   openLedgerFile,
   openSettingsSink,
 } from './ledger-files.js';
+import { copyLedgerBetween } from './ledger-copy.js';
 import { openPersonalDataViewer } from './personal-data-viewer.js';
 import { openRuntime } from './runtime.js';
 import { startService } from './service.js';
@@ -50,6 +51,7 @@ export function createCliServices(): CliServices {
     openSink: (io, to) => openSettingsSink(io, to, clock),
     openGuestKeys: openGuestKeyStore,
     openPersonalDataViewer,
+    copyLedger: (command) => copyLedgerBetween(command, clock),
     startService: async (io, options): Promise<CliService> => {
       const feed = new LateFeedProbe();
       const service = await startService(io, { ...options, feed });

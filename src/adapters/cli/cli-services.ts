@@ -5,6 +5,10 @@
  */
 import type { RowViewer } from '../../application/audit/ledger-export.js';
 import type {
+  LedgerCopyProgress,
+  LedgerCopySummary,
+} from '../../application/ledger/ledger-copy.js';
+import type {
   AnalyticsSink,
   Clock,
   FeedCheckpointStore,
@@ -51,6 +55,16 @@ export interface CliService {
   stopFeed(): Promise<void>;
 }
 
+/** `gtx ledger copy`: both ledgers as the user named them (paths relative to `cwd`, or URLs). */
+export interface LedgerCopyCommand {
+  readonly from: string;
+  readonly to: string;
+  readonly cwd: string;
+  readonly resume?: boolean;
+  readonly pageSize?: number;
+  readonly onProgress?: (progress: LedgerCopyProgress) => void;
+}
+
 export interface CliServices {
   /** The system clock. */
   readonly clock: Clock;
@@ -72,6 +86,8 @@ export interface CliServices {
   openGuestKeys(ledgerPath: string): ForgettingGuestKeyStore;
   /** Decrypts the ledger's personal content; the master key is read, never created. */
   openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPersonalDataViewer;
+  /** Copies one ledger (file or PostgreSQL) into an empty one, keeping positions and hashes. */
+  copyLedger(command: LedgerCopyCommand): Promise<LedgerCopySummary>;
   /** `gtx serve`: the HTTP service on a verified transmitter, and the analytics feed. */
   startService(io: CliIo, options: ServeOptions): Promise<CliService>;
 }

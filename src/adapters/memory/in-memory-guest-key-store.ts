@@ -28,6 +28,14 @@ export class InMemoryGuestKeyStore implements GuestKeyStore {
     return key;
   }
 
+  list(afterKeyId: string | null, limit: number): Promise<readonly WrappedGuestKey[]> {
+    const keys = [...this.byId.values()]
+      .filter((key) => afterKeyId === null || key.keyId > afterKeyId)
+      .sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0))
+      .slice(0, Math.max(0, Math.floor(limit)));
+    return Promise.resolve(keys);
+  }
+
   forget(guestIdHash: string): Promise<readonly string[]> {
     const forgotten = [...this.byId.values()]
       .filter((key) => key.guestIdHash === guestIdHash)

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { LedgerClosedError, LedgerReadOnlyError } from '../../application/errors.js';
 import { GENESIS_HASH } from '../../application/ledger/hash-chain.js';
+import { checkImportContinues } from '../../application/ledger/ledger-copy.js';
 import {
   checkExpectedVersion,
   decodeStoredRow,
@@ -8,6 +9,7 @@ import {
   pageLimit,
   planAppend,
   type EncodedEvent,
+  type StoredRow,
 } from '../../application/ledger/ledger-rows.js';
 import type { InlineProjection } from '../../application/ledger/inline-projection.js';
 import type { Clock } from '../../application/ports/clock.port.js';
@@ -150,6 +152,23 @@ export class SqliteEventStore implements EventStore {
       this.db.close();
     })();
     return this.closing;
+  }
+
+  /**
+   * Inserts rows exactly as another ledger stored them (positions, times, hashes), in one
+   * transaction; `gtx ledger copy` uses it. The rows must continue this ledger's head, which the
+   * chain trigger enforces row by row. Inline projections are not run: rebuild them after.
+   */
+  importStoredRows(rows: readonly StoredRow[]): Promise<void> {
+    if (this.readOnly) return Promise.reject(new LedgerReadOnlyError());
+    return this.run(() => {
+      this.db
+        .transaction(() => {
+          checkImportContinues(this.readHead(), rows);
+          for (const row of rows) this.statements.insertEvent.run(row);
+        })
+        .immediate();
+    });
   }
 
   diagnostics(): SqliteLedgerDiagnostics {

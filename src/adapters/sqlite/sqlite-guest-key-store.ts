@@ -30,6 +30,7 @@ export class SqliteGuestKeyStore implements GuestKeyStore {
   private readonly byGuest: Statement<[string], KeyRow>;
   private readonly byId: Statement<[string], KeyRow>;
   private readonly insert: Statement<[string, string, string, string]>;
+  private readonly page: Statement<[string, number], KeyRow>;
   private readonly idsOfGuest: Statement<[string], { key_id: string }>;
   private readonly deleteGuest: Statement<[string]>;
   private readonly connection: SqliteStoreConnection;
@@ -44,6 +45,10 @@ export class SqliteGuestKeyStore implements GuestKeyStore {
     this.byId = this.db.prepare(`SELECT ${columns} FROM guest_keys WHERE key_id = ?`);
     this.insert = this.db.prepare(
       `INSERT INTO guest_keys (${columns}) VALUES (?, ?, ?, ?) ON CONFLICT (guest_id_hash) DO NOTHING`,
+    );
+    // '' sorts before every key id, so it reads from the first.
+    this.page = this.db.prepare(
+      `SELECT ${columns} FROM guest_keys WHERE key_id > ? ORDER BY key_id LIMIT ?`,
     );
     this.idsOfGuest = this.db.prepare('SELECT key_id FROM guest_keys WHERE guest_id_hash = ?');
     this.deleteGuest = this.db.prepare('DELETE FROM guest_keys WHERE guest_id_hash = ?');
@@ -68,6 +73,15 @@ export class SqliteGuestKeyStore implements GuestKeyStore {
       if (stored === null) throw new Error('the guest key vanished right after it was written');
       return stored;
     });
+  }
+
+  list(afterKeyId: string | null, limit: number): Promise<readonly WrappedGuestKey[]> {
+    return this.run(() =>
+      this.page
+        .all(afterKeyId ?? '', Math.max(0, Math.floor(limit)))
+        .map((row) => toKey(row))
+        .filter((key): key is WrappedGuestKey => key !== null),
+    );
   }
 
   forget(guestIdHash: string): Promise<readonly string[]> {

@@ -206,3 +206,19 @@ export function pageLimit(limit: number, readPageSize: number): number {
   if (!Number.isFinite(limit) || limit < 1) return 0;
   return Math.min(Math.floor(limit), readPageSize);
 }
+
+/** The storage form of an event read back: what a copy writes so its hashes still verify. */
+export function storedRowOf(event: RecordedEvent): StoredRow {
+  return {
+    position: event.position,
+    streamId: event.streamId,
+    streamVersion: event.streamVersion,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    dataJson: canonicalJson(event.data),
+    metadataJson: canonicalJson(event.metadata),
+    recordedAt: event.recordedAt,
+    prevHash: event.prevHash ?? '',
+    hash: event.hash,
+  };
+}

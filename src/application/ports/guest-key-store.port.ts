@@ -22,6 +22,11 @@ export interface GuestKeyStore {
   findById(keyId: string): Promise<WrappedGuestKey | null>;
   /** Stores the key unless the guest already has one; returns the guest's key either way. */
   createIfAbsent(key: WrappedGuestKey): Promise<WrappedGuestKey>;
+  /**
+   * Up to `limit` keys ordered by key id, after `afterKeyId` (null: from the first), still
+   * wrapped: for copying a ledger and for checking the master key at start.
+   */
+  list(afterKeyId: string | null, limit: number): Promise<readonly WrappedGuestKey[]>;
   /** Destroys every key of the guest; returns the ids destroyed (none when already gone). */
   forget(guestIdHash: string): Promise<readonly string[]>;
   close(): Promise<void>;

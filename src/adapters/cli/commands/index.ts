@@ -2,6 +2,7 @@ import type { CommandRegistrar } from '../run-cli.js';
 import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
 import { registerFeed } from './feed.js';
+import { registerLedger } from './ledger.js';
 import { registerPrivacy } from './privacy.js';
 import { registerReplay } from './replay.js';
 import { registerSandbox } from './sandbox.js';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerReplay,
   registerStats,
   registerAudit,
+  registerLedger,
 ];
