@@ -322,7 +322,9 @@ export class DeliveryPipeline {
         type: event.type,
         schemaVersion: event.schemaVersion,
         data: event.data,
-        metadata: { commandId, correlationId: commandId },
+        // Which worker recorded the step: with several workers on one ledger, an auditor (and
+        // the scale-out tests) can tell whose attempt each one was.
+        metadata: { commandId, correlationId: commandId, worker: held.owner },
       })),
     });
     // The append succeeded at the expected version, so folding locally is what a re-read
