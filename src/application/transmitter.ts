@@ -123,6 +123,11 @@ export class Transmitter {
     });
   }
 
+  /** The id this worker records in the metadata of every step it appends. */
+  get workerId(): string {
+    return this.deps.worker.id;
+  }
+
   /** Starts the pipeline, resuming whatever a previous run left open. */
   start(): this {
     this.pipeline.start();

@@ -51,7 +51,11 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
         ? { webMessaging: webMessagingOptions(settings, sandbox) }
         : { genesys: genesysOptions(settings, sandbox) }),
       ...(options.policy === undefined ? {} : { policy: options.policy }),
-      pipeline: { concurrency: settings.GTX_CONCURRENCY, ...options.pipeline },
+      pipeline: {
+        concurrency: settings.GTX_CONCURRENCY,
+        leaseMs: settings.GTX_LEASE_MS,
+        ...options.pipeline,
+      },
       rateLimit: { perMinute: options.rateLimitPerMinute ?? settings.GTX_RATE_LIMIT_PER_MINUTE },
       privacy: cliPrivacyOptions(settings, io),
       adapters: {

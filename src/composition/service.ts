@@ -174,6 +174,7 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
     },
   });
   const running = runtime;
+  metrics.identify(running.transmitter.workerId);
   const timedEvents = (ledger as Ledger | null)?.events ?? null;
   if (timedEvents === null) throw new Error('the runtime did not open the ledger');
 

@@ -17,6 +17,8 @@ export interface EnvironmentSettings {
   /** Another WebSocket base for Web Messaging (a gateway, the sandbox), e.g. ws://127.0.0.1:9000/v1. */
   GENESYS_WEBMESSAGING_URL?: string;
   GTX_LEDGER: string;
+  GTX_LEDGER_SCHEMA: string;
+  GTX_LEASE_MS: number;
   GTX_RATE_LIMIT_PER_MINUTE: number;
   GTX_CONCURRENCY: number;
   GTX_REQUEST_TIMEOUT_MS: number;
@@ -44,6 +46,8 @@ const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   'GTX_MASTER_KEY',
   'GTX_MASTER_KEY_FILE',
   'GTX_API_KEYS',
+  // A postgres:// URL may carry a password.
+  'GTX_LEDGER',
 ]);
 
 const HOST_PATTERN = '^(?:[A-Za-z0-9-]+\\.)+[A-Za-z0-9-]+$';
@@ -68,7 +72,19 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
     },
     GENESYS_DEPLOYMENT_ID: { type: 'string', minLength: 1, maxLength: 256, nullable: true },
     GENESYS_WEBMESSAGING_URL: { type: 'string', pattern: '^wss?://[^\\s]+$', nullable: true },
-    GTX_LEDGER: { type: 'string', minLength: 1, default: './gtx-ledger.db' },
+    GTX_LEDGER: {
+      type: 'string',
+      minLength: 1,
+      default: './gtx-ledger.db',
+      description: 'a SQLite file path, or a postgres:// URL shared by several workers',
+    },
+    GTX_LEDGER_SCHEMA: {
+      type: 'string',
+      pattern: '^[a-z_][a-z0-9_]{0,62}$',
+      default: 'gtx',
+      description: 'the PostgreSQL schema of the ledger (lower-case letters, digits, _)',
+    },
+    GTX_LEASE_MS: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
     GTX_RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 300 },
     GTX_CONCURRENCY: { type: 'integer', minimum: 1, maximum: 1024, default: 16 },
     GTX_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600_000, default: 16_000 },

@@ -90,6 +90,11 @@ describe('load through the HTTP intake', () => {
       count('TransmissionDeadLettered'),
     );
     expect(metrics.get('gtx_attempts_total')).toBe(count('TransmissionAttemptStarted'));
+    // Every step this worker recorded names it, and /metrics says which worker it is.
+    const worker = h.service.runtime.transmitter.workerId;
+    expect(metrics.get(`gtx_worker_info{worker="${worker}"}`)).toBe(1);
+    const steps = events.filter((e) => e.type === 'TransmissionDelivered');
+    expect(steps.every((e) => e.metadata['worker'] === worker)).toBe(true);
     expect(metrics.get('gtx_attempt_failures_total{kind="transient"}')).toBe(failed.length);
     expect(metrics.get('gtx_delivery_latency_seconds_count')).toBe(960);
     const latencySum = events

@@ -72,6 +72,13 @@ export class ServiceMetrics implements LedgerAppendListener {
   private readonly transportAnswers: Counter<'result'>;
   private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   private readonly httpSeconds: Histogram<'method' | 'route'>;
+  private readonly workerInfo: Gauge<'worker'>;
+
+  /** Names the worker whose counters these are, once its transmitter exists. */
+  identify(worker: string): void {
+    this.workerInfo.reset();
+    this.workerInfo.set({ worker }, 1);
+  }
 
   constructor(sources: MetricSources, options: ServiceMetricsOptions = {}) {
     const registers = [this.registry];
@@ -128,6 +135,12 @@ export class ServiceMetrics implements LedgerAppendListener {
       help: 'HTTP request duration',
       labelNames: ['method', 'route'],
       buckets: HTTP_BUCKETS,
+      registers,
+    });
+    this.workerInfo = new Gauge<'worker'>({
+      name: 'gtx_worker_info',
+      help: 'Always 1, labelled with the worker id this process records in the ledger (event metadata "worker")',
+      labelNames: ['worker'],
       registers,
     });
     new Gauge({
