@@ -192,6 +192,15 @@ export class Transmitter {
   }
 
   /** Fails fast when the transport cannot reach Genesys or its credentials are refused. */
+  /**
+   * Resolves once the ledger is usable (connected and migrated) and the master key opens the
+   * stored guest keys; rejects with the coded reason otherwise. Call before `start()`.
+   */
+  async ready(): Promise<void> {
+    await this.deps.ledger.ready?.();
+    await this.deps.vault.verifyMasterKey?.();
+  }
+
   async verifyTransport(): Promise<void> {
     await this.deps.transport.verify?.();
   }

@@ -64,6 +64,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       },
     });
     try {
+      await transmitter.ready();
       await transmitter.verifyTransport();
       transmitter.start();
     } catch (error) {

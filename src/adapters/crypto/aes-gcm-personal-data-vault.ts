@@ -58,6 +58,11 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
     };
   }
 
+  async verifyMasterKey(): Promise<void> {
+    const [stored] = await this.keys.list(null, 1);
+    if (stored !== undefined) this.unwrap(stored);
+  }
+
   async open(
     context: SealContext,
     sealed: SealedContent,

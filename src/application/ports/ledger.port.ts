@@ -9,6 +9,11 @@ import type { TransmissionWorkQueue } from './work-queue.port.js';
 export interface Ledger {
   readonly events: EventStore;
   readonly work: TransmissionWorkQueue;
+  /**
+   * Resolves once the ledger can be used; adapters that connect and migrate asynchronously
+   * (PostgreSQL) reject here with the coded reason they cannot, so a program fails at start.
+   */
+  ready?(): Promise<void>;
   /** Closes both, the queue first. */
   close(): Promise<void>;
 }

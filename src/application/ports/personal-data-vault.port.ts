@@ -41,6 +41,11 @@ export interface PersonalDataVault {
    * guest key rejects with `MASTER_KEY_MISMATCH`.
    */
   open(context: SealContext, sealed: SealedContent): Promise<TransmissionContent | ErasedContent>;
+  /**
+   * Checks that the master key unwraps a stored guest key (when any is stored), so a worker
+   * given the wrong key refuses to start (`MASTER_KEY_MISMATCH`) instead of failing per message.
+   */
+  verifyMasterKey?(): Promise<void>;
   /** Releases the key store. */
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ interface EventJson {
   readonly type: string;
   readonly streamId: string;
   readonly data: Record<string, unknown>;
+  readonly metadata: Record<string, string | undefined>;
 }
 
 let h: ServiceHarness;
