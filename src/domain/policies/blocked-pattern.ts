@@ -7,6 +7,7 @@
  * compiled, with RE2's own reason (docs/policy.md lists what is not supported).
  */
 import RE2 from 're2';
+import { oneLine } from './one-line.js';
 
 /** One compiled blocked pattern: stateless (no `g` flag), so `test` has no side effect. */
 export interface BlockedPattern {
@@ -41,13 +42,6 @@ const SHOWN_PATTERN_CHARS = 80;
 function quoted(source: string): string {
   const shown = Array.from(source);
   return shown.length <= SHOWN_PATTERN_CHARS
-    ? JSON.stringify(source)
-    : `${JSON.stringify(shown.slice(0, SHOWN_PATTERN_CHARS).join(''))}…`;
-}
-
-const LINE_BREAKING = /[\p{Cc}\u2028\u2029]/gu;
-
-/** RE2 quotes the offending part of the pattern, which may hold a line break. */
-function oneLine(text: string): string {
-  return text.replace(LINE_BREAKING, (char) => JSON.stringify(char).slice(1, -1));
+    ? oneLine(JSON.stringify(source))
+    : `${oneLine(JSON.stringify(shown.slice(0, SHOWN_PATTERN_CHARS).join('')))}…`;
 }

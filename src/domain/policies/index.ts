@@ -7,3 +7,4 @@ export { codePointLength, utf8ByteLength } from './text-measure.js';
 export { classifyHost, type HostClass } from './host-classification.js';
 export { isValidMediaTypePattern, mediaTypeMatches } from './media-type.js';
 export { compileBlockedPattern, type BlockedPattern } from './blocked-pattern.js';
+export { oneLine } from './one-line.js';
