@@ -24,6 +24,10 @@ const npmPackage = (name) => `(^|/)node_modules/${name.replace(/[.]/g, '\\.')}/`
 const DOMAIN_PACKAGES = [
   // IP address parsing and range classification (the SSRF host policy): pure functions.
   'ipaddr.js',
+  // RE2, the linear-time regular expression engine of the blocked patterns
+  // (domain/policies/blocked-pattern.ts): a native addon, but computation only (compile a
+  // pattern, match a string), deterministic, no I/O, no clock, no randomness.
+  're2',
 ];
 
 /**

@@ -1,8 +1,9 @@
 /**
- * The CLI's and the service's transmitter, built from settings: the transport options, an
- * optional in-process sandbox, the SQLite ledger (optionally decorated), the master key, and
+ * The CLI's and the service's transmitter, built from settings: the content policy
+ * (GTX_POLICY_FILE), the transport options, an optional in-process sandbox, the SQLite ledger (optionally decorated), the master key, and
  * a logger on the run's standard error. Built on the library's composition (src/main.ts).
  */
+import { resolve } from 'node:path';
 import type { CliIo } from '../adapters/cli/cli-io.js';
 import {
   readSettings,
@@ -10,6 +11,7 @@ import {
   type RuntimeOptions as CliRuntimeOptions,
 } from '../adapters/cli/cli-runtime.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
+import { loadPolicyFile } from '../adapters/config/policy-file.js';
 import { startSandbox } from '../sandbox/index.js';
 import { WinstonLogger } from '../adapters/logging/winston-logger.js';
 import { openSqliteLedger } from '../adapters/sqlite/sqlite-ledger.js';
@@ -36,6 +38,13 @@ export interface RuntimeOptions extends CliRuntimeOptions {
  */
 export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<CliRuntime> {
   const settings = readSettings(io);
+  // The file first; what the command itself sets (the demo's policy) goes on top.
+  const policy = {
+    ...(settings.GTX_POLICY_FILE === undefined
+      ? {}
+      : loadPolicyFile(resolve(io.cwd, settings.GTX_POLICY_FILE))),
+    ...options.policy,
+  };
   const ledgerPath = options.ledgerPath ?? settings.GTX_LEDGER;
   const sandbox = options.sandbox ? await startSandbox(options.sandboxOptions) : null;
   try {
@@ -50,7 +59,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       ...((options.transport ?? settings.GTX_TRANSPORT) === 'web-messaging'
         ? { webMessaging: webMessagingOptions(settings, sandbox) }
         : { genesys: genesysOptions(settings, sandbox) }),
-      ...(options.policy === undefined ? {} : { policy: options.policy }),
+      policy,
       pipeline: {
         concurrency: settings.GTX_CONCURRENCY,
         leaseMs: settings.GTX_LEASE_MS,

@@ -37,9 +37,23 @@ export class IllegalTransitionError extends GtxError {
   }
 }
 
+/** One bad policy setting: which (`maxTextChars`, `blockedPatterns[2]`) and why. */
+export interface PolicySettingProblem {
+  readonly setting: string;
+  readonly reason: string;
+}
+
+/** Every problem of a policy's settings at once, on one line; `details.setting` is the first. */
 export class InvalidPolicyConfigError extends GtxError {
-  constructor(setting: string, reason: string) {
-    super('INVALID_POLICY_CONFIG', `${setting}: ${reason}`, { details: { setting } });
+  readonly problems: readonly PolicySettingProblem[];
+
+  constructor(problems: readonly [PolicySettingProblem, ...PolicySettingProblem[]]) {
+    super(
+      'INVALID_POLICY_CONFIG',
+      problems.map(({ setting, reason }) => `${setting}: ${reason}`).join('; '),
+      { details: { setting: problems[0].setting, problems } },
+    );
+    this.problems = problems;
   }
 }
 

@@ -208,6 +208,9 @@ describe('the main job', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('delivery report');
     expect(result.stdout).toMatch(/delivered\s+\d+/);
+    // The demo runs with the tutorial's policy, so its sample set still shows these refusals.
+    expect(result.stdout).toContain('CONTENT_BLOCKED 1');
+    expect(result.stdout).toContain('ATTACHMENT_MEDIA_TYPE_NOT_ALLOWED 1');
     expect(result.stdout).toContain(`ledger: ${join(dir, 'demo.db')}`);
   }, 120_000);
 });

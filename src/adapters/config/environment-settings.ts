@@ -37,6 +37,8 @@ export interface EnvironmentSettings {
   GTX_MAX_BATCH: number;
   GTX_HTTP_BODY_LIMIT_BYTES: number;
   GTX_SHUTDOWN_TIMEOUT_MS: number;
+  /** The content policy of every command that builds a transmitter (policy-file.ts). */
+  GTX_POLICY_FILE?: string;
 }
 
 /** Never echoed back in an error message. */
@@ -123,6 +125,7 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
       default: 4_194_304,
     },
     GTX_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 0, maximum: 600_000, default: 10_000 },
+    GTX_POLICY_FILE: { type: 'string', minLength: 1, nullable: true },
   },
   required: [],
   additionalProperties: true,

@@ -6,4 +6,5 @@ export { normaliseForContentPolicy } from './content-normalisation.js';
 export { codePointLength, utf8ByteLength } from './text-measure.js';
 export { classifyHost, type HostClass } from './host-classification.js';
 export { isValidMediaTypePattern, mediaTypeMatches } from './media-type.js';
-export { analyseRegexSafety, type RegexSafety } from './regex-safety.js';
+export { compileBlockedPattern, type BlockedPattern } from './blocked-pattern.js';
+export { oneLine } from './one-line.js';

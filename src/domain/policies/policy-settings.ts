@@ -5,7 +5,7 @@ export interface PolicySettings {
   maxTextChars?: number;
   /** Text limit in UTF-8 bytes. */
   maxTextBytes?: number;
-  /** Regular expression sources, matched case-insensitively against normalised text. */
+  /** RE2 patterns (docs/policy.md), matched case-insensitively against normalised text. */
   blockedPatterns?: string[];
   /** Exact media types and wildcards such as `image/*` or `*\/*`. */
   supportedMediaTypes?: string[];
@@ -17,11 +17,18 @@ export interface PolicySettings {
   maxMetadataBytes?: number;
 }
 
+/**
+ * Defaults a real deployment can keep (docs/policy.md says why): the Genesys limits, no blocked
+ * patterns (what to block is each deployment's own decision), and every media type, as
+ * Genesys' default Supported Content profile allows every inbound type (an organisation narrows
+ * it there, or here with `supportedMediaTypes`). examples/policy.tutorial.json keeps the
+ * tutorial's placeholder patterns and media list.
+ */
 export const DEFAULT_POLICY_SETTINGS: Readonly<Required<PolicySettings>> = Object.freeze({
   maxTextChars: 4000,
   maxTextBytes: 4096,
-  blockedPatterns: ['<script[^>]*>[\\s\\S]*?</script>', 'malware\\.exe', 'blocked_keyword'],
-  supportedMediaTypes: ['image/png', 'image/jpeg', 'application/pdf', 'text/plain'],
+  blockedPatterns: [],
+  supportedMediaTypes: ['*/*'],
   maxAttachmentBytes: 26_214_400, // 25 MiB
   maxAttachments: 10,
   allowLoopbackAttachmentUrls: false,

@@ -7,8 +7,11 @@ import {
   utf8ByteLength,
   validateCommand,
 } from '../../../src/domain/policies/index.js';
+import { tutorialPolicySettings } from '../../support/tutorial-policy.js';
 
 const policy = compilePolicy();
+// Blocks `malware.exe`: a violation that could quote the text.
+const tutorial = compilePolicy(tutorialPolicySettings);
 const sandbox = compilePolicy({ allowLoopbackAttachmentUrls: true, maxTextChars: 50 });
 
 // Full Unicode, lone surrogates included, plus strings shaped like the real thing.
@@ -114,7 +117,7 @@ describe('validateCommand properties', () => {
               attachments: [],
               metadata: {},
             },
-            policy,
+            tutorial,
           );
           expect(violations.length).toBeGreaterThan(0);
           for (const violation of violations) expect(violation.message).not.toContain(marker);

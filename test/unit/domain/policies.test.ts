@@ -9,6 +9,7 @@ import {
   aTypingIndicator,
   codesOf,
   defaultPolicy,
+  tutorialPolicy,
   untrusted,
   untrustedAttachment,
   VALID_SHA256,
@@ -20,12 +21,19 @@ interface Case {
   readonly field: string;
 }
 
-function expectOnly(command: OutboundCommand, code: ViolationCode, field: string): void {
-  const violations = validateCommand(command, defaultPolicy);
+// The tutorial's policy unless a test says otherwise: its patterns and media list are what these
+// tests block and refuse; its limits are the defaults.
+function expectOnly(
+  command: OutboundCommand,
+  code: ViolationCode,
+  field: string,
+  policy = tutorialPolicy,
+): void {
+  const violations = validateCommand(command, policy);
   expect(violations.map(({ code, field }) => ({ code, field }))).toEqual([{ code, field }]);
 }
 
-function expectValid(command: OutboundCommand, policy = defaultPolicy): void {
+function expectValid(command: OutboundCommand, policy = tutorialPolicy): void {
   expect(validateCommand(command, policy)).toEqual([]);
 }
 
@@ -331,7 +339,7 @@ describe('validateCommand: content policy', () => {
     ['full-width script tag', '＜script＞alert(1)＜／script＞', 0],
     ['script tag across lines', '<script>\nalert(1)\n</script>', 0],
   ] as const)('CONTENT_BLOCKED: %s', (_name, text, patternIndex) => {
-    const violations = validateCommand(aMessage({ text }), defaultPolicy);
+    const violations = validateCommand(aMessage({ text }), tutorialPolicy);
     expect(violations).toEqual([
       {
         code: 'CONTENT_BLOCKED',
@@ -352,7 +360,7 @@ describe('validateCommand: content policy', () => {
 
   it('reports every matching pattern, in pattern order', () => {
     const text = '<script>x</script> blocked_keyword and malware.exe';
-    const violations = validateCommand(aMessage({ text }), defaultPolicy);
+    const violations = validateCommand(aMessage({ text }), tutorialPolicy);
     expect(violations.map((violation) => violation.message)).toEqual([
       'text matches blocked pattern #0',
       'text matches blocked pattern #1',
@@ -366,7 +374,7 @@ describe('validateCommand: content policy', () => {
         anAttachment({ filename: 'ＭＡＬＷＡＲＥ.ＥＸＥ', caption: 'blocked\u200b_keyword' }),
       ],
     });
-    expect(validateCommand(command, defaultPolicy)).toEqual([
+    expect(validateCommand(command, tutorialPolicy)).toEqual([
       {
         code: 'CONTENT_BLOCKED',
         field: '/attachments/0/filename',
@@ -388,10 +396,41 @@ describe('validateCommand: content policy', () => {
     expectValid(aMessage({ text: 'malware.exe' }), policy);
   });
 
-  it('stays fast on text crafted against the default script pattern', () => {
+  it("stays fast on text crafted against the tutorial's script pattern", () => {
     const text = '<script'.repeat(570);
-    expect(validateCommand(aMessage({ text }), defaultPolicy)).toEqual([]);
+    expect(validateCommand(aMessage({ text }), tutorialPolicy)).toEqual([]);
   });
+});
+
+describe('validateCommand: the default policy', () => {
+  it.each([
+    'please run malware.exe',
+    'blocked_keyword',
+    '<script>alert(1)</script>',
+    'DROP TABLE guests; --',
+  ])('blocks no content: %j', (text) => {
+    expectValid(aMessage({ text }), defaultPolicy);
+  });
+
+  it.each(['image/gif', 'application/x-msdownload', 'video/mp4', 'audio/ogg; codecs=opus'])(
+    "accepts every well-formed media type, as Genesys' default profile does: %s",
+    (mime) => {
+      expectValid(aMessage({ attachments: [anAttachment({ mime })] }), defaultPolicy);
+    },
+  );
+
+  it.each(['image', '', 'image/*', 'text/ plain'])(
+    'still refuses a malformed media type %j',
+    (mime) => {
+      const command = aMessage({ attachments: [anAttachment({ mime })] });
+      expectOnly(
+        command,
+        'ATTACHMENT_MEDIA_TYPE_NOT_ALLOWED',
+        '/attachments/0/mime',
+        defaultPolicy,
+      );
+    },
+  );
 });
 
 describe('validateCommand: attachments', () => {
@@ -420,9 +459,9 @@ describe('validateCommand: attachments', () => {
   );
 
   it('names the media type but not a malformed one', () => {
-    const [gif] = validateCommand(at({ mime: 'image/GIF' }), defaultPolicy);
+    const [gif] = validateCommand(at({ mime: 'image/GIF' }), tutorialPolicy);
     expect(gif?.message).toBe('media type image/gif is not supported');
-    const [bad] = validateCommand(at({ mime: 'secret text' }), defaultPolicy);
+    const [bad] = validateCommand(at({ mime: 'secret text' }), tutorialPolicy);
     expect(bad?.message).not.toContain('secret');
   });
 
@@ -431,7 +470,7 @@ describe('validateCommand: attachments', () => {
     ['one byte over', 26_214_401, ['ATTACHMENT_TOO_LARGE']],
     ['1 byte', 1, []],
   ] as const)('size %s', (_name, sizeBytes, expected) => {
-    expect(codesOf(validateCommand(at({ sizeBytes }), defaultPolicy))).toEqual(expected);
+    expect(codesOf(validateCommand(at({ sizeBytes }), tutorialPolicy))).toEqual(expected);
   });
 
   it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '1024', null, undefined])(
@@ -491,7 +530,7 @@ describe('validateCommand: attachments', () => {
     const ten = Array.from({ length: 10 }, () => anAttachment());
     expectValid(aMessage({ attachments: ten }));
     const eleven = [...ten, anAttachment({ mime: 'image/gif' })];
-    const violations = validateCommand(aMessage({ attachments: eleven }), defaultPolicy);
+    const violations = validateCommand(aMessage({ attachments: eleven }), tutorialPolicy);
     expect(violations.map(({ code, field }) => ({ code, field }))).toEqual([
       { code: 'ATTACHMENTS_TOO_MANY', field: '/attachments' },
       { code: 'ATTACHMENT_MEDIA_TYPE_NOT_ALLOWED', field: '/attachments/10/mime' },
@@ -598,7 +637,7 @@ describe('validateCommand: collecting', () => {
       ],
       metadata: { '': 'x' },
     });
-    const violations = validateCommand(command, defaultPolicy);
+    const violations = validateCommand(command, tutorialPolicy);
     expect(violations.map(({ code, field }) => `${code} ${field}`)).toEqual([
       'COMMAND_ID_INVALID /commandId',
       'GUEST_ID_INVALID /guest/id',
@@ -627,7 +666,7 @@ describe('validateCommand: collecting', () => {
       status: 'Read',
       reasons: [{ code: 'Bad', message: '' }],
     });
-    expect(codesOf(validateCommand(command, defaultPolicy))).toEqual([
+    expect(codesOf(validateCommand(command, tutorialPolicy))).toEqual([
       'GUEST_ID_INVALID',
       'RECEIPT_MESSAGE_ID_INVALID',
       'RECEIPT_STATUS_INVALID',

@@ -8,8 +8,11 @@ import type {
 } from '../../../src/domain/commands.js';
 import type { Violation, ViolationCode } from '../../../src/domain/violation.js';
 import { compilePolicy } from '../../../src/domain/policies/index.js';
+import { tutorialPolicySettings } from '../../support/tutorial-policy.js';
 
 export const defaultPolicy = compilePolicy();
+/** The tutorial's patterns (`<script>…</script>` #0, `malware\.exe` #1, `blocked_keyword` #2) and media list. */
+export const tutorialPolicy = compilePolicy(tutorialPolicySettings);
 
 export const VALID_SHA256 = 'a'.repeat(64);
 

@@ -9,6 +9,7 @@ import { serveDemoAttachments } from '../demo-attachment-server.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
 import { demoCommands } from '../demo-commands.js';
+import { TUTORIAL_POLICY } from '../demo-policy.js';
 import { describeReport } from '../outcome-format.js';
 import { startProgress } from '../progress.js';
 import type { CommandRegistrar } from '../run-cli.js';
@@ -36,8 +37,11 @@ async function demo(io: CliIo, services: CliServices, options: DemoOptions): Pro
   const runtime = await services.openRuntime(io, {
     sandbox: true,
     transport: options.transport,
-    // Web Messaging fetches and uploads attachments: the demo serves them on loopback.
-    ...(webMessaging ? { policy: { allowLoopbackAttachmentUrls: true } } : {}),
+    policy: {
+      ...TUTORIAL_POLICY,
+      // Web Messaging fetches and uploads attachments: the demo serves them on loopback.
+      ...(webMessaging ? { allowLoopbackAttachmentUrls: true } : {}),
+    },
     ledgerPath,
     sandboxOptions: {
       seed: Number.isInteger(seed) ? seed : 1,
