@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { LedgerClosedError, LedgerUnavailableError } from '../../application/errors.js';
-import type { Logger } from '../../application/ports/logger.port.js';
+import type { LogFields, Logger } from '../../application/ports/logger.port.js';
 import { hasErrorCode } from '../../domain/index.js';
 import {
   isConnectionLoss,
@@ -86,9 +86,7 @@ export class PostgresDatabase {
     // must not crash the process: the pool drops it and opens a new one for the next query.
     this.pool.on('error', (error) => {
       this.idleConnectionsLost += 1;
-      this.logger?.warn('PostgreSQL ended an idle ledger connection; the pool replaces it', {
-        target: settings.target,
-        schema: settings.schema,
+      this.warn('PostgreSQL ended an idle ledger connection; the pool replaces it', {
         code: (error as { code?: string }).code ?? null,
       });
     });
@@ -157,6 +155,15 @@ export class PostgresDatabase {
       await client.end().catch(() => undefined);
       throw this.failure(error);
     }
+  }
+
+  /** Trouble a background connection (listener, leader lock) met and is handling itself. */
+  warn(message: string, fields: LogFields = {}): void {
+    this.logger?.warn(message, {
+      target: this.settings.target,
+      schema: this.settings.schema,
+      ...fields,
+    });
   }
 
   /** A driver failure as the coded error the ledger reports. */
