@@ -19,7 +19,9 @@ export function postgresTestSchema(): PostgresTestSchema {
   return {
     url: TEST_POSTGRES_URL,
     schema,
-    drop: () => withAdmin((admin) => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)),
+    drop: async () => {
+      await withAdmin((admin) => admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+    },
   };
 }
 
