@@ -17,18 +17,23 @@ import { message, pipelineHarness } from '../../../support/pipeline-harness.js';
  */
 const POLL_MS = 3_600_000;
 
+/** Hides the queue's push, as an adapter that cannot push has none. */
+function withoutWorkWakes(work: TransmissionWorkQueue): void {
+  Object.defineProperty(work, 'onWorkAvailable', { value: undefined });
+}
+
 /** The shared ledger as a worker that takes commands in but claims nothing sees it. */
 function intakeOnly(shared: InMemoryLedger): Ledger {
   const work = Object.create(shared.work) as TransmissionWorkQueue;
   work.claim = () => Promise.resolve([]);
-  work.onWorkAvailable = undefined;
+  withoutWorkWakes(work);
   return { events: shared.events, work, close: () => Promise.resolve() };
 }
 
 /** The shared ledger with a queue that cannot push, as an adapter without it would be. */
 function withoutPush(shared: InMemoryLedger): Ledger {
   const work = Object.create(shared.work) as TransmissionWorkQueue;
-  work.onWorkAvailable = undefined;
+  withoutWorkWakes(work);
   return { events: shared.events, work, close: () => Promise.resolve() };
 }
 
