@@ -54,6 +54,18 @@ export { eventStoreContract, type EventStoreFixture } from './contracts/event-st
 export { workQueueContract, type WorkQueueFixture } from './contracts/work-queue.contract.js';
 export { leaderLockContract, type LeaderLockFixture } from './contracts/leader-lock.contract.js';
 export {
+  guestKeyStoreContract,
+  type GuestKeyStoreFixture,
+} from './contracts/guest-key-store.contract.js';
+export {
+  feedCheckpointStoreContract,
+  type FeedCheckpointStoreFixture,
+} from './contracts/feed-checkpoint-store.contract.js';
+export {
+  guestSessionStoreContract,
+  type GuestSessionStoreFixture,
+} from './contracts/guest-session-store.contract.js';
+export {
   messagingTransportContract,
   type InjectedFault,
   type TransportHarness,
