@@ -188,6 +188,11 @@ export class PostgresWorkQueue implements TransmissionWorkQueue, PostgresInlineP
     return this.listener.subscribe(listener);
   }
 
+  /** Whether the LISTEN connection of `onWorkAvailable` is up now (diagnostics, tests). */
+  isListening(): boolean {
+    return this.listener.listening();
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.listener.close();
