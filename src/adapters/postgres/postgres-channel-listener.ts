@@ -26,6 +26,8 @@ export class PostgresChannelListener {
   private readonly subscribers = new Set<() => void>();
   private client: pg.Client | null = null;
   private running = false;
+  /** Grows with every start and stop: a connection made for an older one is ended, not used. */
+  private generation = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private connecting: Promise<void> | null = null;
@@ -60,44 +62,52 @@ export class PostgresChannelListener {
   private start(): void {
     if (this.running) return;
     this.running = true;
-    this.connecting = this.connect();
+    this.generation += 1;
+    this.connecting = this.connect(this.generation);
   }
 
   private async stop(): Promise<void> {
     this.running = false;
+    this.generation += 1;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    await this.connecting;
-    const client = this.client;
+    const { client, connecting } = this;
     this.client = null;
+    this.connecting = null;
     await client?.end().catch(() => undefined);
+    // A connection still being made sees that its generation is over and ends itself.
+    await connecting;
   }
 
-  private async connect(): Promise<void> {
+  private current(generation: number): boolean {
+    return this.running && generation === this.generation;
+  }
+
+  private async connect(generation: number): Promise<void> {
     let client: pg.Client;
     try {
       client = await this.database.connectClient('listener');
     } catch (error) {
-      this.retryAfter(error);
+      this.retryAfter(generation, error);
       return;
     }
     client.on('notification', (message) => {
       if (message.channel === this.channel) this.callSubscribers();
     });
     client.on('error', (error) => {
-      this.lost(client, error);
+      this.lost(client, generation, error);
     });
     client.on('end', () => {
-      this.lost(client, null);
+      this.lost(client, generation, null);
     });
     try {
       await client.query(`LISTEN "${this.channel.replace(/"/g, '""')}"`);
     } catch (error) {
       await client.end().catch(() => undefined);
-      this.retryAfter(error);
+      this.retryAfter(generation, error);
       return;
     }
-    if (!this.running) {
+    if (!this.current(generation)) {
       await client.end().catch(() => undefined);
       return;
     }
@@ -107,17 +117,16 @@ export class PostgresChannelListener {
     if (reconnected) this.callSubscribers();
   }
 
-  private lost(client: pg.Client, error: unknown): void {
+  private lost(client: pg.Client, generation: number, error: unknown): void {
     if (this.client !== client) return;
     this.client = null;
     void client.end().catch(() => undefined);
-    if (this.running) this.retryAfter(error ?? new Error('the listener connection ended'));
+    this.retryAfter(generation, error ?? new Error('the listener connection ended'));
   }
 
-  private retryAfter(error: unknown): void {
-    this.connecting = null;
-    // A closed database, or one that never opened, will not come back: stop trying.
-    if (!this.running || hasErrorCode(error, 'LEDGER_CLOSED')) return;
+  private retryAfter(generation: number, error: unknown): void {
+    // A stopped listener, or a closed database (which will not come back), stops trying.
+    if (!this.current(generation) || hasErrorCode(error, 'LEDGER_CLOSED')) return;
     this.failures += 1;
     const delayMs = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (this.failures - 1));
     const failure = this.database.failure(error);
@@ -128,7 +137,7 @@ export class PostgresChannelListener {
     });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      if (this.running) this.connecting = this.connect();
+      if (this.current(generation)) this.connecting = this.connect(generation);
     }, delayMs);
     this.retryTimer.unref();
   }

@@ -273,4 +273,21 @@ describe('PostgreSQL ledger, several processes on one schema', () => {
       expect(b!.work.isListening()).toBe(false);
     });
   });
+
+  it('a listener unsubscribed and subscribed again at once still hears the next work', async () => {
+    const [a, b] = await processes(2);
+    b!.work.onWorkAvailable(() => undefined)();
+    let calls = 0;
+    const unsubscribe = b!.work.onWorkAvailable(() => {
+      calls += 1;
+    });
+    onTestFinished(unsubscribe);
+    await vi.waitFor(() => {
+      expect(b!.work.isListening()).toBe(true);
+    });
+    await appendTransmission(a!.events, 'm1', [transmission.requested('m1', 'conv-1')]);
+    await vi.waitFor(() => {
+      expect(calls).toBe(1);
+    });
+  });
 });
