@@ -3,7 +3,8 @@ import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { LedgerClosedError, LedgerUnavailableError } from '../../application/errors.js';
 import type { LogFields, Logger } from '../../application/ports/logger.port.js';
-import { hasErrorCode } from '../../domain/index.js';
+import { hasErrorCode, isGtxError } from '../../domain/index.js';
+import { redactSecret } from './postgres-redaction.js';
 import {
   isConnectionLoss,
   isTransientConflict,
@@ -62,6 +63,8 @@ export class PostgresDatabase {
   private version: number | null = null;
   private idleConnectionsLost = 0;
   private transactionRetries = 0;
+  /** Until one connection opened, a failure is the server being unreachable, not a lost link. */
+  private everConnected = false;
 
   private constructor(
     settings: ResolvedPostgresSettings,
@@ -89,6 +92,9 @@ export class PostgresDatabase {
       this.warn('PostgreSQL ended an idle ledger connection; the pool replaces it', {
         code: (error as { code?: string }).code ?? null,
       });
+    });
+    this.pool.on('connect', () => {
+      this.everConnected = true;
     });
     this.readiness = this.migrate();
     // Callers see the failure through ready() and every operation; this only keeps a handle
@@ -220,6 +226,20 @@ export class PostgresDatabase {
   }
 
   private openFailure(error: unknown): Error {
+    const { target, database, schema } = this.context;
+    // A socket closed while connecting (a connect timeout does that) says nothing more.
+    const driverError = isGtxError(error) ? error.cause : error;
+    const closedWhileConnecting =
+      !this.everConnected &&
+      driverError !== undefined &&
+      isConnectionLoss(driverError) &&
+      (driverError as { code?: unknown }).code === undefined;
+    if (closedWhileConnecting) {
+      return new LedgerUnavailableError(
+        `cannot reach PostgreSQL at ${target} (database ${database}, schema ${schema}): no connection opened within ${this.settings.connectTimeoutMs} ms (${redactSecret(errorMessage(driverError), this.context.password)})`,
+        driverError,
+      );
+    }
     const failure = this.failure(error);
     if (
       !hasErrorCode(failure, 'LEDGER_UNAVAILABLE') ||
@@ -316,6 +336,10 @@ async function attemptTransaction<T>(
     );
     return { ok: false, error, commitSent };
   }
+}
+
+function errorMessage(value: unknown): string {
+  return value instanceof Error ? value.message : String(value);
 }
 
 function asError(value: unknown): Error {

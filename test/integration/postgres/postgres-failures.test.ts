@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { asyncScheduler } from 'rxjs';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PostgresDatabase } from '../../../src/adapters/postgres/postgres-database.js';
@@ -110,6 +111,33 @@ describe('PostgreSQL ledger failures', () => {
       events: [note(1)],
     });
     expect(await codeOf(append)).toBe('LEDGER_UNAVAILABLE');
+  });
+
+  it('a server that accepts and never answers is LEDGER_UNAVAILABLE once the connect timeout ends', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    onTestFinished(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => {
+            resolve();
+          });
+        }),
+    );
+    const address = silent.address();
+    const port = typeof address === 'object' && address !== null ? String(address.port) : '';
+    const database = PostgresDatabase.open({
+      url: urlWith({ password: PASSWORD, port }),
+      schema: freshSchema(),
+      connectTimeoutMs: 200,
+    });
+    const refused = await rejectionOf(database.ready());
+    expect(refused.code).toBe('LEDGER_UNAVAILABLE');
+    expect(refused.message).toContain(`cannot reach PostgreSQL at 127.0.0.1:${port}`);
+    expect(refused.message).toContain('no connection opened within 200 ms');
+    expect(refused.message).not.toContain(PASSWORD);
   });
 
   it('a missing database is LEDGER_UNAVAILABLE saying so', async () => {
