@@ -93,6 +93,11 @@ const SHARED_ADAPTER_INFRASTRUCTURE = [
   '^src/adapters/sqlite/sqlite-connection\\.ts$',
   '^src/adapters/sqlite/sqlite-ledger-options\\.ts$',
   '^src/adapters/sqlite/sqlite-store-connection\\.ts$',
+  // The PostgreSQL database handle (one pool per process and URL) and a small store's hold on
+  // it, for the same reason: shared by every PostgreSQL-backed store (the ledger,
+  // genesys/web-messaging's guest session store).
+  '^src/adapters/postgres/postgres-database\\.ts$',
+  '^src/adapters/postgres/postgres-store-connection\\.ts$',
 ];
 
 /**

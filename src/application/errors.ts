@@ -56,3 +56,29 @@ export class WorkClaimLostError extends GtxError {
     );
   }
 }
+
+/**
+ * The database refused the ledger's role something it needs (SQLSTATE 42501): the role is named,
+ * and what it lacks, as the database reported it. Nothing was written.
+ */
+export class LedgerPermissionDeniedError extends GtxError {
+  constructor(role: string, lacking: string, cause?: unknown) {
+    super(
+      'LEDGER_PERMISSION_DENIED',
+      `the ledger's role ${role} may not do this: ${lacking}; grant it the ledger's rights`,
+      { cause, details: { role, lacking } },
+    );
+  }
+}
+
+/**
+ * Rows offered to be stored exactly as they are (a copy from another ledger) that do not continue
+ * this ledger's chain, or do not verify on their own. Nothing was written.
+ */
+export class LedgerImportRefusedError extends GtxError {
+  constructor(position: number, reason: string) {
+    super('LEDGER_IMPORT_REFUSED', `cannot import the row at position ${position}: ${reason}`, {
+      details: { position, reason },
+    });
+  }
+}

@@ -1,4 +1,4 @@
-import { exhaustMap, interval, type Subscription } from 'rxjs';
+import { exhaustMap, interval, startWith, type Subscription } from 'rxjs';
 import { asError } from '../domain/index.js';
 import type { CompiledPolicy } from '../domain/policies/index.js';
 import {
@@ -131,9 +131,14 @@ export class Transmitter {
   /** Starts the pipeline, resuming whatever a previous run left open. */
   start(): this {
     this.pipeline.start();
-    // Outcomes that other workers on the ledger record reach this worker's callers too.
+    // Outcomes that other workers on the ledger record reach this worker's callers too. The
+    // first look, at once, takes the position to follow from before any caller can wait: a
+    // command another worker finishes within the first poll interval is not missed.
     this.following ??= interval(this.settings.pipeline.pollIntervalMs, this.deps.clock.scheduler)
-      .pipe(exhaustMap(() => this.follower.poll()))
+      .pipe(
+        startWith(0),
+        exhaustMap(() => this.follower.poll()),
+      )
       .subscribe();
     return this;
   }

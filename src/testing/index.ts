@@ -25,6 +25,7 @@ export {
   createInMemoryLedger,
   type InMemoryLedger,
 } from '../adapters/memory/in-memory-work-queue.js';
+export { InMemoryLeaderLock } from '../adapters/memory/in-memory-leader-lock.js';
 export { FixedWorkerIdentity } from '../adapters/worker/process-worker-identity.js';
 export { InMemoryLogger, type LogRecord } from '../adapters/memory/in-memory-logger.js';
 export {
@@ -51,6 +52,19 @@ export {
 } from './contracts/contract-test-api.js';
 export { eventStoreContract, type EventStoreFixture } from './contracts/event-store.contract.js';
 export { workQueueContract, type WorkQueueFixture } from './contracts/work-queue.contract.js';
+export { leaderLockContract, type LeaderLockFixture } from './contracts/leader-lock.contract.js';
+export {
+  guestKeyStoreContract,
+  type GuestKeyStoreFixture,
+} from './contracts/guest-key-store.contract.js';
+export {
+  feedCheckpointStoreContract,
+  type FeedCheckpointStoreFixture,
+} from './contracts/feed-checkpoint-store.contract.js';
+export {
+  guestSessionStoreContract,
+  type GuestSessionStoreFixture,
+} from './contracts/guest-session-store.contract.js';
 export {
   messagingTransportContract,
   type InjectedFault,

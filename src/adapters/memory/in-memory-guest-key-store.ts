@@ -10,22 +10,22 @@ export class InMemoryGuestKeyStore implements GuestKeyStore {
   private readonly byId = new Map<string, WrappedGuestKey>();
 
   findByGuest(guestIdHash: string): Promise<WrappedGuestKey | null> {
-    for (const key of this.byId.values()) {
-      if (key.guestIdHash === guestIdHash) return Promise.resolve(key);
-    }
-    return Promise.resolve(null);
+    return Promise.resolve(this.keyOfGuest(guestIdHash));
   }
 
   findById(keyId: string): Promise<WrappedGuestKey | null> {
     return Promise.resolve(this.byId.get(keyId) ?? null);
   }
 
-  async createIfAbsent(key: WrappedGuestKey): Promise<WrappedGuestKey> {
-    const existing = await this.findByGuest(key.guestIdHash);
-    if (existing !== null) return existing;
-    if (this.byId.has(key.keyId)) throw new Error(`key id ${key.keyId} is already in use`);
+  createIfAbsent(key: WrappedGuestKey): Promise<WrappedGuestKey> {
+    // Checked and written in one step: writers racing for one guest all get the first key.
+    const existing = this.keyOfGuest(key.guestIdHash);
+    if (existing !== null) return Promise.resolve(existing);
+    if (this.byId.has(key.keyId)) {
+      return Promise.reject(new Error(`key id ${key.keyId} is already in use`));
+    }
     this.byId.set(key.keyId, key);
-    return key;
+    return Promise.resolve(key);
   }
 
   list(afterKeyId: string | null, limit: number): Promise<readonly WrappedGuestKey[]> {
@@ -46,5 +46,12 @@ export class InMemoryGuestKeyStore implements GuestKeyStore {
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  private keyOfGuest(guestIdHash: string): WrappedGuestKey | null {
+    for (const key of this.byId.values()) {
+      if (key.guestIdHash === guestIdHash) return key;
+    }
+    return null;
   }
 }

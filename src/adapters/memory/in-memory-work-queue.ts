@@ -3,6 +3,7 @@ import type { InlineProjection } from '../../application/ledger/inline-projectio
 import {
   isOpenProjection,
   isTransmissionStream,
+  mayFreeWork,
   projectAppended,
   projectStored,
   toOpenTransmission,
@@ -36,8 +37,20 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
   private readonly projections = new Map<string, TransmissionProjection>();
   private readonly holds = new Map<string, ClaimHold>();
   private readonly guard = new OpenGuard();
+  private readonly workListeners = new Set<() => void>();
 
   constructor(private readonly store: InMemoryEventStore) {}
+
+  /** As the PostgreSQL queue's: called when an append adds or frees work, or a claim is released. */
+  onWorkAvailable(listener: () => void): () => void {
+    const entry = (): void => {
+      listener();
+    };
+    this.workListeners.add(entry);
+    return () => {
+      this.workListeners.delete(entry);
+    };
+  }
 
   project(events: readonly RecordedEvent[], request: AppendRequest): () => void {
     const { streamId } = request;
@@ -50,6 +63,7 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
     return () => {
       this.projections.set(streamId, projection);
       if (!isOpenProjection(projection)) this.holds.delete(streamId);
+      if (mayFreeWork(current, projection)) this.announceWork();
     };
   }
 
@@ -100,6 +114,7 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
       const hold = this.holds.get(claim.streamId);
       if (hold?.owner !== claim.owner || hold.fence !== claim.fence) return;
       this.holds.set(claim.streamId, { ...hold, owner: null, leaseUntilMs: null });
+      this.announceWork();
     });
   }
 
@@ -111,6 +126,7 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
         this.holds.set(streamId, { ...hold, owner: null, leaseUntilMs: null });
         released += 1;
       }
+      if (released > 0) this.announceWork();
       return released;
     });
   }
@@ -153,6 +169,14 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
 
   close(): Promise<void> {
     return this.guard.close();
+  }
+
+  /** After the write that freed the work, as a commit would be: never inside it. */
+  private announceWork(): void {
+    if (this.workListeners.size === 0) return;
+    queueMicrotask(() => {
+      for (const listener of [...this.workListeners]) listener();
+    });
   }
 
   private holdOf(streamId: string): ClaimHold {

@@ -192,3 +192,16 @@ export function projectStored(
 ): TransmissionProjection | null {
   return renamingInvalid(() => projectTransmission(current, events), asCorruption);
 }
+
+/**
+ * Whether writing `next` over `current` may have made work claimable: a new open transmission,
+ * or one that became final (the next of its conversation becomes the head). Work queues that
+ * can push tell waiting workers then.
+ */
+export function mayFreeWork(
+  current: TransmissionProjection | null,
+  next: TransmissionProjection,
+): boolean {
+  if (current === null) return isOpenProjection(next);
+  return isOpenProjection(current) && !isOpenProjection(next);
+}

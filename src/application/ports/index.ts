@@ -11,3 +11,4 @@ export * from './analytics-sink.port.js';
 export * from './feed-checkpoint-store.port.js';
 export * from './ledger.port.js';
 export * from './worker-identity.port.js';
+export * from './leader-lock.port.js';

@@ -61,6 +61,12 @@ export interface TransmissionWorkQueue {
   counts(): Promise<TransmissionCounts>;
   /** Rebuilds the projection from the events, the source of truth (claims are dropped). */
   rebuild(): Promise<void>;
+  /**
+   * Optional: adapters that can push call `listener` when work may have become claimable (a new
+   * transmission, one that became final, a released claim), from any worker on the ledger;
+   * returns the unsubscribe. Polling stays the fallback, so a missed call only delays work.
+   */
+  onWorkAvailable?(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -116,6 +116,8 @@ export class DeliveryPipeline {
   private readonly claims: ClaimKeeper;
   private readonly closeController = new AbortController();
   private subscription: Subscription | null = null;
+  /** Ends the work queue's push of "work may be claimable", when it has one. */
+  private stopWorkWakes: (() => void) | null = null;
   private finished: Promise<void> = Promise.resolve();
   /** Set by a crash-like stop: claims are left to expire, as a killed process leaves them. */
   private abandoned = false;
@@ -134,6 +136,11 @@ export class DeliveryPipeline {
 
   start(): void {
     if (this.subscription !== null) return;
+    // Work appended or freed by other workers wakes this one at once; the poll stays the fallback.
+    this.stopWorkWakes =
+      this.deps.work.onWorkAvailable?.(() => {
+        this.wake();
+      }) ?? null;
     const retryWakes$ = new Subject<number>();
     const { scheduler } = this.deps.clock;
     const demand$ = merge(
@@ -189,6 +196,8 @@ export class DeliveryPipeline {
    * behaves like a crash: nothing more is recorded and claims are left to expire.
    */
   async stop(options: { drain: boolean; timeoutMs: number }): Promise<void> {
+    this.stopWorkWakes?.();
+    this.stopWorkWakes = null;
     if (!options.drain) {
       this.abandoned = true;
       this.subscription?.unsubscribe();

@@ -12,6 +12,7 @@ export {
   type StoredGuestSession,
 } from './guest-session-store.js';
 export { SqliteGuestSessionStore } from './sqlite-guest-session-store.js';
+export { PostgresGuestSessionStore } from './postgres-guest-session-store.js';
 export {
   WebMessagingClosedError,
   WebMessagingConfigError,
