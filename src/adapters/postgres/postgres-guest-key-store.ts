@@ -68,6 +68,16 @@ export class PostgresGuestKeyStore implements GuestKeyStore {
     return winner;
   }
 
+  async list(afterKeyId: string | null, limit: number): Promise<readonly WrappedGuestKey[]> {
+    // COLLATE "C": code-unit order, the same as the other engines, whatever the database's locale.
+    const result = await this.connection.query<KeyRow>(
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE key_id COLLATE "C" > $1
+       ORDER BY key_id COLLATE "C" LIMIT $2`,
+      [afterKeyId ?? '', Math.max(0, Math.floor(limit))],
+    );
+    return result.rows.map((row) => toKey(row)).filter((k): k is WrappedGuestKey => k !== null);
+  }
+
   async forget(guestIdHash: string): Promise<readonly string[]> {
     const result = await this.connection.query<{ keyId: string }>(
       `DELETE FROM ${this.table} WHERE guest_id_hash = $1 RETURNING key_id AS "keyId"`,

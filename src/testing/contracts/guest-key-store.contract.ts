@@ -70,6 +70,23 @@ export function guestKeyStoreContract(
       expect(await store.findById('k-2')).toEqual(key('k-2', 'g-2'));
     });
 
+    it('lists keys by key id, a page at a time, without the forgotten ones', async ({ store }) => {
+      for (const [id, guest] of [
+        ['k-3', 'g-3'],
+        ['k-1', 'g-1'],
+        ['K-0', 'g-0'],
+        ['k-2', 'g-2'],
+      ] as const) {
+        await store.createIfAbsent(key(id, guest));
+      }
+      await store.forget('g-2');
+      // Ordered by the ids' code units, so every engine pages the same way.
+      expect(await store.list(null, 2)).toEqual([key('K-0', 'g-0'), key('k-1', 'g-1')]);
+      expect(await store.list('k-1', 2)).toEqual([key('k-3', 'g-3')]);
+      expect(await store.list('k-3', 2)).toEqual([]);
+      expect(await store.list(null, 0)).toEqual([]);
+    });
+
     it('gives a forgotten guest a new key, not the old one back', async ({ store }) => {
       await store.createIfAbsent(key('k-1', 'g-1'));
       await store.forget('g-1');
