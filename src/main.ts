@@ -18,7 +18,16 @@ import { privacyModule, type PrivacyOptions } from './adapters/crypto/privacy.mo
 import { InMemoryGuestKeyStore } from './adapters/memory/in-memory-guest-key-store.js';
 import { SqliteGuestKeyStore } from './adapters/sqlite/sqlite-guest-key-store.js';
 import type { SqliteLedgerSettings } from './adapters/sqlite/sqlite-ledger-options.js';
+import type { PostgresDatabase } from './adapters/postgres/postgres-database.js';
 import { ProcessWorkerIdentity } from './adapters/worker/process-worker-identity.js';
+import { PostgresGuestSessionStore } from './adapters/genesys/web-messaging/postgres-guest-session-store.js';
+import { SqliteGuestSessionStore } from './adapters/genesys/web-messaging/sqlite-guest-session-store.js';
+import { PostgresGuestKeyStore } from './adapters/postgres/postgres-guest-key-store.js';
+import type { PostgresLedgerSettings } from './adapters/postgres/postgres-ledger-options.js';
+import {
+  POSTGRES_DATABASE,
+  postgresLedgerModule,
+} from './adapters/postgres/postgres-ledger.module.js';
 import {
   CLOCK,
   LEDGER,
@@ -61,18 +70,34 @@ export interface TransmitterAdapters {
   readonly random?: Random;
   /** Seals and opens personal content; replaces the AES-GCM vault (and its master key). */
   readonly vault?: PersonalDataVault;
-  /** Where guest data keys live; default the ledger's SQLite file (in memory with `adapters.ledger` and no `ledger`). */
+  /** Where guest data keys live; default beside the ledger (in memory with `adapters.ledger` and no `ledger`). */
   readonly guestKeys?: GuestKeyStore;
+  /** Wraps the ledger the transmitter runs on (e.g. its event store in a timing decorator). */
+  readonly decorateLedger?: (ledger: Ledger) => Ledger;
+}
+
+/**
+ * Where the ledger lives: a SQLite file (`{ path }`, the embedded default), or a PostgreSQL
+ * database shared by several workers (`{ url, schema? }`, see docs/scale-out.md).
+ */
+export type LedgerSettings = SqliteLedgerSettings | PostgresLedgerSettings;
+
+export function isPostgresLedger(settings: LedgerSettings): settings is PostgresLedgerSettings {
+  return 'url' in settings;
 }
 
 export interface TransmitterOptions {
-  /** The SQLite ledger; ignored when `adapters.ledger` is given. Default `./gtx-ledger.db`. */
-  readonly ledger?: SqliteLedgerSettings;
+  /**
+   * The ledger: `{ path }` for a SQLite file (default `./gtx-ledger.db`) or `{ url, schema? }`
+   * for PostgreSQL, whose master key must then be given (`privacy`). With `adapters.ledger`, it
+   * only says where guest keys and Web Messaging sessions live.
+   */
+  readonly ledger?: LedgerSettings;
   /** Genesys Open Messaging; required unless `adapters.transport` is given. */
   readonly genesys?: OpenMessagingOptions;
   /**
    * The Web Messaging Guest API instead of Open Messaging (`GTX_TRANSPORT=web-messaging`); guest
-   * session tokens are kept in the ledger file so a restart resumes each guest's session.
+   * session tokens are kept beside the ledger so a restart resumes each guest's session.
    */
   readonly webMessaging?: WebMessagingOptions;
   readonly policy?: PolicySettings;
@@ -82,7 +107,10 @@ export interface TransmitterOptions {
   readonly rateLimit?: { readonly perMinute?: number; readonly burst?: number };
   readonly closeTimeoutMs?: number;
   readonly logLevel?: LogLevel;
-  /** The master key of personal-data encryption; default the key file `<ledger>.key`. */
+  /**
+   * The master key of personal-data encryption; default the key file `<ledger>.key` beside a
+   * SQLite ledger. A PostgreSQL ledger needs it given: the key never lives beside the data.
+   */
   readonly privacy?: PrivacyOptions;
   /** Bind any of these in place of the real adapters. */
   readonly adapters?: TransmitterAdapters;
@@ -129,7 +157,16 @@ function transmitterModule(options: TransmitterOptions): ContainerModule {
           vault,
         ) =>
           new Transmitter(
-            { ledger, worker, transport, clock, ids, random, logger, vault },
+            {
+              ledger: options.adapters?.decorateLedger?.(ledger) ?? ledger,
+              worker,
+              transport,
+              clock,
+              ids,
+              random,
+              logger,
+              vault,
+            },
             settings,
             options.observer ?? {},
           ),
@@ -179,14 +216,23 @@ export function buildContainer(options: TransmitterOptions): Container {
   const container = new Container();
   const adapters = options.adapters ?? {};
   container.load(coreModule(options));
-  if (adapters.ledger === undefined) {
-    container.load(sqliteLedgerModule(options.ledger ?? { path: DEFAULT_LEDGER_PATH }));
+  const settings: LedgerSettings = options.ledger ?? { path: DEFAULT_LEDGER_PATH };
+  // Side stores (guest keys, sessions) sit beside the ledger; an injected ledger with no
+  // `ledger` settings keeps them in memory.
+  const besideLedger = adapters.ledger === undefined || options.ledger !== undefined;
+  const postgres = isPostgresLedger(settings);
+  if (postgres) {
+    container.load(postgresLedgerModule(settings, { bindLedger: adapters.ledger === undefined }));
+  } else if (adapters.ledger === undefined) {
+    container.load(sqliteLedgerModule(settings));
   }
+  const database = (): PostgresDatabase => container.get(POSTGRES_DATABASE);
   if (adapters.transport === undefined && options.webMessaging !== undefined) {
-    const sessions =
-      adapters.ledger === undefined || options.ledger !== undefined
-        ? (options.ledger ?? { path: DEFAULT_LEDGER_PATH })
-        : null;
+    const sessions = !besideLedger
+      ? null
+      : postgres
+        ? () => new PostgresGuestSessionStore(database())
+        : () => new SqliteGuestSessionStore(settings);
     container.load(webMessagingModule(options.webMessaging, sessions));
   } else if (adapters.transport === undefined) {
     if (options.genesys === undefined) {
@@ -197,19 +243,16 @@ export function buildContainer(options: TransmitterOptions): Container {
     }
     container.load(openMessagingModule(options.genesys));
   }
-  // Keys sit beside the ledger; only an injected ledger with no path keeps them in memory.
-  const keyStore =
-    adapters.ledger === undefined || options.ledger !== undefined
-      ? (options.ledger ?? { path: DEFAULT_LEDGER_PATH })
-      : null;
   container.load(
     privacyModule({
       ...options.privacy,
-      ledgerPath: keyStore?.path ?? ':memory:',
-      openGuestKeys:
-        keyStore === null
-          ? () => new InMemoryGuestKeyStore()
-          : () => SqliteGuestKeyStore.open(keyStore),
+      // No key file beside a database: its key must come from the settings.
+      ledgerPath: postgres ? null : besideLedger ? settings.path : ':memory:',
+      openGuestKeys: !besideLedger
+        ? () => new InMemoryGuestKeyStore()
+        : postgres
+          ? () => new PostgresGuestKeyStore(database())
+          : () => SqliteGuestKeyStore.open(settings),
     }),
   );
   container.load(transmitterModule(options));
@@ -226,7 +269,8 @@ export function buildContainer(options: TransmitterOptions): Container {
   ];
   for (const [token, adapter] of overrides) {
     if (adapter === undefined) continue;
-    container.rebind(token).toConstantValue(adapter);
+    if (container.isBound(token)) container.rebind(token).toConstantValue(adapter);
+    else container.bind(token).toConstantValue(adapter);
   }
   return container;
 }

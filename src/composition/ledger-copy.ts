@@ -5,7 +5,7 @@ import {
   type LedgerCopySummary,
 } from '../application/ledger/ledger-copy.js';
 import type { Clock } from '../application/ports/index.js';
-import { describeLedgerLocation, parseLedgerLocation } from './ledger-location.js';
+import { describeLedgerLocation, parseLedgerLocation } from '../adapters/config/ledger-location.js';
 import { openLedgerStores } from './ledger-stores.js';
 
 /** `gtx ledger copy`: opens both ledgers by location and copies one into the other. */
@@ -34,7 +34,7 @@ export async function copyLedgerBetween(
         {
           events: target.ledger.events,
           importStoredRows: (rows) => target.importStoredRows(rows),
-          rebuildProjections: () => target.ledger.work.rebuild(),
+          rebuildProjections: () => target.finishImport(),
           guestKeys: target.guestKeys,
           checkpoints: target.checkpoints,
         },

@@ -10,26 +10,60 @@ import { openAnalyticsSink } from '../adapters/sinks/analytics-sinks.js';
 import { SqliteFeedCheckpointStore } from '../adapters/sqlite/sqlite-feed-checkpoint-store.js';
 import { SqliteGuestKeyStore } from '../adapters/sqlite/sqlite-guest-key-store.js';
 import { openSqliteLedger } from '../adapters/sqlite/sqlite-ledger.js';
-import type { AnalyticsSink, Clock, Ledger } from '../application/ports/index.js';
+import { parseLedgerLocation, type LedgerLocation } from '../adapters/config/ledger-location.js';
+import { PostgresDatabase } from '../adapters/postgres/postgres-database.js';
+import { PostgresFeedCheckpointStore } from '../adapters/postgres/postgres-feed-checkpoint-store.js';
+import { PostgresGuestKeyStore } from '../adapters/postgres/postgres-guest-key-store.js';
+import { openPostgresLedger } from '../adapters/postgres/postgres-ledger.js';
+import type {
+  AnalyticsSink,
+  Clock,
+  FeedCheckpointStore,
+  Ledger,
+} from '../application/ports/index.js';
+import type { ForgettingGuestKeyStore } from '../adapters/cli/cli-services.js';
+
+/** A command's ledger: an absolute file path (resolved by the caller) or a postgres:// URL. */
+export function ledgerLocationOf(target: string): LedgerLocation {
+  return parseLedgerLocation(target, process.cwd());
+}
+
+/** Each store opened alone gets its own pool, ended when the store is closed. */
+function database(location: Extract<LedgerLocation, { kind: 'postgres' }>): PostgresDatabase {
+  return PostgresDatabase.open({ url: location.url, schema: location.schema });
+}
 
 export function openLedgerFile(
-  path: string,
+  target: string,
   clock: Clock,
   options: OpenLedgerOptions = {},
 ): Ledger {
+  const location = ledgerLocationOf(target);
+  // A database ledger's readers need no read-only mode: they never append.
+  if (location.kind === 'postgres') return openPostgresLedger(database(location), clock);
   return openSqliteLedger({
-    path,
+    path: location.path,
     clock,
     ...(options.readOnly === true ? { readOnly: true } : {}),
   });
 }
 
-export function openCheckpointStore(ledgerPath: string, clock: Clock): SqliteFeedCheckpointStore {
-  return SqliteFeedCheckpointStore.open({ path: ledgerPath }, clock);
+export function openCheckpointStore(target: string, clock: Clock): FeedCheckpointStore {
+  const location = ledgerLocationOf(target);
+  if (location.kind === 'postgres') {
+    return new PostgresFeedCheckpointStore(database(location), clock);
+  }
+  return SqliteFeedCheckpointStore.open({ path: location.path }, clock);
 }
 
-export function openGuestKeyStore(ledgerPath: string): SqliteGuestKeyStore {
-  return SqliteGuestKeyStore.open({ path: ledgerPath });
+export function openGuestKeyStore(target: string): ForgettingGuestKeyStore {
+  const location = ledgerLocationOf(target);
+  if (location.kind === 'postgres') {
+    const store = new PostgresGuestKeyStore(database(location));
+    // A deleted row leaves no WAL copy behind to empty, as SQLite's does.
+    return Object.assign(store, { forgetDiagnostics: () => ({ walCheckpointed: true }) });
+  }
+  return SqliteGuestKeyStore.open({ path: location.path });
 }
 
 /** The sink `--to` names, or ANALYTICS_WEBHOOK_URL; the secret always comes from settings. */

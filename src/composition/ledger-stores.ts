@@ -4,6 +4,10 @@
  * open a ledger through here, so each engine is wired in one place.
  */
 import { existsSync } from 'node:fs';
+import { PostgresDatabase } from '../adapters/postgres/postgres-database.js';
+import { PostgresFeedCheckpointStore } from '../adapters/postgres/postgres-feed-checkpoint-store.js';
+import { PostgresGuestKeyStore } from '../adapters/postgres/postgres-guest-key-store.js';
+import { openPostgresLedger } from '../adapters/postgres/postgres-ledger.js';
 import { SqliteFeedCheckpointStore } from '../adapters/sqlite/sqlite-feed-checkpoint-store.js';
 import { SqliteGuestKeyStore } from '../adapters/sqlite/sqlite-guest-key-store.js';
 import { openSqliteLedger } from '../adapters/sqlite/sqlite-ledger.js';
@@ -15,7 +19,7 @@ import type {
   Ledger,
 } from '../application/ports/index.js';
 import { GtxError } from '../domain/index.js';
-import { describeLedgerLocation, type LedgerLocation } from './ledger-location.js';
+import type { LedgerLocation } from '../adapters/config/ledger-location.js';
 
 export interface LedgerStores {
   readonly location: LedgerLocation;
@@ -24,6 +28,8 @@ export interface LedgerStores {
   readonly checkpoints: FeedCheckpointStore;
   /** For `gtx ledger copy`: rows exactly as stored, continuing the head. */
   importStoredRows(rows: readonly StoredRow[]): Promise<void>;
+  /** After the last import: brings the work queue up to the imported events. */
+  finishImport(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,10 +45,32 @@ export function openLedgerStores(
   options: OpenStoresOptions = {},
 ): LedgerStores {
   if (location.kind === 'sqlite') return openSqliteStores(location.path, clock, options);
-  throw new GtxError(
-    'LEDGER_UNAVAILABLE',
-    `${describeLedgerLocation(location)}: PostgreSQL ledgers are not wired yet`,
-  );
+  return openPostgresStores(location, clock);
+}
+
+/** Every store on one pool; the pool ends when the last of them is closed. */
+function openPostgresStores(
+  location: Extract<LedgerLocation, { kind: 'postgres' }>,
+  clock: Clock,
+): LedgerStores {
+  const database = PostgresDatabase.open({ url: location.url, schema: location.schema });
+  const ledger = openPostgresLedger(database, clock);
+  const guestKeys = new PostgresGuestKeyStore(database);
+  const checkpoints = new PostgresFeedCheckpointStore(database, clock);
+  return {
+    location,
+    ledger,
+    guestKeys,
+    checkpoints,
+    importStoredRows: (rows) => ledger.events.importStoredRows(rows),
+    // The PostgreSQL import projects each page in its own transaction already.
+    finishImport: () => Promise.resolve(),
+    close: async () => {
+      await checkpoints.close();
+      await guestKeys.close();
+      await ledger.close();
+    },
+  };
 }
 
 function openSqliteStores(path: string, clock: Clock, options: OpenStoresOptions): LedgerStores {
@@ -62,6 +90,7 @@ function openSqliteStores(path: string, clock: Clock, options: OpenStoresOptions
     guestKeys,
     checkpoints,
     importStoredRows: (rows) => ledger.events.importStoredRows(rows),
+    finishImport: () => ledger.work.rebuild(),
     close: async () => {
       await checkpoints.close();
       await guestKeys.close();

@@ -1,7 +1,8 @@
 /**
  * The CLI's and the service's transmitter, built from settings: the content policy
- * (GTX_POLICY_FILE), the transport options, an optional in-process sandbox, the SQLite ledger (optionally decorated), the master key, and
- * a logger on the run's standard error. Built on the library's composition (src/main.ts).
+ * (GTX_POLICY_FILE), the transport options, an optional in-process sandbox, the ledger
+ * (a SQLite file or PostgreSQL, optionally decorated), the master key, and a logger on the run's
+ * standard error. Built on the library's composition (src/main.ts).
  */
 import { resolve } from 'node:path';
 import type { CliIo } from '../adapters/cli/cli-io.js';
@@ -10,11 +11,14 @@ import {
   type CliRuntime,
   type RuntimeOptions as CliRuntimeOptions,
 } from '../adapters/cli/cli-runtime.js';
-import { SystemClock } from '../adapters/clock/system-clock.js';
+import {
+  describeLedgerLocation,
+  parseLedgerLocation,
+  type LedgerLocation,
+} from '../adapters/config/ledger-location.js';
 import { loadPolicyFile } from '../adapters/config/policy-file.js';
 import { startSandbox } from '../sandbox/index.js';
 import { WinstonLogger } from '../adapters/logging/winston-logger.js';
-import { openSqliteLedger } from '../adapters/sqlite/sqlite-ledger.js';
 import type { Ledger } from '../application/ports/index.js';
 import type { PipelineObserver } from '../application/transmission/delivery-pipeline.js';
 import { buildTransmitter, type TransmitterOptions } from '../main.js';
@@ -26,7 +30,7 @@ export interface RuntimeOptions extends CliRuntimeOptions {
   readonly rateLimitPerMinute?: number;
   /** Sees every transport answer (the service's metrics). */
   readonly observer?: PipelineObserver;
-  /** Wraps the SQLite ledger, e.g. its event store in a timing decorator; the runtime closes it. */
+  /** Wraps the ledger, e.g. its event store in a timing decorator; the runtime closes it. */
   readonly decorateLedger?: (ledger: Ledger) => Ledger;
   /** How long closing lets in-flight attempts finish. */
   readonly closeTimeoutMs?: number;
@@ -45,15 +49,11 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       : loadPolicyFile(resolve(io.cwd, settings.GTX_POLICY_FILE))),
     ...options.policy,
   };
-  const ledgerPath = options.ledgerPath ?? settings.GTX_LEDGER;
+  const location = parseLedgerLocation(options.ledgerPath ?? settings.GTX_LEDGER, io.cwd);
   const sandbox = options.sandbox ? await startSandbox(options.sandboxOptions) : null;
   try {
-    const decorated =
-      options.decorateLedger === undefined
-        ? undefined
-        : options.decorateLedger(openSqliteLedger({ path: ledgerPath, clock: new SystemClock() }));
     const transmitter = buildTransmitter({
-      ledger: { path: ledgerPath },
+      ledger: ledgerSettings(location),
       ...(options.observer === undefined ? {} : { observer: options.observer }),
       ...(options.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: options.closeTimeoutMs }),
       ...((options.transport ?? settings.GTX_TRANSPORT) === 'web-messaging'
@@ -69,7 +69,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       privacy: cliPrivacyOptions(settings, io),
       adapters: {
         logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
-        ...(decorated === undefined ? {} : { ledger: decorated }),
+        ...(options.decorateLedger === undefined ? {} : { decorateLedger: options.decorateLedger }),
       },
     });
     try {
@@ -84,7 +84,8 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       transmitter,
       settings,
       sandbox,
-      ledgerPath,
+      ledgerPath: describeLedgerLocation(location),
+      ledgerLocation: location,
       close: async () => {
         await transmitter.close();
         await sandbox?.close();
@@ -94,4 +95,10 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
     await sandbox?.close();
     throw error;
   }
+}
+
+function ledgerSettings(location: LedgerLocation): NonNullable<TransmitterOptions['ledger']> {
+  return location.kind === 'sqlite'
+    ? { path: location.path }
+    : { url: location.url, schema: location.schema };
 }

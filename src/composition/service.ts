@@ -70,15 +70,17 @@ function readinessChecks(
       check: async () => {
         if (health.lastAppendFailure !== null)
           return `the last ledger append failed (${health.lastAppendFailure})`;
+        // A database that is down or refuses this role rejects here, with its coded reason.
         await events.head();
-        if (runtime.ledgerPath !== ':memory:') {
+        const location = runtime.ledgerLocation;
+        if (location.kind === 'sqlite' && location.path !== ':memory:') {
           try {
-            await access(runtime.ledgerPath, constants.W_OK);
+            await access(location.path, constants.W_OK);
           } catch {
             return 'the ledger file is not writable';
           }
           // Reads go on while another process holds the lock or the disk refuses writes.
-          const writable = probeSqliteWritable(runtime.ledgerPath);
+          const writable = probeSqliteWritable(location.path);
           if (writable !== null) return writable;
         }
         return null;

@@ -17,6 +17,8 @@ export const SANDBOX_CLIENT = {
   clientSecret: 'sandbox-secret',
 } as const;
 export const SANDBOX_INTEGRATION_ID = 'sandbox-integration';
+import type { LedgerLocation } from '../config/ledger-location.js';
+
 export const SANDBOX_DEPLOYMENT_ID = 'sandbox-deployment';
 
 export type TransportChoice = EnvironmentSettings['GTX_TRANSPORT'];
@@ -34,7 +36,9 @@ export interface CliRuntime {
   readonly transmitter: Transmitter;
   readonly settings: EnvironmentSettings;
   readonly sandbox: RunningSandbox | null;
+  /** The ledger as it may be shown: a file path, or a URL without its password. */
   readonly ledgerPath: string;
+  readonly ledgerLocation: LedgerLocation;
   close(): Promise<void>;
 }
 

@@ -17,7 +17,6 @@ export interface EnvironmentSettings {
   /** Another WebSocket base for Web Messaging (a gateway, the sandbox), e.g. ws://127.0.0.1:9000/v1. */
   GENESYS_WEBMESSAGING_URL?: string;
   GTX_LEDGER: string;
-  GTX_LEDGER_SCHEMA: string;
   GTX_LEASE_MS: number;
   GTX_RATE_LIMIT_PER_MINUTE: number;
   GTX_CONCURRENCY: number;
@@ -78,13 +77,8 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
       type: 'string',
       minLength: 1,
       default: './gtx-ledger.db',
-      description: 'a SQLite file path, or a postgres:// URL shared by several workers',
-    },
-    GTX_LEDGER_SCHEMA: {
-      type: 'string',
-      pattern: '^[a-z_][a-z0-9_]{0,62}$',
-      default: 'gtx',
-      description: 'the PostgreSQL schema of the ledger (lower-case letters, digits, _)',
+      description:
+        'a SQLite file path, or postgres://user:password@host:5432/database?schema=gtx shared by several workers',
     },
     GTX_LEASE_MS: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 60_000 },
     GTX_RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 300 },

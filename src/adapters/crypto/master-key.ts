@@ -67,8 +67,8 @@ export interface MasterKeySource {
 }
 
 export interface ResolveMasterKeyOptions extends MasterKeySource {
-  /** Where the default key file goes: `<ledger>.key`. */
-  readonly ledgerPath: string;
+  /** Where the default key file goes: `<ledger>.key`; null for a database ledger (none). */
+  readonly ledgerPath: string | null;
   /** Told once, when a new key file was written. */
   readonly onGenerated?: (path: string) => void;
   /** For readers: never create `<ledger>.key`; a missing one is an error. */
@@ -92,6 +92,12 @@ export function resolveMasterKey(options: ResolveMasterKeyOptions): MasterKey {
       : MasterKey.fromBytes(masterKey);
   }
   if (masterKeyFile !== undefined) return readKeyFile(masterKeyFile);
+  if (options.ledgerPath === null) {
+    throw new MasterKeyInvalidError(
+      'GTX_MASTER_KEY',
+      'is required with a PostgreSQL ledger (or GTX_MASTER_KEY_FILE): the key never lives beside the data, and every worker must use the same one',
+    );
+  }
   if (options.ledgerPath === IN_MEMORY) return MasterKey.generate();
   const path = defaultMasterKeyPath(options.ledgerPath);
   if (options.readOnly === true) return readKeyFile(path);

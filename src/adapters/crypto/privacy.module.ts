@@ -14,8 +14,11 @@ export interface PrivacyOptions extends MasterKeySource {
 }
 
 export interface PrivacyModuleSettings extends PrivacyOptions {
-  /** The ledger file the default master key file `<ledger>.key` sits beside (`:memory:`: none). */
-  readonly ledgerPath: string;
+  /**
+   * The ledger file the default master key file `<ledger>.key` sits beside (`:memory:`: a key
+   * for this process only; null: a database, whose key must be given).
+   */
+  readonly ledgerPath: string | null;
   /** Opens the guest key store the composition root chose (the ledger file's, or in memory). */
   readonly openGuestKeys: () => GuestKeyStore;
 }

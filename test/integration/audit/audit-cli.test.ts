@@ -76,7 +76,7 @@ describe('gtx audit verify', () => {
   it('refuses a ledger path that does not exist instead of creating it', async () => {
     const run = await gtx('audit', 'verify', '--ledger', tmp.path('nope.db'));
     expect(run.code).toBe(EXIT.usage);
-    expect(run.stderr).toMatch(/^gtx: AUDIT_USAGE: no ledger file at .*nope\.db/);
+    expect(run.stderr).toMatch(/^gtx: LEDGER_NOT_FOUND: no ledger at .*nope\.db/);
     expect(readdirSync(tmp.dir)).not.toContain('nope.db');
   });
 });

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { parsePrivateKey, takeDigest } from '../../../application/audit/ledger-digest.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
-import { existingLedgerPath, readInputFile, writeAtomically } from './audit-files.js';
+import { existingLedgerTarget } from '../cli-ledger.js';
+import { readInputFile, writeAtomically } from './audit-files.js';
 
 interface DigestOptions {
   readonly ledger?: string;
@@ -19,7 +20,7 @@ async function digest(io: CliIo, services: CliServices, options: DigestOptions):
       ? undefined
       : parsePrivateKey(readInputFile(io, '--sign-key', options.signKey), options.signKey);
   const clock = services.clock;
-  const ledger = services.openLedger(existingLedgerPath(io, options.ledger), { readOnly: true });
+  const ledger = services.openLedger(existingLedgerTarget(io, options.ledger), { readOnly: true });
   let taken;
   try {
     taken = await takeDigest(ledger.events, clock, key);

@@ -13,7 +13,8 @@ import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
 import { CliExit } from '../run-cli.js';
-import { existingLedgerPath, streamSink, writeAtomically } from './audit-files.js';
+import { existingLedgerTarget } from '../cli-ledger.js';
+import { streamSink, writeAtomically } from './audit-files.js';
 
 interface ExportOptions {
   readonly ledger?: string;
@@ -44,7 +45,7 @@ async function exportLedger(
     types: options.type,
   });
   const clock = services.clock;
-  const path = existingLedgerPath(io, options.ledger);
+  const path = existingLedgerTarget(io, options.ledger);
   // Rows are exported as stored (sealed content); --reveal adds each row's decrypted view.
   const opened = options.reveal === true ? services.openPersonalDataViewer(io, path) : undefined;
   const viewer: RowViewer | undefined = opened?.viewer;

@@ -7,16 +7,6 @@ import { createInterface } from 'node:readline';
 import { AuditOutputError, AuditUsageError } from '../../../application/audit/audit-errors.js';
 import type { TextSink } from '../../../application/audit/ledger-export.js';
 import type { CliIo } from '../cli-io.js';
-import { resolveLedgerPath } from '../cli-ledger.js';
-
-/** The ledger a read-only audit works on; it must exist (opening a missing one would create it). */
-export function existingLedgerPath(io: CliIo, ledgerOption: string | undefined): string {
-  const path = resolve(io.cwd, resolveLedgerPath(io, ledgerOption));
-  if (!existsSync(path)) {
-    throw new AuditUsageError(`no ledger file at ${path} (pass --ledger or set GTX_LEDGER)`);
-  }
-  return path;
-}
 
 function nodeCode(error: unknown): string | undefined {
   const code: unknown = (error as { code?: unknown } | null)?.code;

@@ -22,7 +22,8 @@ import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
 import { startProgress } from '../progress.js';
 import { CliExit } from '../run-cli.js';
-import { existingLedgerPath, readInputFile, readLines } from './audit-files.js';
+import { existingLedgerTarget } from '../cli-ledger.js';
+import { readInputFile, readLines } from './audit-files.js';
 
 interface VerifyOptions {
   readonly ledger?: string;
@@ -107,7 +108,7 @@ async function verifyStoredLedger(
   digest: LedgerDigest | null,
 ): Promise<AuditVerification> {
   // An auditor may hold only a read-only copy or mount: verifying never writes.
-  const ledger = services.openLedger(existingLedgerPath(io, options.ledger), { readOnly: true });
+  const ledger = services.openLedger(existingLedgerTarget(io, options.ledger), { readOnly: true });
   try {
     const total = (await ledger.events.head()).position;
     const progress =
