@@ -6,6 +6,7 @@
 import type { CliIo } from '../adapters/cli/cli-io.js';
 import {
   readSettings,
+  SANDBOX_INTEGRATION_ID,
   type CliRuntime,
   type RuntimeOptions as CliRuntimeOptions,
 } from '../adapters/cli/cli-runtime.js';
@@ -37,7 +38,10 @@ export interface RuntimeOptions extends CliRuntimeOptions {
 export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<CliRuntime> {
   const settings = readSettings(io);
   const ledgerPath = options.ledgerPath ?? settings.GTX_LEDGER;
-  const sandbox = options.sandbox ? await startSandbox(options.sandboxOptions) : null;
+  // The sandbox serves the integration the transport is pointed at (transport-options.ts).
+  const sandbox = options.sandbox
+    ? await startSandbox({ integrationIds: [SANDBOX_INTEGRATION_ID], ...options.sandboxOptions })
+    : null;
   try {
     const decorated =
       options.decorateLedger === undefined
