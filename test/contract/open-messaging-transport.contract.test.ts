@@ -73,7 +73,7 @@ function receivedKey(received: ReceivedRequest): string {
 }
 
 async function makeHarness(): Promise<TransportHarness> {
-  const sandbox = await startSandbox();
+  const sandbox = await startSandbox({ integrationIds: ['integration-contract'] });
   const transport = new OpenMessagingTransport(
     sandboxGenesys(sandbox.url, 'integration-contract'),
     new SystemClock(),
