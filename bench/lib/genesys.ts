@@ -14,7 +14,10 @@ export interface SandboxProcess {
 }
 
 export async function startSandboxProcess(options: SandboxOptions): Promise<SandboxProcess> {
-  const child = await BenchChild.start('sandbox-child', options);
+  const child = await BenchChild.start('sandbox-child', {
+    integrationIds: [INTEGRATION_ID],
+    ...options,
+  });
   const url = String(child.ready['url']);
   return {
     child,

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { CliIo } from '../adapters/cli/cli-io.js';
 import {
   readSettings,
+  SANDBOX_INTEGRATION_ID,
   type CliRuntime,
   type RuntimeOptions as CliRuntimeOptions,
 } from '../adapters/cli/cli-runtime.js';
@@ -50,7 +51,10 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
     ...options.policy,
   };
   const location = parseLedgerLocation(options.ledgerPath ?? settings.GTX_LEDGER, io.cwd);
-  const sandbox = options.sandbox ? await startSandbox(options.sandboxOptions) : null;
+  // The sandbox serves the integration the transport is pointed at (transport-options.ts).
+  const sandbox = options.sandbox
+    ? await startSandbox({ integrationIds: [SANDBOX_INTEGRATION_ID], ...options.sandboxOptions })
+    : null;
   try {
     const transmitter = buildTransmitter({
       ledger: ledgerSettings(location),

@@ -4,7 +4,7 @@
  * is the system on the other side of our ports, so it imports nothing from the rest of the
  * library.
  */
-export { startSandbox } from './start-sandbox.js';
+export { DEFAULT_SANDBOX_INTEGRATION_ID, startSandbox } from './start-sandbox.js';
 export { mulberry32 } from './faults/prng.js';
 export type { SandboxFaultRates } from './faults/fault-rates.js';
 export type { RunningSandbox, SandboxOptions } from './types.js';
@@ -12,6 +12,7 @@ export type {
   CountedEndpoint,
   InjectedFaultKind,
   MessagingEndpoint,
+  ReceivedCopy,
   ReceivedRequest,
   SandboxClient,
   SandboxStats,

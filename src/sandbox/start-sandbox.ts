@@ -11,6 +11,7 @@ import {
   registerOpenMessagingRoutes,
 } from './open-messaging/open-messaging-routes.js';
 import type {
+  ReceivedCopy,
   ReceivedRequest,
   SandboxClient,
   SandboxStats,
@@ -30,6 +31,9 @@ const DEFAULT_CLIENT: SandboxClient = {
   clientSecret: 'sandbox-secret',
 };
 
+/** The one integration a sandbox serves when it is not told which: any other id gets 404. */
+export const DEFAULT_SANDBOX_INTEGRATION_ID = 'sandbox-integration';
+
 function resolveSettings(options: SandboxOptions): Settings {
   return {
     host: options.host ?? '127.0.0.1',
@@ -41,7 +45,7 @@ function resolveSettings(options: SandboxOptions): Settings {
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     faults: options.faults ?? {},
     seed: options.seed ?? 1,
-    integrationIds: options.integrationIds === undefined ? null : new Set(options.integrationIds),
+    integrationIds: new Set(options.integrationIds ?? [DEFAULT_SANDBOX_INTEGRATION_ID]),
     now: options.now ?? Date.now,
     webMessaging: options.webMessaging ?? {},
   };
@@ -115,6 +119,10 @@ class SandboxServer implements RunningSandbox {
 
   received(): readonly ReceivedRequest[] {
     return this.openMessaging.received();
+  }
+
+  arrivals(): readonly ReceivedCopy[] {
+    return this.openMessaging.arrivals();
   }
 
   stats(): SandboxStats {

@@ -4,6 +4,7 @@
  */
 import type { SandboxFaultRates } from './faults/fault-rates.js';
 import type {
+  ReceivedCopy,
   ReceivedRequest,
   SandboxClient,
   SandboxStats,
@@ -20,7 +21,10 @@ export interface SandboxOptions {
   readonly clients?: readonly SandboxClient[];
   /** Default 86400. Fractions are honoured internally; `expires_in` is rounded up. */
   readonly tokenLifetimeSeconds?: number;
-  /** Requests per token per fixed 60 s window; default 300; null = unlimited. */
+  /**
+   * Requests per token per fixed 60 s window; default 300, Genesys' own
+   * `client.credentials.token.rate.per.minute`; null = unlimited.
+   */
   readonly rateLimitPerMinute?: number | null;
   /** `Retry-After` of injected 429s; default 1. */
   readonly retryAfterSeconds?: number;
@@ -29,7 +33,10 @@ export interface SandboxOptions {
   readonly faults?: SandboxFaultRates;
   /** Seed of the fault PRNG; default 1, so runs are reproducible unless asked otherwise. */
   readonly seed?: number;
-  /** Accepted integration ids; default any non-empty id. Others get 404. */
+  /**
+   * The Open Messaging integrations this sandbox serves; default `['sandbox-integration']`. Any
+   * other id gets 404 with Genesys' error body, as an org without that integration answers.
+   */
   readonly integrationIds?: readonly string[];
   /** Clock in epoch ms for token expiry and rate windows; default Date.now. Lets tests move time. */
   readonly now?: () => number;
@@ -44,6 +51,8 @@ export interface RunningSandbox extends AsyncDisposable {
   readonly host: string;
   /** In arrival order of the first copy. */
   received(): readonly ReceivedRequest[];
+  /** Every accepted copy, duplicates included, in arrival order. */
+  arrivals(): readonly ReceivedCopy[];
   stats(): SandboxStats;
   /** Replaces the fault rates (not merged); the PRNG stream continues. */
   setFaults(faults: SandboxFaultRates): void;

@@ -69,4 +69,5 @@ export {
   messagingTransportContract,
   type InjectedFault,
   type TransportHarness,
+  type TransportTraits,
 } from './contracts/messaging-transport.contract.js';

@@ -2,7 +2,11 @@ import type { OpenMessagingOptions } from '../adapters/genesys/open-messaging/op
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../sandbox/index.js';
 
 export interface TestSandboxOptions extends SandboxOptions {
-  /** The integration id `genesys` names; default the first of `integrationIds`, or `integration-test`. */
+  /**
+   * The integration id `genesys` names; default the first of `integrationIds`, or
+   * `integration-test`. Unless `integrationIds` says otherwise, it is the one integration the
+   * sandbox serves: a call naming any other gets 404, as from Genesys.
+   */
   readonly integrationId?: string;
 }
 
@@ -18,8 +22,13 @@ export interface TestSandbox extends RunningSandbox {
  * `Symbol.asyncDispose`; the syntax needs TypeScript 5.2+ or a transpiler that lowers it).
  */
 export async function startTestSandbox(options: TestSandboxOptions = {}): Promise<TestSandbox> {
-  const { integrationId, ...sandboxOptions } = options;
-  const sandbox = await startSandbox({ port: 0, ...sandboxOptions });
+  const { integrationId: named, ...sandboxOptions } = options;
+  const integrationId = named ?? options.integrationIds?.[0] ?? 'integration-test';
+  const sandbox = await startSandbox({
+    port: 0,
+    ...sandboxOptions,
+    integrationIds: options.integrationIds ?? [integrationId],
+  });
   const client = options.clients?.[0] ?? {
     clientId: 'sandbox-client',
     clientSecret: 'sandbox-secret',
@@ -29,7 +38,7 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
     apiUrl: sandbox.url,
     clientId: client.clientId,
     clientSecret: client.clientSecret,
-    integrationId: integrationId ?? options.integrationIds?.[0] ?? 'integration-test',
+    integrationId,
   };
   return Object.assign(sandbox, { genesys });
 }

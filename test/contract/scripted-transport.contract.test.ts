@@ -33,4 +33,6 @@ messagingTransportContract(
     });
   },
   { describe, it, expect },
+  // The twin answers a scripted 401 as it is; it numbers one conversation per guest.
+  { expiredCredential: 'reportsAuthExpired', conversationIds: 'onePerGuest' },
 );

@@ -5,21 +5,25 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { runGtx } from '../support/cli-harness.js';
+import { paced } from '../support/sandbox-harness.js';
 
+/** A handful of messages: Genesys' own rate, which the sandbox enforces. */
+const PACE = paced();
+const INTEGRATION = 'integration-1';
 let dir: string;
 let sandbox: RunningSandbox;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gtx-cli-'));
-  sandbox = await startSandbox({ rateLimitPerMinute: null });
+  sandbox = await startSandbox({ integrationIds: [INTEGRATION], ...PACE.sandbox });
   env = {
     GENESYS_API_URL: sandbox.url,
     GENESYS_CLIENT_ID: 'sandbox-client',
     GENESYS_CLIENT_SECRET: 'sandbox-secret',
-    GENESYS_INTEGRATION_ID: 'integration-1',
+    GENESYS_INTEGRATION_ID: INTEGRATION,
     GTX_LEDGER: join(dir, 'ledger.db'),
-    GTX_RATE_LIMIT_PER_MINUTE: '60000',
+    ...PACE.env,
     GTX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
 });
@@ -184,6 +188,7 @@ describe('gtx send and gtx status', () => {
     const human = await runGtx(['send', '--file', file], env);
     expect(human.stderr).toContain('line 2: rejected');
     expect(human.stderr).toContain('line 4: rejected');
+    expect(sandbox.stats().rateLimitedByWindow).toBe(0);
   });
 
   it('status of an unknown command exits 1', async () => {

@@ -3,8 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { readLedger as ledgerEvents } from '../reliability/support/reliability-kit.js';
+import { paced, type PacedRun } from '../support/sandbox-harness.js';
 import { testDir } from '../support/test-dir.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -91,8 +92,13 @@ function statusReaches(url: string, id: string, status: string): Promise<void> {
   });
 }
 
-async function sandboxFor(dir: string, options: Parameters<typeof startSandbox>[0]) {
-  const sandbox: RunningSandbox = await startSandbox(options);
+/** A sandbox serving the service's integration, its per-token limit on at the service's pace. */
+async function sandboxFor(dir: string, pace: PacedRun, options: SandboxOptions) {
+  const sandbox: RunningSandbox = await startSandbox({
+    integrationIds: ['e2e-integration'],
+    ...pace.sandbox,
+    ...options,
+  });
   onTestFinished(() => sandbox.close());
   const env = {
     GENESYS_API_URL: sandbox.url,
@@ -100,7 +106,7 @@ async function sandboxFor(dir: string, options: Parameters<typeof startSandbox>[
     GENESYS_CLIENT_SECRET: 'sandbox-secret',
     GENESYS_INTEGRATION_ID: 'e2e-integration',
     GTX_LEDGER: join(dir, 'ledger.db'),
-    GTX_RATE_LIMIT_PER_MINUTE: '1000000',
+    ...pace.env,
     GTX_CONCURRENCY: '16',
   };
   return { sandbox, env };
@@ -110,8 +116,8 @@ describe('gtx serve as a process', () => {
   it('SIGTERM during load loses nothing: after a restart every accepted command is final exactly once', async () => {
     const dir = testDir('gtx-serve-e2e-');
     // Slow answers keep attempts in flight when the signal arrives; the short drain aborts them.
-    const { env } = await sandboxFor(dir, {
-      rateLimitPerMinute: null,
+    // Hundreds of commands, most delivered by the restarted server: 6,000 a minute.
+    const { sandbox, env } = await sandboxFor(dir, paced({ perMinute: 6_000 }), {
       faults: { slow: 0.3, slowMs: 400 },
       seed: 3,
     });
@@ -180,14 +186,12 @@ describe('gtx serve as a process', () => {
     expect(events.filter((e) => e.type === 'TransmissionDelivered')).toHaveLength(requested.size);
     // The restart had work to resume: the drain timeout cut some attempts short.
     expect(open.length).toBeGreaterThan(0);
+    expect(sandbox.stats().rateLimitedByWindow).toBe(0);
   }, 120_000);
 
   it('a second signal while draining exits at once', async () => {
     const dir = testDir('gtx-serve-e2e-');
-    const { env } = await sandboxFor(dir, {
-      rateLimitPerMinute: null,
-      faults: { slow: 1, slowMs: 20_000 },
-    });
+    const { env } = await sandboxFor(dir, paced(), { faults: { slow: 1, slowMs: 20_000 } });
     const server = await startServer([], { ...env, GTX_SHUTDOWN_TIMEOUT_MS: '60000' });
     const response = await post(server.url, [{ id: 'stuck', guest: { id: 'g' }, text: 'x' }]);
     expect(response.status).toBe(202);

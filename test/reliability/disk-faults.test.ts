@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isGtxError } from '../../src/domain/index.js';
 import { createTransmitter } from '../../src/main.js';
 import { startSandbox } from '../../src/sandbox/index.js';
+import { paced } from '../support/sandbox-harness.js';
 import { runGtx } from '../support/cli-harness.js';
 import { startHarness, type ServiceHarness } from '../integration/http/service-harness.js';
 import { readLedger, sleep, spawnTs, tempDir } from './support/reliability-kit.js';
@@ -88,7 +89,12 @@ describe('read-only ledger (read-only bind mount: refuses root too)', () => {
     const dir = join(temp.dir, 'ro');
     mkdirSync(dir);
     const path = join(dir, 'ledger.db');
-    await using sandbox = await startSandbox({ port: 0, rateLimitPerMinute: null });
+    // One message at the library's default pace, Genesys' own, which the sandbox enforces.
+    await using sandbox = await startSandbox({
+      port: 0,
+      integrationIds: ['integration-ro'],
+      ...paced().sandbox,
+    });
     const genesys = {
       environment: 'mypurecloud.com',
       apiUrl: sandbox.url,
@@ -143,7 +149,9 @@ describe('full disk (1 MiB tmpfs)', () => {
     mkdirSync(dir);
     expect(tryMount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], dir)).toBeNull();
     const path = join(dir, 'ledger.db');
-    const harness = await startHarness({}, { ledgerPath: path });
+    // Deliveries keep up with the intake (60,000 a minute, which the sandbox enforces): this case
+    // is about the intake filling the disk, not a backlog's smaller appends that still fit.
+    const harness = await startHarness({}, { ledgerPath: path, pace: { perMinute: 60_000 } });
     try {
       expect((await readyz(harness)).status).toBe(200);
       const answered = new Map<string, number>();

@@ -284,6 +284,8 @@ describe('hostile input', () => {
           const ledger = join(temp.dir, `batch-${String(run)}.db`);
           const sent = await runGtx(
             ['send', '--sandbox', '--file', file, '--ledger', ledger, '--json'],
+            // The in-process sandbox enforces Genesys' 300 a minute per token; each run logs in
+            // afresh and sends at most 80, within one window, so the client need not wait.
             {
               GTX_RATE_LIMIT_PER_MINUTE: '1000000',
             },

@@ -30,10 +30,11 @@ export function requestContentType(request: FastifyRequest): string | undefined 
  * so the server never closes a socket a client is about to reuse (that race would look like an
  * injected connection reset).
  *
- * Bodies: the Genesys endpoints read any body whatever its Content-Type, or none; fastify would
- * answer 415 for a malformed media type before any route could. So the header is taken off the
- * request on arrival (kept for `requestContentType`) and one catch-all parser reads every body
- * as bytes, with the route's `bodyLimit`.
+ * Bodies: the JSON endpoints answer a wrong Content-Type with 415 themselves, in Genesys' error
+ * body and in Genesys' order (after the token and its rate window); fastify would answer first,
+ * in its own shape. So the header is taken off the request on arrival (kept for
+ * `requestContentType`) and one catch-all parser reads every body as bytes, with the route's
+ * `bodyLimit`.
  */
 export function createSandboxApp(options: SandboxAppOptions): SandboxApp {
   const app = fastify({

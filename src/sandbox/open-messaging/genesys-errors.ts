@@ -9,6 +9,8 @@ export interface GenesysErrorBody {
   readonly message: string;
   readonly code: string;
   readonly status: number;
+  /** The values of the message's placeholders, by name; `{}` when it has none. */
+  readonly messageParams: Readonly<Record<string, string>>;
   readonly contextId: string;
   readonly details: readonly FieldIssue[];
   readonly errors: readonly [];
@@ -20,8 +22,9 @@ export function genesysErrorBody(
   message: string,
   contextId: string,
   details: readonly FieldIssue[] = [],
+  messageParams: Readonly<Record<string, string>> = {},
 ): GenesysErrorBody {
-  return { message, code, status, contextId, details, errors: [] };
+  return { message, code, status, messageParams, contextId, details, errors: [] };
 }
 
 /** The normalised 429 body, word for word from the 2021 staff notice (contract §5). */
@@ -66,6 +69,35 @@ export function tooLargeBody(maxBodyBytes: number, contextId: string): GenesysEr
 
 export function notFoundBody(message: string, contextId: string): GenesysErrorBody {
   return genesysErrorBody(404, 'not.found', message, contextId);
+}
+
+export function integrationNotFoundBody(
+  integrationId: string,
+  contextId: string,
+): GenesysErrorBody {
+  return genesysErrorBody(
+    404,
+    'not.found',
+    `Open messaging integration ${integrationId} was not found.`,
+    contextId,
+    [],
+    { integrationId },
+  );
+}
+
+/** The answer to a JSON endpoint called without `Content-Type: application/json`. */
+export function unsupportedMediaTypeBody(
+  contentType: string | undefined,
+  contextId: string,
+): GenesysErrorBody {
+  const given = contentType ?? '';
+  const message =
+    contentType === undefined
+      ? 'The request has no Content-Type; this endpoint accepts application/json.'
+      : `Content-Type ${given} is not supported; this endpoint accepts application/json.`;
+  return genesysErrorBody(415, 'unsupported.media.type', message, contextId, [], {
+    contentType: given,
+  });
 }
 
 export function methodNotAllowedBody(method: string, contextId: string): GenesysErrorBody {

@@ -1,22 +1,25 @@
 /**
  * The pipeline of the three inbound endpoints: faults (infrastructure in front of the API, so
  * they neither need nor count against a token), size, auth, the token's rate window, the
- * integration, JSON (`admitMessaging`, fastify's preValidation), then the model (fastify's
+ * Content-Type, the integration, JSON (`admitMessaging`, fastify's preValidation), then the model (fastify's
  * ajv validation plus the endpoint checks) and only then acceptance (`acceptMessaging`).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FaultDecision } from '../faults/fault-plan.js';
 import type { Answer } from '../http/answer.js';
+import { isJsonContentType } from '../http/json-content-type.js';
 import { rawBodyOf } from '../http/raw-body.js';
+import { requestContentType } from '../http/sandbox-app.js';
 import { bearerToken } from './credentials.js';
 import {
   badCredentialsBody,
   badRequestBody,
+  integrationNotFoundBody,
   missingTokenBody,
-  notFoundBody,
   rateLimitedBody,
   serviceUnavailableBody,
   tooLargeBody,
+  unsupportedMediaTypeBody,
 } from './genesys-errors.js';
 import type { FieldIssue } from './genesys-errors.js';
 import { inboundIssues } from './inbound-issues.js';
@@ -51,8 +54,8 @@ function prefetchConversationId(url: string): boolean {
 
 /**
  * Everything before the model check. Answers (and returns 'answered') on the first refusal;
- * otherwise leaves the parsed JSON as the body for the schema, and the rate-limit headers on
- * the reply, since every answer after the rate window carries them.
+ * otherwise leaves the parsed JSON as the body for the schema, and the counted window's
+ * rate-limit headers on the reply for every answer after it.
  */
 export async function admitMessaging(
   sandbox: OpenMessagingSandbox,
@@ -71,18 +74,24 @@ export async function admitMessaging(
   const token = authenticate(sandbox, request, reply);
   if (token === null) return 'answered';
   const hit = sandbox.rateWindows.hit(token, settings.now());
-  const rateHeaders = rateLimitHeaders(hit);
+  reply.headers(rateLimitHeaders(hit));
   if (hit.exceeded) {
-    const headers = { ...rateHeaders, 'Retry-After': String(hit.resetSeconds) };
+    sandbox.counters.windowExceeded();
+    const headers = { 'Retry-After': String(hit.resetSeconds) };
     const limited = rateLimitedBody(hit.resetSeconds, request.id);
     sandbox.send(reply, { status: 429, body: limited, headers });
     return 'answered';
   }
-  reply.headers(rateHeaders);
+  const contentType = requestContentType(request);
+  if (!isJsonContentType(contentType)) {
+    const unsupported = unsupportedMediaTypeBody(contentType, request.id);
+    sandbox.send(reply, { status: 415, body: unsupported });
+    return 'answered';
+  }
   const { integrationId } = request.params;
-  if (settings.integrationIds !== null && !settings.integrationIds.has(integrationId)) {
-    const message = `Open messaging integration ${integrationId} was not found.`;
-    sandbox.send(reply, { status: 404, body: notFoundBody(message, request.id) });
+  if (!settings.integrationIds.has(integrationId)) {
+    const notFound = integrationNotFoundBody(integrationId, request.id);
+    sandbox.send(reply, { status: 404, body: notFound });
     return 'answered';
   }
   const json = parseJson(body.bytes.toString('utf8'));

@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sendAnswer } from '../http/answer.js';
 import { rawBodyOf } from '../http/raw-body.js';
 import type { SandboxApp } from '../http/sandbox-app.js';
 import { parseBasicCredentials } from './credentials.js';
@@ -82,7 +81,7 @@ export function registerOpenMessagingRoutes(app: SandboxApp, sandbox: OpenMessag
     }
     // A fresh answer: headers set on the way (the rate-limit hints) belong to another one.
     for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
-    sendAnswer(reply, { status: 500, body: internalErrorBody(reply.request.id) });
+    sandbox.send(reply, { status: 500, body: internalErrorBody(reply.request.id) }, false);
   });
 
   app.post('/oauth/token', {

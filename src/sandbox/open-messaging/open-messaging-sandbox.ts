@@ -5,12 +5,14 @@ import type { SandboxFaultRates } from '../faults/fault-rates.js';
 import { sendAnswer } from '../http/answer.js';
 import type { Answer } from '../http/answer.js';
 import { notFoundBody } from './genesys-errors.js';
-import { RateWindows } from './rate-window.js';
+import { bearerToken } from './credentials.js';
+import { RATE_COUNT_HEADER, RateWindows, rateLimitHeaders } from './rate-window.js';
 import { ConversationDirectory, ReceivedLog } from './received-log.js';
 import type { Acceptance, AcceptedRequest } from './received-log.js';
 import { StatsCounter } from './sandbox-stats.js';
 import { TokenRegistry } from './token-registry.js';
 import type {
+  ReceivedCopy,
   ReceivedRequest,
   SandboxClient,
   SandboxStats,
@@ -26,8 +28,8 @@ export interface OpenMessagingSettings {
   readonly maxBodyBytes: number;
   readonly faults: SandboxFaultRates;
   readonly seed: number;
-  /** null: any non-blank integration id is accepted. */
-  readonly integrationIds: ReadonlySet<string> | null;
+  /** The integrations this sandbox serves; any other id is answered 404. */
+  readonly integrationIds: ReadonlySet<string>;
   readonly now: () => number;
 }
 
@@ -58,6 +60,10 @@ export class OpenMessagingSandbox {
 
   received(): readonly ReceivedRequest[] {
     return this.log.list();
+  }
+
+  arrivals(): readonly ReceivedCopy[] {
+    return this.log.arrivals();
   }
 
   stats(): SandboxStats {
@@ -97,9 +103,17 @@ export class OpenMessagingSandbox {
     return acceptance;
   }
 
-  /** Writes an answer; those of the control endpoints are not counted in the stats. */
+  /**
+   * Writes an answer; those of the control endpoints are not counted in the stats. Every answer
+   * carries the `inin-ratelimit-*` headers, as Genesys' do: the counted window when the request
+   * went through it (set on the reply earlier), else the caller's window as it stands.
+   */
   send(reply: FastifyReply, answer: Answer, counted = true): FastifyReply {
     if (counted) this.counters.answer(answer.status);
+    if (!reply.hasHeader(RATE_COUNT_HEADER)) {
+      const token = bearerToken(reply.request.headers.authorization);
+      reply.headers(rateLimitHeaders(this.rateWindows.peek(token, this.settings.now())));
+    }
     return sendAnswer(reply, answer);
   }
 

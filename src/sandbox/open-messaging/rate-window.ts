@@ -26,26 +26,50 @@ export class RateWindows {
   constructor(private readonly limitPerMinute: number | null) {}
 
   hit(accessToken: string, now: number): RateWindowHit {
-    const window = this.currentWindow(accessToken, now);
+    let window = this.liveWindow(accessToken, now);
+    if (window === undefined) {
+      window = { startedAt: now, count: 0 };
+      this.windows.set(accessToken, window);
+    }
     window.count += 1;
-    const resetSeconds = Math.max(1, Math.ceil((window.startedAt + WINDOW_MS - now) / 1000));
     const exceeded = this.limitPerMinute !== null && window.count > this.limitPerMinute;
+    const resetSeconds = secondsUntilReset(window.startedAt, now);
     return { count: window.count, allowed: this.limitPerMinute, resetSeconds, exceeded };
   }
 
-  private currentWindow(accessToken: string, now: number): WindowState {
+  /**
+   * The window as it stands, without counting: what answers that do not count report (the token
+   * endpoint, faults, refusals before the token was checked). No token, or no window yet, reads
+   * as a window that would start now.
+   */
+  peek(accessToken: string | null, now: number): RateWindowHit {
+    const window = accessToken === null ? undefined : this.liveWindow(accessToken, now);
+    const startedAt = window?.startedAt ?? now;
+    return {
+      count: window?.count ?? 0,
+      allowed: this.limitPerMinute,
+      resetSeconds: secondsUntilReset(startedAt, now),
+      exceeded: false,
+    };
+  }
+
+  private liveWindow(accessToken: string, now: number): WindowState | undefined {
     const existing = this.windows.get(accessToken);
-    if (existing !== undefined && now < existing.startedAt + WINDOW_MS) return existing;
-    const fresh = { startedAt: now, count: 0 };
-    this.windows.set(accessToken, fresh);
-    return fresh;
+    return existing !== undefined && now < existing.startedAt + WINDOW_MS ? existing : undefined;
   }
 }
+
+function secondsUntilReset(startedAt: number, now: number): number {
+  return Math.max(1, Math.ceil((startedAt + WINDOW_MS - now) / 1000));
+}
+
+/** Present on every answer of the API; see `rateLimitHeaders`. */
+export const RATE_COUNT_HEADER = 'inin-ratelimit-count';
 
 /** The `inin-ratelimit-*` headers; `allowed` is left out when there is no limit to announce. */
 export function rateLimitHeaders(hit: RateWindowHit): Record<string, string> {
   const headers: Record<string, string> = {
-    'inin-ratelimit-count': String(hit.count),
+    [RATE_COUNT_HEADER]: String(hit.count),
     'inin-ratelimit-reset': String(hit.resetSeconds),
   };
   if (hit.allowed !== null) headers['inin-ratelimit-allowed'] = String(hit.allowed);

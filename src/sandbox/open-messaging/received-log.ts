@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MessagingEndpoint, ReceivedRequest } from './types.js';
+import type { MessagingEndpoint, ReceivedCopy, ReceivedRequest } from './types.js';
 
 export interface AcceptedRequest {
   readonly endpoint: MessagingEndpoint;
@@ -36,27 +36,41 @@ interface MutableReceived {
 export class ReceivedLog {
   private readonly records: MutableReceived[] = [];
   private readonly byDuplicateKey = new Map<string, MutableReceived>();
+  private readonly copies: ReceivedCopy[] = [];
 
   accept(request: AcceptedRequest): Acceptance {
     const existing =
       request.duplicateKey === null ? undefined : this.byDuplicateKey.get(request.duplicateKey);
-    if (existing !== undefined) {
+    const record = existing ?? this.newRecord(request);
+    if (existing === undefined) {
+      this.records.push(record);
+      if (request.duplicateKey !== null) this.byDuplicateKey.set(request.duplicateKey, record);
+    } else {
       existing.copies += 1;
-      return { genesysMessageId: existing.genesysMessageId, duplicate: true };
     }
-    const record = this.newRecord(request);
-    this.records.push(record);
-    if (request.duplicateKey !== null) this.byDuplicateKey.set(request.duplicateKey, record);
-    return { genesysMessageId: record.genesysMessageId, duplicate: false };
+    this.copies.push({
+      endpoint: request.endpoint,
+      integrationId: request.integrationId,
+      messageId: request.messageId,
+      copy: record.copies,
+      receivedAt: request.receivedAt.toISOString(),
+    });
+    return { genesysMessageId: record.genesysMessageId, duplicate: existing !== undefined };
   }
 
   list(): readonly ReceivedRequest[] {
     return this.records.map((record) => ({ ...record }));
   }
 
+  /** Every copy, in arrival order. */
+  arrivals(): readonly ReceivedCopy[] {
+    return [...this.copies];
+  }
+
   clear(): void {
     this.records.length = 0;
     this.byDuplicateKey.clear();
+    this.copies.length = 0;
   }
 
   private newRecord(request: AcceptedRequest): MutableReceived {

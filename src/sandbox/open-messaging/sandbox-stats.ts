@@ -22,6 +22,7 @@ export class StatsCounter {
   private faultsInjected = emptyFaultCounts();
   private accepted = 0;
   private rateLimited = 0;
+  private rateLimitedByWindow = 0;
   private duplicates = 0;
   private connectionResets = 0;
   private tokensIssued = 0;
@@ -33,6 +34,11 @@ export class StatsCounter {
   answer(status: number): void {
     this.answersByStatus.set(status, (this.answersByStatus.get(status) ?? 0) + 1);
     if (status === 429) this.rateLimited += 1;
+  }
+
+  /** A 429 of the per-token window itself (also counted in `rateLimited` when answered). */
+  windowExceeded(): void {
+    this.rateLimitedByWindow += 1;
   }
 
   acceptance(duplicate: boolean): void {
@@ -60,6 +66,7 @@ export class StatsCounter {
       ),
       accepted: this.accepted,
       rateLimited: this.rateLimited,
+      rateLimitedByWindow: this.rateLimitedByWindow,
       duplicates: this.duplicates,
       connectionResets: this.connectionResets,
       faultsInjected: { ...this.faultsInjected },
@@ -73,6 +80,7 @@ export class StatsCounter {
     this.faultsInjected = emptyFaultCounts();
     this.accepted = 0;
     this.rateLimited = 0;
+    this.rateLimitedByWindow = 0;
     this.duplicates = 0;
     this.connectionResets = 0;
     this.tokensIssued = 0;

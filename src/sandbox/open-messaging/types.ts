@@ -43,6 +43,18 @@ export interface ReceivedRequest {
   readonly copies: number;
 }
 
+/** One accepted request, first copy or duplicate, as `arrivals()` lists them. */
+export interface ReceivedCopy {
+  readonly endpoint: MessagingEndpoint;
+  readonly integrationId: string;
+  /** As in `ReceivedRequest`: null for events. */
+  readonly messageId: string | null;
+  /** 1 for the first copy of its messageId, 2 for the next… */
+  readonly copy: number;
+  /** ISO-8601. */
+  readonly receivedAt: string;
+}
+
 export type InjectedFaultKind =
   'serverError' | 'serverErrorEmptyBody' | 'rateLimited' | 'connectionReset' | 'slow' | 'scripted';
 
@@ -54,6 +66,8 @@ export interface SandboxStats {
   readonly accepted: number;
   /** Every 429 sent, from the real per-token window or injected. */
   readonly rateLimited: number;
+  /** The 429s of the per-token window alone: a client that keeps to the limit sees none. */
+  readonly rateLimitedByWindow: number;
   readonly duplicates: number;
   readonly connectionResets: number;
   readonly faultsInjected: Readonly<Record<InjectedFaultKind, number>>;

@@ -9,7 +9,7 @@ const fixture = fileURLToPath(
 
 describe('OpenMessagingTransport process lifetime', () => {
   it('lets the process exit once the transport is closed (no watcher, socket or timer left)', async () => {
-    const sandbox = await startSandbox();
+    const sandbox = await startSandbox({ integrationIds: ['integration-exit'] });
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
         env: { ...process.env, SANDBOX_URL: sandbox.url },

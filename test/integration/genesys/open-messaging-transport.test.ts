@@ -28,6 +28,7 @@ interface Fixture {
   readonly logger: InMemoryLogger;
 }
 
+const INTEGRATION = 'integration-it';
 const open: { close(): Promise<void> }[] = [];
 
 afterEach(async () => {
@@ -38,11 +39,11 @@ async function setup(
   sandboxOptions: SandboxOptions = {},
   transportOptions: Partial<OpenMessagingOptions> = {},
 ): Promise<Fixture> {
-  const sandbox = await startSandbox(sandboxOptions);
+  const sandbox = await startSandbox({ integrationIds: [INTEGRATION], ...sandboxOptions });
   open.push(sandbox);
   const logger = new InMemoryLogger();
   const transport = new OpenMessagingTransport(
-    { ...sandboxGenesys(sandbox.url, 'integration-it'), ...transportOptions },
+    { ...sandboxGenesys(sandbox.url, INTEGRATION), ...transportOptions },
     new SystemClock(),
     logger,
   );

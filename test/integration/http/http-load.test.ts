@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paced } from '../../support/sandbox-harness.js';
 import { parseMetrics, startHarness, type ServiceHarness } from './service-harness.js';
 
 interface EventJson {
@@ -13,7 +14,15 @@ let h: ServiceHarness;
 beforeAll(async () => {
   h = await startHarness(
     { GTX_CONCURRENCY: '32', GTX_LOG_LEVEL: 'warn' },
-    { sandboxOptions: { rateLimitPerMinute: null, faults: { serverError: 0.1 }, seed: 7 } },
+    {
+      // 1,000 commands plus retries within the test's time: 30,000 a minute, enforced by the sandbox.
+      pace: { perMinute: 30_000 },
+      sandboxOptions: {
+        ...paced({ perMinute: 30_000 }).sandbox,
+        faults: { serverError: 0.1 },
+        seed: 7,
+      },
+    },
   );
 });
 afterAll(async () => {
@@ -110,6 +119,8 @@ describe('load through the HTTP intake', () => {
     ).toBe(BATCHES);
     expect(metrics.has('process_cpu_user_seconds_total')).toBe(true);
     expect(metrics.has('gtx_rate_limit_wait_seconds_total')).toBe(true);
+    // The service kept to the pace the sandbox enforces: no 429 of the per-token window.
+    expect(h.service.runtime.sandbox?.stats().rateLimitedByWindow).toBe(0);
 
     // Order within each conversation: the sandbox received each guest's texts in request order.
     const received = h.service.runtime.sandbox?.received() ?? [];

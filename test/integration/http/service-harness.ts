@@ -8,6 +8,7 @@ import {
   type RunningService,
   type ServiceOptions,
 } from '../../../src/composition/service.js';
+import { paced, type ClientPace } from '../../support/sandbox-harness.js';
 
 export const KEY_A = 'test-key-aaaaaaaaaaaaaaaa';
 export const KEY_B = 'test-key-bbbbbbbbbbbbbbbb';
@@ -35,11 +36,20 @@ export function captureStream(): { stream: Writable; text: () => string } {
   return { stream, text: () => chunks.join('') };
 }
 
+export interface HarnessOptions extends Partial<ServiceOptions> {
+  /**
+   * The service's pace (its burst is 1), which the in-process sandbox enforces per token (see
+   * `paced`): default Genesys' own, 300 a minute. `sandboxOptions` and `rateLimitPerMinute` win.
+   */
+  readonly pace?: Pick<Partial<ClientPace>, 'perMinute'>;
+}
+
 /** A real service on 127.0.0.1 with an in-process sandbox, a real SQLite file under tmpdir. */
 export async function startHarness(
   env: Record<string, string> = {},
-  options: Partial<ServiceOptions> = {},
+  { pace, ...options }: HarnessOptions = {},
 ): Promise<ServiceHarness> {
+  const run = paced(pace);
   const dir = mkdtempSync(join(tmpdir(), 'gtx-http-'));
   const ledgerPath = join(dir, 'ledger.db');
   const stderr = captureStream();
@@ -60,8 +70,8 @@ export async function startHarness(
     host: '127.0.0.1',
     port: 0,
     ledgerPath,
-    sandboxOptions: { rateLimitPerMinute: null },
-    rateLimitPerMinute: 1_000_000,
+    sandboxOptions: run.sandbox,
+    rateLimitPerMinute: run.client.perMinute,
     ...options,
   });
   const call = (path: string, init: RequestInit & { key?: string | null } = {}) => {

@@ -24,7 +24,7 @@ let temp: ReturnType<typeof tempDir>;
 
 beforeAll(async () => {
   temp = tempDir('gtx-shared-ledger-');
-  sandbox = await startSandbox({ rateLimitPerMinute: null });
+  sandbox = await startSandbox({ integrationIds: ['integration-1'], rateLimitPerMinute: null });
 });
 
 afterAll(async () => {

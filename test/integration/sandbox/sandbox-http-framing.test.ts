@@ -1,15 +1,19 @@
 import { Agent, request } from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { RunningSandbox } from '../../../src/sandbox/index.js';
+import type { RunningSandbox, SandboxOptions } from '../../../src/sandbox/index.js';
 import { SANDBOX_BASIC_AUTH, sandboxWith } from '../../support/sandbox-harness.js';
 
 /**
- * How the sandbox frames HTTP, below what the SDK exercises: bodies whatever their
- * Content-Type, oversized bodies drained on a kept-alive socket, paths the router cannot
+ * How the sandbox frames HTTP, below what the SDK exercises: the Content-Type a JSON endpoint
+ * requires, oversized bodies drained on a kept-alive socket, paths the router cannot
  * decode, and wrong methods next to wrong paths.
  */
 
-const MESSAGE_PATH = '/api/v2/conversations/messages/integration-1/inbound/open/message';
+const INTEGRATION = 'integration-1';
+const MESSAGE_PATH = `/api/v2/conversations/messages/${INTEGRATION}/inbound/open/message`;
+/** A sandbox serving INTEGRATION, closed when the test ends; `options` may name others. */
+const served = (options: SandboxOptions = {}) =>
+  sandboxWith({ integrationIds: [INTEGRATION], ...options });
 const MESSAGE = JSON.stringify({
   channel: { from: { id: 'guest-a', idType: 'Phone' }, time: '2026-11-28T10:00:00Z' },
   text: 'hello',
@@ -65,27 +69,82 @@ async function bearer(sandbox: RunningSandbox): Promise<Record<string, string>> 
 }
 
 describe('request bodies', () => {
-  it('reads a JSON body whatever its Content-Type says, and without one', async () => {
-    const sandbox = await sandboxWith();
+  it('answers 415 with the Genesys body unless the Content-Type names JSON', async () => {
+    const sandbox = await served();
+    const auth = await bearer(sandbox);
+    const refused = [undefined, 'text/plain', 'application/x-www-form-urlencoded', '??', ''];
+
+    const answers = [];
+    for (const contentType of refused) {
+      const headers = contentType === undefined ? auth : { ...auth, 'content-type': contentType };
+      answers.push(await raw(sandbox, 'POST', MESSAGE_PATH, headers, MESSAGE));
+    }
+
+    expect(answers.map((answer) => answer.status)).toEqual([415, 415, 415, 415, 415]);
+    expect(JSON.parse(answers[1]?.body ?? '')).toEqual({
+      message: 'Content-Type text/plain is not supported; this endpoint accepts application/json.',
+      code: 'unsupported.media.type',
+      status: 415,
+      messageParams: { contentType: 'text/plain' },
+      contextId: answers[1]?.headers['inin-correlation-id'],
+      details: [],
+      errors: [],
+    });
+    expect(JSON.parse(answers[0]?.body ?? '')).toMatchObject({
+      message: 'The request has no Content-Type; this endpoint accepts application/json.',
+      messageParams: { contentType: '' },
+    });
+    expect(answers.map((answer) => answer.headers['inin-ratelimit-count'])).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+    ]);
+    expect(sandbox.received()).toEqual([]);
+  });
+
+  it('reads JSON whatever the letter case and parameters of its media type', async () => {
+    const sandbox = await served();
     const auth = await bearer(sandbox);
 
     const statuses = [];
-    for (const contentType of [
-      undefined,
-      'text/plain',
-      'application/x-www-form-urlencoded',
-      '??',
-    ]) {
-      const headers = contentType === undefined ? auth : { ...auth, 'content-type': contentType };
+    for (const contentType of ['application/json', 'Application/JSON; charset=UTF-8']) {
+      const headers = { ...auth, 'content-type': contentType };
       statuses.push((await raw(sandbox, 'POST', MESSAGE_PATH, headers, MESSAGE)).status);
     }
 
-    expect(statuses).toEqual([200, 200, 200, 200]);
-    expect(sandbox.received()).toHaveLength(4);
+    expect(statuses).toEqual([200, 200]);
+    expect(sandbox.received()).toHaveLength(2);
+  });
+
+  it('checks the Content-Type after the token and before the integration', async () => {
+    const sandbox = await served();
+    const auth = await bearer(sandbox);
+    const unknown = '/api/v2/conversations/messages/not-served/inbound/open/message';
+
+    const withoutToken = await raw(sandbox, 'POST', unknown, { 'content-type': 'text/plain' });
+    const wrongType = await raw(sandbox, 'POST', unknown, {
+      ...auth,
+      'content-type': 'text/plain',
+    });
+    const json = { ...auth, 'content-type': 'application/json' };
+    const notServed = await raw(sandbox, 'POST', unknown, json, MESSAGE);
+
+    expect([withoutToken.status, wrongType.status, notServed.status]).toEqual([401, 415, 404]);
+    expect(JSON.parse(notServed.body)).toEqual({
+      message: 'Open messaging integration not-served was not found.',
+      code: 'not.found',
+      status: 404,
+      messageParams: { integrationId: 'not-served' },
+      contextId: notServed.headers['inin-correlation-id'],
+      details: [],
+      errors: [],
+    });
   });
 
   it('answers 413 for an oversized body and keeps the connection for the next request', async () => {
-    const sandbox = await sandboxWith({ maxBodyBytes: 1_000 });
+    const sandbox = await served({ maxBodyBytes: 1_000 });
     const auth = await bearer(sandbox);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     onTestFinished(() => {
@@ -107,11 +166,12 @@ describe('request bodies', () => {
   });
 
   it('answers an empty body as invalid JSON, after the token check', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const auth = await bearer(sandbox);
 
-    const withoutToken = await raw(sandbox, 'POST', MESSAGE_PATH, {});
-    const withToken = await raw(sandbox, 'POST', MESSAGE_PATH, auth);
+    const json = { 'content-type': 'application/json' };
+    const withoutToken = await raw(sandbox, 'POST', MESSAGE_PATH, json);
+    const withToken = await raw(sandbox, 'POST', MESSAGE_PATH, { ...auth, ...json });
 
     expect(withoutToken.status).toBe(401);
     expect(withToken.status).toBe(400);
@@ -125,7 +185,7 @@ describe('request bodies', () => {
 
 describe('paths and methods', () => {
   it('answers 404 with the Genesys body for a path the router cannot decode', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
 
     const answer = await raw(
       sandbox,
@@ -144,7 +204,7 @@ describe('paths and methods', () => {
   });
 
   it('answers 404, not 405, for a blank integration id whatever the method', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const blank = '/api/v2/conversations/messages/%20/inbound/open/message';
 
     const post = await raw(sandbox, 'POST', blank, {}, MESSAGE);
@@ -158,19 +218,20 @@ describe('paths and methods', () => {
 
   it('takes integration ids of any length and with escaped characters', async () => {
     const long = 'i'.repeat(300);
-    const sandbox = await sandboxWith({ integrationIds: [long, 'a/b c'] });
+    const sandbox = await served({ integrationIds: [long, 'a/b c'] });
     const auth = await bearer(sandbox);
     const path = (id: string) => `/api/v2/conversations/messages/${id}/inbound/open/message`;
 
-    const first = await raw(sandbox, 'POST', path(long), auth, MESSAGE);
-    const second = await raw(sandbox, 'POST', path(encodeURIComponent('a/b c')), auth, MESSAGE);
+    const json = { ...auth, 'content-type': 'application/json' };
+    const first = await raw(sandbox, 'POST', path(long), json, MESSAGE);
+    const second = await raw(sandbox, 'POST', path(encodeURIComponent('a/b c')), json, MESSAGE);
 
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(sandbox.received().map((received) => received.integrationId)).toEqual([long, 'a/b c']);
   });
 
   it('does not count the control endpoints, even when the method is wrong', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
 
     const wrongMethod = await raw(sandbox, 'POST', '/__sandbox/health', {}, 'x');
 

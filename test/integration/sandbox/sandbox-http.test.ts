@@ -5,13 +5,22 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startSandbox } from '../../../src/sandbox/index.js';
-import type { ReceivedRequest, RunningSandbox, SandboxStats } from '../../../src/sandbox/index.js';
+import type {
+  ReceivedRequest,
+  RunningSandbox,
+  SandboxOptions,
+  SandboxStats,
+} from '../../../src/sandbox/index.js';
 import { requestToken, sandboxWith } from '../../support/sandbox-harness.js';
 
 /** The sandbox over plain HTTP: control endpoints, routing errors, and process lifetime. */
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MESSAGE_PATH = '/api/v2/conversations/messages/integration-1/inbound/open/message';
+const INTEGRATION = 'integration-1';
+const MESSAGE_PATH = `/api/v2/conversations/messages/${INTEGRATION}/inbound/open/message`;
+/** A sandbox serving INTEGRATION, closed when the test ends. */
+const served = (options: SandboxOptions = {}) =>
+  sandboxWith({ integrationIds: [INTEGRATION], ...options });
 async function bearerToken(sandbox: RunningSandbox): Promise<string> {
   const response = await requestToken(sandbox);
   const grant = (await response.json()) as { access_token: string };
@@ -42,7 +51,7 @@ const MESSAGE = {
 
 describe('the token endpoint over raw HTTP', () => {
   it('answers the OAuth shape with a correlation id and no caching', async () => {
-    const sandbox = await sandboxWith({ tokenLifetimeSeconds: 90.5 });
+    const sandbox = await served({ tokenLifetimeSeconds: 90.5 });
     const response = await requestToken(sandbox);
 
     expect(response.status).toBe(200);
@@ -56,7 +65,7 @@ describe('the token endpoint over raw HTTP', () => {
   });
 
   it('answers 401 invalid_client without an Authorization header', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const response = await fetch(`${sandbox.url}/oauth/token`, {
       method: 'POST',
       body: 'grant_type=client_credentials',
@@ -69,7 +78,7 @@ describe('the token endpoint over raw HTTP', () => {
 
 describe('routing', () => {
   it('answers 404 for unknown paths and 405 for wrong methods, with the error body', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
 
     const unknown = await fetch(`${sandbox.url}/api/v2/conversations/messages/x/inbound/open/nope`);
     const wrongMethod = await fetch(`${sandbox.url}${MESSAGE_PATH}`);
@@ -87,7 +96,7 @@ describe('routing', () => {
   });
 
   it('reads prefetchConversationId from the query string', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const token = await bearerToken(sandbox);
 
     const response = await postMessage(sandbox, token, MESSAGE, '?prefetchConversationId=true');
@@ -96,7 +105,7 @@ describe('routing', () => {
   });
 
   it('does not apply faults to the token and control endpoints', async () => {
-    const sandbox = await sandboxWith({ faults: { serverError: 1, connectionReset: 0 } });
+    const sandbox = await served({ faults: { serverError: 1, connectionReset: 0 } });
 
     const token = await bearerToken(sandbox);
     const health = await fetch(`${sandbox.url}/__sandbox/health`);
@@ -110,7 +119,7 @@ describe('routing', () => {
 
 describe('control endpoints and reset', () => {
   it('GET /__sandbox/messages returns the received requests and the stats', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const token = await bearerToken(sandbox);
     await postMessage(sandbox, token, MESSAGE);
     await postMessage(sandbox, token, MESSAGE);
@@ -134,7 +143,7 @@ describe('control endpoints and reset', () => {
   });
 
   it('reset() forgets messages and stats but keeps tokens valid', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const token = await bearerToken(sandbox);
     await postMessage(sandbox, token, MESSAGE);
 
@@ -150,7 +159,10 @@ describe('control endpoints and reset', () => {
 
 describe('lifetime', () => {
   it('close() ends keep-alive connections and pending slow answers promptly', async () => {
-    const sandbox = await startSandbox({ faults: { slow: 1, slowMs: 60_000 } });
+    const sandbox = await startSandbox({
+      integrationIds: [INTEGRATION],
+      faults: { slow: 1, slowMs: 60_000 },
+    });
     const token = await bearerToken(sandbox);
     const pending = postMessage(sandbox, token, MESSAGE).then(
       () => 'answered',
@@ -169,7 +181,7 @@ describe('lifetime', () => {
   it('closes at the end of an await using block', async () => {
     let url: string;
     {
-      await using sandbox = await startSandbox();
+      await using sandbox = await startSandbox({ integrationIds: [INTEGRATION] });
       url = sandbox.url;
       expect((await fetch(`${url}/__sandbox/health`)).status).toBe(200);
     }
@@ -186,7 +198,7 @@ describe('lifetime', () => {
         `import { createRequire } from 'node:module';`,
         `import { startSandbox } from ${JSON.stringify(sandboxModule.href)};`,
         `const platformClient = createRequire(${JSON.stringify(join(REPO_ROOT, 'package.json'))})('purecloud-platform-client-v2');`,
-        `const sandbox = await startSandbox({ faults: { revokeTokensEveryMs: 10_000 } });`,
+        `const sandbox = await startSandbox({ integrationIds: ['i'], faults: { revokeTokensEveryMs: 10_000 } });`,
         `const client = new platformClient.ApiClientClass();`,
         `client.config.live_reload_config = false;`,
         `client.setGateway({ host: '127.0.0.1', protocol: 'http', port: sandbox.port });`,

@@ -1,6 +1,6 @@
 import platformClient from 'purecloud-platform-client-v2';
 import { describe, expect, it } from 'vitest';
-import type { RunningSandbox } from '../../../src/sandbox/index.js';
+import type { RunningSandbox, SandboxOptions } from '../../../src/sandbox/index.js';
 import { requestToken, sandboxWith } from '../../support/sandbox-harness.js';
 
 /**
@@ -35,6 +35,9 @@ interface NetworkError {
 }
 
 const INTEGRATION = 'integration-1';
+/** A sandbox serving INTEGRATION, closed when the test ends; `options` may name others. */
+const served = (options: SandboxOptions = {}) =>
+  sandboxWith({ integrationIds: [INTEGRATION], ...options });
 function sdkClient(sandbox: RunningSandbox): InstanceType<typeof platformClient.ApiClientClass> {
   const client = new platformClient.ApiClientClass();
   client.config.live_reload_config = false;
@@ -98,7 +101,7 @@ function send(
 
 describe('POST /oauth/token', () => {
   it('grants a bearer token the sandbox remembers, for the configured lifetime', async () => {
-    const sandbox = await sandboxWith({ tokenLifetimeSeconds: 3600 });
+    const sandbox = await served({ tokenLifetimeSeconds: 3600 });
     const client = sdkClient(sandbox);
     const before = Date.now();
 
@@ -110,7 +113,7 @@ describe('POST /oauth/token', () => {
   });
 
   it('refuses a wrong secret and an unknown client with 401 invalid_client', async () => {
-    const sandbox = await sandboxWith({ clients: [{ clientId: 'a', clientSecret: 'right' }] });
+    const sandbox = await served({ clients: [{ clientId: 'a', clientSecret: 'right' }] });
 
     for (const [id, secret] of [
       ['a', 'wrong'],
@@ -126,7 +129,7 @@ describe('POST /oauth/token', () => {
   });
 
   it('refuses any grant but client_credentials with 400 unsupported_grant_type', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const response = await requestToken(sandbox, 'grant_type=password');
 
     expect(response.status).toBe(400);
@@ -136,7 +139,7 @@ describe('POST /oauth/token', () => {
 
 describe('accepted inbound requests', () => {
   it('answers a message with the normalized message and a conversation stable per guest', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     const first = guestMessage('guest-a', { metadata: { ticket: '42' } });
 
@@ -187,7 +190,7 @@ describe('accepted inbound requests', () => {
   });
 
   it('maps attachments to content items of type Attachment', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     const attachment = {
       mediaType: 'Image',
@@ -205,7 +208,7 @@ describe('accepted inbound requests', () => {
   });
 
   it('answers Delivered and Failed receipts with the normalized receipt', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     const delivered: InboundReceipt = {
       id: 'platform-msg-1',
@@ -243,7 +246,7 @@ describe('accepted inbound requests', () => {
   });
 
   it('answers a typing event with the normalized event, in the guest conversation', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     const message = await extended(send(api, guestMessage('guest-a')));
     const event = {
@@ -263,7 +266,7 @@ describe('accepted inbound requests', () => {
   });
 
   it('accepts a duplicate channel.messageId again, with the same genesys id, and counts it', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     const body = guestMessage('guest-a');
 
@@ -276,11 +279,32 @@ describe('accepted inbound requests', () => {
     expect(sandbox.received()[0]?.copies).toBe(2);
     expect(sandbox.stats()).toMatchObject({ accepted: 2, duplicates: 1 });
   });
+
+  it('lists every copy in arrival order, duplicates included', async () => {
+    const sandbox = await served();
+    const api = await loggedInApi(sandbox);
+    const [a, b] = [guestMessage('guest-a'), guestMessage('guest-b')];
+
+    for (const body of [a, b, a, a]) await extended(send(api, body));
+
+    expect(sandbox.arrivals().map((copy) => [copy.messageId, copy.copy])).toEqual([
+      [a.channel.messageId, 1],
+      [b.channel.messageId, 1],
+      [a.channel.messageId, 2],
+      [a.channel.messageId, 3],
+    ]);
+    expect(sandbox.arrivals()[0]).toMatchObject({
+      endpoint: 'message',
+      integrationId: INTEGRATION,
+    });
+    sandbox.reset();
+    expect(sandbox.arrivals()).toEqual([]);
+  });
 });
 
 describe('400 validation', () => {
   it('names every bad field of a message at once', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     const body = {
       channel: { from: { id: '', idType: 'Fax' }, time: 'yesterday' },
@@ -309,7 +333,7 @@ describe('400 validation', () => {
   });
 
   it('requires text or content, and the channel', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
 
     const noText = await rejection(send(api, guestMessage('guest-a', { text: '' })));
@@ -322,7 +346,7 @@ describe('400 validation', () => {
   });
 
   it('accepts only Delivered and Failed receipts, and known reason codes', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     const receipt = (status: string, extra: object = {}): InboundReceipt => ({
       id: 'platform-msg-1',
@@ -348,7 +372,7 @@ describe('400 validation', () => {
   });
 
   it('accepts only Typing events', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     const event = {
       channel: { from: { id: 'guest-a', idType: 'Opaque' }, time: '2026-11-28T10:00:00Z' },
@@ -365,7 +389,7 @@ describe('400 validation', () => {
   });
 
   it('refuses a body that is not JSON', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const client = sdkClient(sandbox);
     const { accessToken } = await client.loginClientCredentialsGrant(
       'sandbox-client',
@@ -390,7 +414,7 @@ describe('401 authentication', () => {
   const messagePath = `/api/v2/conversations/messages/${INTEGRATION}/inbound/open/message`;
 
   it('answers authentication.required without a bearer token', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
 
     const response = await fetch(`${sandbox.url}${messagePath}`, { method: 'POST', body: '{}' });
 
@@ -402,7 +426,7 @@ describe('401 authentication', () => {
 
   it('answers bad.credentials once the token has expired', async () => {
     let now = Date.parse('2026-11-28T10:00:00Z');
-    const sandbox = await sandboxWith({ tokenLifetimeSeconds: 60, now: () => now });
+    const sandbox = await served({ tokenLifetimeSeconds: 60, now: () => now });
     const api = await loggedInApi(sandbox);
     expect((await extended(send(api, guestMessage('guest-a')))).status).toBe(200);
 
@@ -415,7 +439,7 @@ describe('401 authentication', () => {
   });
 
   it('answers bad.credentials once all tokens are revoked, until the client logs in again', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const client = sdkClient(sandbox);
     await client.loginClientCredentialsGrant('sandbox-client', 'sandbox-secret');
     const api = new platformClient.ConversationsApi(client);
@@ -434,7 +458,7 @@ describe('401 authentication', () => {
 
 describe('413', () => {
   it('refuses a body above maxBodyBytes', async () => {
-    const sandbox = await sandboxWith({ maxBodyBytes: 2048 });
+    const sandbox = await served({ maxBodyBytes: 2048 });
     const api = await loggedInApi(sandbox);
 
     const answer = await rejection(
@@ -450,7 +474,7 @@ describe('413', () => {
 describe('per-token rate limit', () => {
   it('announces the window in headers and answers 429 with Retry-After past the limit', async () => {
     let now = Date.parse('2026-11-28T10:00:00Z');
-    const sandbox = await sandboxWith({ rateLimitPerMinute: 3, now: () => now });
+    const sandbox = await served({ rateLimitPerMinute: 3, now: () => now });
     const api = await loggedInApi(sandbox);
 
     const answers = [];
@@ -480,17 +504,54 @@ describe('per-token rate limit', () => {
       message: 'Rate limit exceeded the maximum. Retry the request in [40] seconds',
       code: 'too.many.requests.retry.after',
       status: 429,
+      messageParams: {},
       contextId: limited.headers['inin-correlation-id'],
       details: [],
       errors: [],
     });
+    expect(limited.headers['inin-ratelimit-count']).toBe('4');
     expect(afterReset.headers['inin-ratelimit-count']).toBe('1');
     expect(sandbox.received()).toHaveLength(4);
-    expect(sandbox.stats().rateLimited).toBe(1);
+    expect(sandbox.stats()).toMatchObject({ rateLimited: 1, rateLimitedByWindow: 1 });
+  });
+
+  it('announces the window on answers that do not count too, without counting them', async () => {
+    const sandbox = await served({ rateLimitPerMinute: 50, seed: 3 });
+    const client = sdkClient(sandbox);
+    const { accessToken } = await client.loginClientCredentialsGrant(
+      'sandbox-client',
+      'sandbox-secret',
+    );
+    const api = new platformClient.ConversationsApi(client);
+    await extended(send(api, guestMessage('guest-a')));
+    const url = `${sandbox.url}/api/v2/conversations/messages/${INTEGRATION}/inbound/open/message`;
+    const bearer = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
+
+    sandbox.setFaults({ serverError: 1 });
+    const injected = await fetch(url, { method: 'POST', headers: bearer, body: '{}' });
+    sandbox.setFaults({});
+    const missingToken = await fetch(url, { method: 'POST', body: '{}' });
+    const notFound = await fetch(`${sandbox.url}/api/v2/nothing-here`, { headers: bearer });
+    const token = await requestToken(sandbox);
+
+    const rateHeaders = (response: Response) => [
+      response.status,
+      response.headers.get('inin-ratelimit-allowed'),
+      response.headers.get('inin-ratelimit-count'),
+      response.headers.get('inin-ratelimit-reset') === null ? 'no reset' : 'reset',
+    ];
+    expect([injected, missingToken, notFound, token].map(rateHeaders)).toEqual([
+      [503, '50', '1', 'reset'],
+      [401, '50', '0', 'reset'],
+      [404, '50', '1', 'reset'],
+      [200, '50', '0', 'reset'],
+    ]);
+    const next = await extended(send(api, guestMessage('guest-a')));
+    expect(next.headers['inin-ratelimit-count']).toBe('2');
   });
 
   it('counts requests that end in 4xx toward the window', async () => {
-    const sandbox = await sandboxWith({ rateLimitPerMinute: 2 });
+    const sandbox = await served({ rateLimitPerMinute: 2 });
     const api = await loggedInApi(sandbox);
 
     const invalid = await rejection(send(api, guestMessage('guest-a', { text: '' })));
@@ -503,7 +564,7 @@ describe('per-token rate limit', () => {
   });
 
   it('leaves out the allowed header when unlimited', async () => {
-    const sandbox = await sandboxWith({ rateLimitPerMinute: null });
+    const sandbox = await served({ rateLimitPerMinute: null });
     const api = await loggedInApi(sandbox);
 
     const answer = await extended(send(api, guestMessage('guest-a')));
@@ -515,7 +576,7 @@ describe('per-token rate limit', () => {
 
 describe('scripted faults', () => {
   it('plays numbered and unnumbered answers in order and records none of them', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     sandbox.script([
       { nth: 3, answer: { kind: 'status', status: 502 } },
@@ -548,7 +609,7 @@ describe('scripted faults', () => {
   });
 
   it('delays then answers normally, and records the request', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     sandbox.script([{ answer: { kind: 'delay', ms: 150 } }]);
 
@@ -561,7 +622,7 @@ describe('scripted faults', () => {
   });
 
   it('revokes the caller token and answers 401', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     sandbox.script([{ answer: { kind: 'revokeToken' } }]);
 
@@ -575,7 +636,7 @@ describe('scripted faults', () => {
   });
 
   it('a client timeout sees a delay longer than its timeout as ECONNABORTED', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const client = sdkClient(sandbox);
     await client.loginClientCredentialsGrant('sandbox-client', 'sandbox-secret');
     client.getHttpClient().setTimeout(100);
@@ -597,7 +658,7 @@ function failureOutcome(error: unknown): number | string {
 
 describe('seeded fault rates', () => {
   async function outcomes(seed: number, count: number): Promise<(number | string)[]> {
-    const sandbox = await sandboxWith({
+    const sandbox = await served({
       seed,
       faults: {
         serverError: 0.2,
@@ -631,7 +692,7 @@ describe('seeded fault rates', () => {
   });
 
   it('injects each kind with its documented shape', async () => {
-    const sandbox = await sandboxWith({ retryAfterSeconds: 3 });
+    const sandbox = await served({ retryAfterSeconds: 3 });
     const api = await loggedInApi(sandbox);
 
     sandbox.setFaults({ serverError: 1 });
@@ -672,7 +733,7 @@ describe('seeded fault rates', () => {
   });
 
   it('revokes every token periodically', async () => {
-    const sandbox = await sandboxWith();
+    const sandbox = await served();
     const api = await loggedInApi(sandbox);
     sandbox.setFaults({ revokeTokensEveryMs: 50 });
 
@@ -686,7 +747,7 @@ describe('seeded fault rates', () => {
 
 describe('integration ids', () => {
   it('answers 404 for an integration the sandbox was not told about', async () => {
-    const sandbox = await sandboxWith({ integrationIds: ['known'] });
+    const sandbox = await served({ integrationIds: ['known'] });
     const api = await loggedInApi(sandbox);
 
     const answer = await rejection(

@@ -13,6 +13,8 @@ export interface Answer {
   readonly headers?: Readonly<Record<string, string>>;
   /** Never answer: the client's timeout ends the request. */
   readonly hang?: boolean;
+  /** Answer this long after the body arrived, like a receiver that does some work first. */
+  readonly delayMs?: number;
 }
 
 /** A real HTTP receiver on 127.0.0.1 that records every request and answers from a script. */
@@ -39,8 +41,12 @@ export class WebhookReceiver {
           res.on('close', () => this.hanging.delete(release));
           return;
         }
-        res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
-        res.end('ok');
+        const respond = (): void => {
+          res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
+          res.end('ok');
+        };
+        if (answer.delayMs === undefined) respond();
+        else setTimeout(respond, answer.delayMs);
       });
     });
   }

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { GtxError } from '../../../domain/index.js';
 import { startSandbox, type SandboxFaultRates } from '../../../sandbox/index.js';
 import { writeLine, type CliIo } from '../cli-io.js';
-import { SANDBOX_CLIENT } from '../cli-runtime.js';
+import { SANDBOX_CLIENT, SANDBOX_INTEGRATION_ID } from '../cli-runtime.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
 interface SandboxCommandOptions {
@@ -15,6 +15,7 @@ interface SandboxCommandOptions {
   faultReset: string;
   faultSlow: string;
   seed: string;
+  integrationId: string[];
   json?: boolean;
 }
 
@@ -35,8 +36,17 @@ function faults(options: SandboxCommandOptions): SandboxFaultRates {
   };
 }
 
+function integrationIds(options: SandboxCommandOptions): [string, ...string[]] {
+  const [first, ...rest] = options.integrationId;
+  if (first === undefined || [first, ...rest].some((id) => id.trim() === '')) {
+    throw new GtxError('USAGE', '--integration-id must name at least one non-blank id');
+  }
+  return [first, ...rest];
+}
+
 /** Runs the sandbox until SIGINT or SIGTERM. */
 async function runSandbox(io: CliIo, options: SandboxCommandOptions): Promise<void> {
+  const served = integrationIds(options);
   const sandbox = await startSandbox({
     host: options.host,
     port: number('port', options.port, 0, 65535),
@@ -46,12 +56,13 @@ async function runSandbox(io: CliIo, options: SandboxCommandOptions): Promise<vo
     faults: faults(options),
     seed: number('seed', options.seed, 0, 2 ** 32 - 1),
     clients: [SANDBOX_CLIENT],
+    integrationIds: served,
   });
   const settings = {
     GENESYS_API_URL: sandbox.url,
     GENESYS_CLIENT_ID: SANDBOX_CLIENT.clientId,
     GENESYS_CLIENT_SECRET: SANDBOX_CLIENT.clientSecret,
-    GENESYS_INTEGRATION_ID: 'any non-empty id',
+    GENESYS_INTEGRATION_ID: served[0],
   };
   if (options.json === true) {
     writeLine(io.stdout, JSON.stringify({ url: sandbox.url, ...settings }));
@@ -90,6 +101,11 @@ export const registerSandbox: CommandRegistrar = (program: Command, io: CliIo) =
     .option('--fault-reset <rate>', 'share of connections reset without an answer', '0')
     .option('--fault-slow <rate>', 'share of answers delayed', '0')
     .option('--seed <n>', 'seed of the fault draws', '1')
+    .option(
+      '--integration-id <ids...>',
+      'the Open Messaging integrations served; any other id gets 404',
+      [SANDBOX_INTEGRATION_ID],
+    )
     .addOption(new Option('--json', 'print the connection settings as JSON'))
     .action(async (options: SandboxCommandOptions) => {
       await runSandbox(io, options);
