@@ -196,6 +196,8 @@ export class PostgresDatabase {
       connectionTimeoutMillis: this.settings.connectTimeoutMs,
       application_name: this.settings.applicationName,
       keepAlive: true,
+      // A paused process must not hold the chain head (and so every writer) for ever.
+      idle_in_transaction_session_timeout: this.settings.idleInTransactionTimeoutMs,
     };
   }
 

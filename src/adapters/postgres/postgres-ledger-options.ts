@@ -15,6 +15,11 @@ export interface PostgresLedgerSettings {
   readonly readPageSize?: number;
   /** Appends issued in the same tick share one transaction; default true. */
   readonly groupCommit?: boolean;
+  /**
+   * The server ends a session of ours that sits inside a transaction this long (a paused or
+   * stuck process holding the chain head), so the other workers' appends go on; default 5000.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
   /** What `pg_stat_activity` shows for this process's connections. */
   readonly applicationName?: string;
 }
@@ -25,6 +30,7 @@ export const POSTGRES_LEDGER_DEFAULTS = {
   connectTimeoutMs: 5000,
   readPageSize: 1000,
   groupCommit: true,
+  idleInTransactionTimeoutMs: 5000,
   applicationName: 'genesys-transmitter',
 } as const satisfies Required<Omit<PostgresLedgerSettings, 'url'>>;
 
@@ -79,6 +85,11 @@ export function resolvePostgresSettings(
       POSTGRES_LEDGER_DEFAULTS.readPageSize,
     ),
     groupCommit: settings.groupCommit ?? POSTGRES_LEDGER_DEFAULTS.groupCommit,
+    idleInTransactionTimeoutMs: positiveInteger(
+      'idleInTransactionTimeoutMs',
+      settings.idleInTransactionTimeoutMs,
+      POSTGRES_LEDGER_DEFAULTS.idleInTransactionTimeoutMs,
+    ),
     applicationName,
     target: `${host}:${url.port === '' ? DEFAULT_PORT : url.port}`,
     database: decodeURIComponent(url.pathname.replace(/^\//, '')) || user || 'postgres',
