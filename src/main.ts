@@ -81,6 +81,7 @@ export interface TransmitterOptions {
   };
   readonly rateLimit?: { readonly perMinute?: number; readonly burst?: number };
   readonly closeTimeoutMs?: number;
+  /** Of the default logger (JSON lines on standard error); default `warn`. */
   readonly logLevel?: LogLevel;
   /** The master key of personal-data encryption; default the key file `<ledger>.key`. */
   readonly privacy?: PrivacyOptions;
@@ -91,6 +92,8 @@ export interface TransmitterOptions {
 
 export const DEFAULT_LEDGER_PATH = './gtx-ledger.db';
 export const DEFAULT_RATE_PER_MINUTE = 300;
+/** A library speaks only when something needs attention; `logLevel: 'info'` tells more. */
+export const DEFAULT_LOG_LEVEL: LogLevel = 'warn';
 
 export const TRANSMITTER: ServiceIdentifier<Transmitter> = Symbol.for('gtx.Transmitter');
 export const TRANSMITTER_SETTINGS: ServiceIdentifier<TransmitterSettings> =
@@ -108,7 +111,9 @@ function coreModule(options: TransmitterOptions): ContainerModule {
     bind(ID_GENERATOR).to(UuidIdGenerator).inSingletonScope();
     bind(RANDOM).to(CryptoRandom).inSingletonScope();
     bind(WORKER_IDENTITY).toConstantValue(new ProcessWorkerIdentity());
-    bind(LOGGER).toConstantValue(WinstonLogger.create({ level: options.logLevel ?? 'info' }));
+    bind(LOGGER).toConstantValue(
+      WinstonLogger.create({ level: options.logLevel ?? DEFAULT_LOG_LEVEL }),
+    );
   });
 }
 

@@ -17,7 +17,11 @@ import type { Ledger } from '../application/ports/index.js';
 import type { PipelineObserver } from '../application/transmission/delivery-pipeline.js';
 import { buildTransmitter, type TransmitterOptions } from '../main.js';
 import { cliPrivacyOptions } from './privacy-options.js';
-import { genesysOptions, webMessagingOptions } from './transport-options.js';
+import {
+  genesysOptions,
+  missingTransportSettings,
+  webMessagingOptions,
+} from './transport-options.js';
 
 export interface RuntimeOptions extends CliRuntimeOptions {
   readonly pipeline?: TransmitterOptions['pipeline'];
@@ -35,7 +39,12 @@ export interface RuntimeOptions extends CliRuntimeOptions {
  * transmitter whose credentials were checked (GENESYS_AUTH_FAILED otherwise, exit code 4).
  */
 export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<CliRuntime> {
-  const settings = readSettings(io);
+  const settings = readSettings(io, (values) =>
+    missingTransportSettings(values, {
+      sandbox: options.sandbox,
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
+    }),
+  );
   const ledgerPath = options.ledgerPath ?? settings.GTX_LEDGER;
   const sandbox = options.sandbox ? await startSandbox(options.sandboxOptions) : null;
   try {
