@@ -215,6 +215,9 @@ export function buildContainer(options: TransmitterOptions): Container {
         keyStore === null
           ? () => new InMemoryGuestKeyStore()
           : () => SqliteGuestKeyStore.open(keyStore),
+      ...(keyStore === null
+        ? {}
+        : { countGuestKeys: () => SqliteGuestKeyStore.countKeys(keyStore.path) }),
     }),
   );
   container.load(transmitterModule(options));

@@ -21,6 +21,7 @@ export function openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPer
       : { masterKeyFile: settings.GTX_MASTER_KEY_FILE }),
     ledgerPath,
     readOnly: true,
+    countGuestKeys: () => SqliteGuestKeyStore.countKeys(ledgerPath),
   });
   const vault = new AesGcmPersonalDataVault(
     SqliteGuestKeyStore.open({ path: ledgerPath }),

@@ -18,6 +18,8 @@ export interface PrivacyModuleSettings extends PrivacyOptions {
   readonly ledgerPath: string;
   /** Opens the guest key store the composition root chose (the ledger file's, or in memory). */
   readonly openGuestKeys: () => GuestKeyStore;
+  /** How many guest keys the ledger holds already: with any, a lost key file is not replaced. */
+  readonly countGuestKeys?: () => number;
 }
 
 /**
@@ -39,6 +41,9 @@ export function privacyModule(settings: PrivacyModuleSettings): ContainerModule 
               ? {}
               : { masterKeyFile: settings.masterKeyFile }),
             ledgerPath: settings.ledgerPath,
+            ...(settings.countGuestKeys === undefined
+              ? {}
+              : { countGuestKeys: settings.countGuestKeys }),
             onGenerated:
               settings.onKeyGenerated ??
               ((path) => {

@@ -84,7 +84,11 @@ async function demo(io: CliIo, services: CliServices, options: DemoOptions): Pro
       'with injected faults: 503s, empty 502s, 429s with Retry-After, connection resets',
     );
   }
-  const progress = startProgress(io, 'demo', commands.length);
+  const progress = startProgress(io, {
+    label: 'demo',
+    total: commands.length,
+    clock: services.clock,
+  });
   let done = 0;
   try {
     await runtime.transmitter.submitMany(commands, {
