@@ -1,5 +1,6 @@
 import type { CommandRegistrar } from '../run-cli.js';
 import { registerAudit } from './audit.js';
+import { registerCompletion } from './completion.js';
 import { registerDemo } from './demo.js';
 import { registerFeed } from './feed.js';
 import { registerPrivacy } from './privacy.js';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerReplay,
   registerStats,
   registerAudit,
+  registerCompletion,
 ];
