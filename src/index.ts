@@ -9,9 +9,15 @@ export {
   createTransmitter,
   TransmitterConfigError,
   TRANSMITTER,
+  DEFAULT_LOG_LEVEL,
   type TransmitterAdapters,
   type TransmitterOptions,
 } from './main.js';
+export {
+  transmitterOptionsFromEnv,
+  type OptionsFromEnvSettings,
+} from './composition/options-from-env.js';
+export { ConfigurationError, type SettingProblem } from './adapters/config/environment-settings.js';
 export {
   Transmitter,
   type AnyCommandInput,

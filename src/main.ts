@@ -106,6 +106,7 @@ export interface TransmitterOptions {
   };
   readonly rateLimit?: { readonly perMinute?: number; readonly burst?: number };
   readonly closeTimeoutMs?: number;
+  /** Of the default logger (JSON lines on standard error); default `warn`. */
   readonly logLevel?: LogLevel;
   /**
    * The master key of personal-data encryption; default the key file `<ledger>.key` beside a
@@ -119,6 +120,8 @@ export interface TransmitterOptions {
 
 export const DEFAULT_LEDGER_PATH = './gtx-ledger.db';
 export const DEFAULT_RATE_PER_MINUTE = 300;
+/** A library speaks only when something needs attention; `logLevel: 'info'` tells more. */
+export const DEFAULT_LOG_LEVEL: LogLevel = 'warn';
 
 export const TRANSMITTER: ServiceIdentifier<Transmitter> = Symbol.for('gtx.Transmitter');
 export const TRANSMITTER_SETTINGS: ServiceIdentifier<TransmitterSettings> =
@@ -136,7 +139,9 @@ function coreModule(options: TransmitterOptions): ContainerModule {
     bind(ID_GENERATOR).to(UuidIdGenerator).inSingletonScope();
     bind(RANDOM).to(CryptoRandom).inSingletonScope();
     bind(WORKER_IDENTITY).toConstantValue(new ProcessWorkerIdentity());
-    bind(LOGGER).toConstantValue(WinstonLogger.create({ level: options.logLevel ?? 'info' }));
+    bind(LOGGER).toConstantValue(
+      WinstonLogger.create({ level: options.logLevel ?? DEFAULT_LOG_LEVEL }),
+    );
   });
 }
 
@@ -253,6 +258,9 @@ export function buildContainer(options: TransmitterOptions): Container {
         : postgres
           ? () => new PostgresGuestKeyStore(database())
           : () => SqliteGuestKeyStore.open(settings),
+      ...(besideLedger && !postgres
+        ? { countGuestKeys: () => SqliteGuestKeyStore.countKeys(settings.path) }
+        : {}),
     }),
   );
   container.load(transmitterModule(options));

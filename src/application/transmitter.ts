@@ -24,6 +24,10 @@ import {
   type PipelineConfig,
   type PipelineObserver,
 } from './transmission/delivery-pipeline.js';
+import {
+  isCommandIdReusedError,
+  type CommandIdReusedError,
+} from './transmission/command-fingerprint.js';
 import { OutcomeFollower } from './transmission/outcome-follower.js';
 import { OutcomeRegistry } from './transmission/outcome-registry.js';
 import type { TransmissionOutcome } from './transmission/transmission-outcome.js';
@@ -59,6 +63,12 @@ export interface SubmitManyOptions {
   /** Commands not yet final at once; bounds memory however long the input is. */
   readonly maxOutstanding?: number;
   readonly onOutcome?: (outcome: TransmissionOutcome) => void;
+  /**
+   * A command refused before anything was recorded because its id names another command in
+   * the ledger (COMMAND_ID_REUSED). Given, the run goes on; without it, the run stops with the
+   * error as with any other failure.
+   */
+  readonly onRefused?: (commandId: string, error: CommandIdReusedError) => void;
 }
 
 export interface SubmitManySummary {
@@ -67,6 +77,8 @@ export interface SubmitManySummary {
   readonly rejected: number;
   readonly deadLettered: number;
   readonly duplicates: number;
+  /** Refused for a reused command id (only counted when `onRefused` is given). */
+  readonly refused: number;
 }
 
 export type AnyCommandInput =
@@ -166,13 +178,27 @@ export class Transmitter {
     options: SubmitManyOptions = {},
   ): Promise<SubmitManySummary> {
     const maxOutstanding = options.maxOutstanding ?? 1000;
-    const counts = { total: 0, delivered: 0, rejected: 0, deadLettered: 0, duplicates: 0 };
+    const counts = {
+      total: 0,
+      delivered: 0,
+      rejected: 0,
+      deadLettered: 0,
+      duplicates: 0,
+      refused: 0,
+    };
     const outstanding = new Set<Promise<void>>();
     let firstError: unknown = null;
     for await (const input of inputs) {
       if (firstError !== null) break;
       counts.total += 1;
-      const task: Promise<void> = this.submit(input)
+      let command: ParsedCommand;
+      try {
+        command = this.toCommand(input);
+      } catch (error) {
+        firstError = error;
+        break;
+      }
+      const task: Promise<void> = this.submit(command)
         .then(
           (outcome) => {
             counts[outcome.status] += 1;
@@ -180,6 +206,11 @@ export class Transmitter {
             options.onOutcome?.(outcome);
           },
           (error: unknown) => {
+            if (options.onRefused !== undefined && isCommandIdReusedError(error)) {
+              counts.refused += 1;
+              options.onRefused(command.commandId, error);
+              return;
+            }
             firstError ??= error;
           },
         )
@@ -190,6 +221,15 @@ export class Transmitter {
     await Promise.all(outstanding);
     if (firstError !== null) throw asError(firstError);
     return counts;
+  }
+
+  /**
+   * Refuses, before anything is recorded, commands whose id names another command in the ledger
+   * or earlier in `inputs` (CommandIdReusedError): an intake checks a whole batch first.
+   */
+  async assertIdsNotReused(inputs: readonly (AnyCommandInput | ParsedCommand)[]): Promise<void> {
+    this.assertOpen();
+    await this.service.assertIdsNotReused(inputs.map((input) => this.toCommand(input)));
   }
 
   status(commandId: string): Promise<TransmissionStatusReport> {

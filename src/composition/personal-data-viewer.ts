@@ -4,6 +4,7 @@ import type { OpenedPersonalDataViewer } from '../adapters/cli/cli-services.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { AesGcmPersonalDataVault } from '../adapters/crypto/aes-gcm-personal-data-vault.js';
 import { resolveMasterKey } from '../adapters/crypto/master-key.js';
+import { SqliteGuestKeyStore } from '../adapters/sqlite/sqlite-guest-key-store.js';
 import { PersonalDataRowViewer } from '../application/privacy/personal-data-row-viewer.js';
 import { ledgerLocationOf, openGuestKeyStore } from './ledger-files.js';
 
@@ -19,7 +20,9 @@ export function openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPer
     ...(settings.GTX_MASTER_KEY_FILE === undefined
       ? {}
       : { masterKeyFile: settings.GTX_MASTER_KEY_FILE }),
-    ledgerPath: ledgerLocationOf(ledgerPath).kind === 'postgres' ? null : ledgerPath,
+    ...(ledgerLocationOf(ledgerPath).kind === 'postgres'
+      ? { ledgerPath: null }
+      : { ledgerPath, countGuestKeys: () => SqliteGuestKeyStore.countKeys(ledgerPath) }),
     readOnly: true,
   });
   const vault = new AesGcmPersonalDataVault(

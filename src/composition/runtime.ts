@@ -24,7 +24,11 @@ import type { Ledger } from '../application/ports/index.js';
 import type { PipelineObserver } from '../application/transmission/delivery-pipeline.js';
 import { buildTransmitter, type TransmitterOptions } from '../main.js';
 import { cliPrivacyOptions } from './privacy-options.js';
-import { genesysOptions, webMessagingOptions } from './transport-options.js';
+import {
+  genesysOptions,
+  missingTransportSettings,
+  webMessagingOptions,
+} from './transport-options.js';
 
 export interface RuntimeOptions extends CliRuntimeOptions {
   readonly pipeline?: TransmitterOptions['pipeline'];
@@ -42,7 +46,12 @@ export interface RuntimeOptions extends CliRuntimeOptions {
  * transmitter whose credentials were checked (GENESYS_AUTH_FAILED otherwise, exit code 4).
  */
 export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<CliRuntime> {
-  const settings = readSettings(io);
+  const settings = readSettings(io, (values) =>
+    missingTransportSettings(values, {
+      sandbox: options.sandbox,
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
+    }),
+  );
   // The file first; what the command itself sets (the demo's policy) goes on top.
   const policy = {
     ...(settings.GTX_POLICY_FILE === undefined

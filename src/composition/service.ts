@@ -30,6 +30,8 @@ export interface ServiceOptions {
   readonly host?: string;
   readonly port?: number;
   readonly ledgerPath?: string;
+  /** Serve without API keys (loopback only): `gtx serve --no-auth`. */
+  readonly noAuth?: boolean;
   readonly sandboxOptions?: SandboxOptions;
   readonly rateLimitPerMinute?: number;
   readonly pipeline?: RuntimeOptions['pipeline'];
@@ -123,7 +125,7 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
   const settings = readSettings(io);
   const host = options.host ?? settings.GTX_HTTP_HOST;
   const port = options.port ?? settings.GTX_HTTP_PORT;
-  const apiKeys = serviceApiKeys(settings, host);
+  const apiKeys = serviceApiKeys(settings, host, { noAuth: options.noAuth === true });
   const logger = WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }).child({
     component: 'http',
   });

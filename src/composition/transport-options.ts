@@ -2,8 +2,11 @@
  * Settings -> the transport's options: Open Messaging (the SDK) or the Web Messaging guest API,
  * aimed at Genesys Cloud or at an in-process sandbox.
  */
-import type { EnvironmentSettings } from '../adapters/config/environment-settings.js';
-import { ConfigurationError } from '../adapters/config/environment-settings.js';
+import {
+  ConfigurationError,
+  type EnvironmentSettings,
+  type SettingProblem,
+} from '../adapters/config/environment-settings.js';
 import {
   SANDBOX_CLIENT,
   SANDBOX_DEPLOYMENT_ID,
@@ -12,6 +15,34 @@ import {
 import type { OpenMessagingOptions } from '../adapters/genesys/open-messaging/open-messaging-options.js';
 import type { RunningSandbox } from '../sandbox/index.js';
 import type { WebMessagingOptions } from '../adapters/genesys/web-messaging/web-messaging-options.js';
+
+const CLOUD_HINT = 'is required to reach Genesys Cloud (or pass --sandbox)';
+const DEPLOYMENT_HINT = 'is required for GTX_TRANSPORT=web-messaging (or pass --sandbox)';
+
+/**
+ * What reaching the real Genesys Cloud needs, checked with every other setting so one run names
+ * all that is missing: the client and integration for Open Messaging, the deployment for Web
+ * Messaging. A sandbox needs none of them.
+ */
+export function missingTransportSettings(
+  settings: Readonly<EnvironmentSettings>,
+  options: { readonly sandbox: boolean; readonly transport?: EnvironmentSettings['GTX_TRANSPORT'] },
+): SettingProblem[] {
+  if (options.sandbox) return [];
+  if ((options.transport ?? settings.GTX_TRANSPORT) === 'web-messaging') {
+    return settings.GENESYS_DEPLOYMENT_ID === undefined
+      ? [{ setting: 'GENESYS_DEPLOYMENT_ID', reason: DEPLOYMENT_HINT }]
+      : [];
+  }
+  const required = [
+    'GENESYS_CLIENT_ID',
+    'GENESYS_CLIENT_SECRET',
+    'GENESYS_INTEGRATION_ID',
+  ] as const;
+  return required
+    .filter((setting) => settings[setting] === undefined)
+    .map((setting) => ({ setting, reason: CLOUD_HINT }));
+}
 
 export function genesysOptions(
   settings: EnvironmentSettings,
@@ -30,10 +61,10 @@ export function genesysOptions(
   const clientId = settings.GENESYS_CLIENT_ID;
   const clientSecret = settings.GENESYS_CLIENT_SECRET;
   const integrationId = settings.GENESYS_INTEGRATION_ID;
-  const hint = 'is required to reach Genesys Cloud (or pass --sandbox)';
-  if (clientId === undefined) throw new ConfigurationError('GENESYS_CLIENT_ID', hint);
-  if (clientSecret === undefined) throw new ConfigurationError('GENESYS_CLIENT_SECRET', hint);
-  if (integrationId === undefined) throw new ConfigurationError('GENESYS_INTEGRATION_ID', hint);
+  if (clientId === undefined || clientSecret === undefined || integrationId === undefined) {
+    const [first, ...more] = missingTransportSettings(settings, { sandbox: false });
+    throw new ConfigurationError(first?.setting ?? 'GENESYS_CLIENT_ID', CLOUD_HINT, more);
+  }
   return {
     environment: settings.GENESYS_ENVIRONMENT,
     ...(settings.GENESYS_API_URL === undefined ? {} : { apiUrl: settings.GENESYS_API_URL }),
@@ -61,10 +92,7 @@ export function webMessagingOptions(
   }
   const deploymentId = settings.GENESYS_DEPLOYMENT_ID;
   if (deploymentId === undefined) {
-    throw new ConfigurationError(
-      'GENESYS_DEPLOYMENT_ID',
-      'is required for GTX_TRANSPORT=web-messaging (or pass --sandbox)',
-    );
+    throw new ConfigurationError('GENESYS_DEPLOYMENT_ID', DEPLOYMENT_HINT);
   }
   return {
     environment: settings.GENESYS_ENVIRONMENT,

@@ -78,15 +78,42 @@ describe('gtx send and gtx status', () => {
     expect(status.stdout).not.toContain('hello from the CLI');
   });
 
-  it('sending the same id again sends nothing and reports the recorded outcome', async () => {
+  it('sending the same command again sends nothing and reports the recorded outcome', async () => {
     const before = sandbox.stats().accepted;
     const run = await runGtx(
-      ['send', '--guest', 'guest-cli-1', '--id', 'cli-1', '--text', 'changed'],
+      [
+        'send',
+        '--guest',
+        'guest-cli-1',
+        '--id',
+        'cli-1',
+        '--text',
+        'hello from the CLI',
+        '--attachment',
+        'https://files.example.com/a,b.png,image/png,a.png,2048',
+        '--metadata',
+        'orderId=42',
+      ],
       env,
     );
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('already in the ledger');
+    expect(run.stdout).toContain('details: gtx status cli-1');
     expect(sandbox.stats().accepted).toBe(before);
+  });
+
+  it('refuses the id of a recorded command for other content, exit 6, nothing sent', async () => {
+    const before = sandbox.stats().requestsByEndpoint.message;
+    const run = await runGtx(
+      ['send', '--guest', 'guest-cli-1', '--id', 'cli-1', '--text', 'changed'],
+      env,
+    );
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain('COMMAND_ID_REUSED');
+    expect(run.stderr).toContain('(content differs)');
+    expect(run.stderr).not.toContain('changed');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(sandbox.stats().requestsByEndpoint.message).toBe(before);
   });
 
   it('rejects an oversized attachment before any network call, exit 2', async () => {
@@ -186,8 +213,9 @@ describe('gtx send and gtx status', () => {
     expect(summary).toMatchObject({ delivered: 2, rejected: 2, badLines: 2, total: 6 });
     expect((summary.badLineDetails as { line: number }[]).map((b) => b.line)).toEqual([2, 4]);
     const human = await runGtx(['send', '--file', file], env);
-    expect(human.stderr).toContain('line 2: rejected');
-    expect(human.stderr).toContain('line 4: rejected');
+    expect(human.stderr).toContain('line 2: not a command: not JSON');
+    expect(human.stderr).toContain('line 4: not a command');
+    expect(human.stderr).toContain('line 6: blank, skipped');
     expect(sandbox.stats().rateLimitedByWindow).toBe(0);
   });
 

@@ -190,7 +190,12 @@ describe('hostile input', () => {
           } catch (error) {
             expectCoded(error);
             const message = (error as Error).message;
-            expect(message.split('\n')).toHaveLength(1);
+            // One line per problem, every one of them named: one alone, or several under a count.
+            const lines = message.split('\n');
+            if (lines.length > 1) {
+              expect(lines[0]).toBe(`${lines.length - 1} settings need fixing:`);
+              for (const line of lines.slice(1)) expect(line).toMatch(/^ {2}[A-Z_]+ /);
+            }
             const entries = Object.entries(env);
             for (const [name, value] of entries) {
               const secret = value.trim();

@@ -142,7 +142,7 @@ describe('several gtx serve workers on one PostgreSQL ledger', () => {
 
     let accepted = 0;
     let killed: ServeProcess | null = null;
-    let restarting: Promise<void> | null = null;
+    const restarting: Promise<void>[] = [];
     const postInOrder = async (c: number): Promise<void> => {
       for (let first = 0; first < PER_CONVERSATION; first += BATCH) {
         const batch = Array.from({ length: BATCH }, (_, i) => ({
@@ -170,12 +170,14 @@ describe('several gtx serve workers on one PostgreSQL ledger', () => {
           if (victim === undefined) throw new Error('no worker to kill');
           killed = victim;
           victim.child.kill('SIGKILL');
-          restarting = (async () => {
-            await victim.exited;
-            const again = await startServe(env);
-            workers.push(again);
-            live[1] = again;
-          })();
+          restarting.push(
+            (async () => {
+              await victim.exited;
+              const again = await startServe(env);
+              workers.push(again);
+              live[1] = again;
+            })(),
+          );
         }
       }
     };
@@ -184,7 +186,7 @@ describe('several gtx serve workers on one PostgreSQL ledger', () => {
       for (const c of conversations.filter((n) => n % 20 === lane)) await postInOrder(c);
     });
     await Promise.all(lanes);
-    await restarting;
+    await Promise.all(restarting);
     expect(killed).not.toBeNull();
     await waitUntilFinal(schema, TOTAL);
 

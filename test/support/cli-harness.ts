@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { CliIo } from '../../src/adapters/cli/cli-io.js';
 import { COMMANDS } from '../../src/adapters/cli/commands/index.js';
 import { runCli } from '../../src/adapters/cli/run-cli.js';
@@ -19,11 +19,15 @@ function capture(): { stream: PassThrough; text: () => string } {
   return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
-/** Runs gtx in-process with its own streams and environment (no .env is read from cwd). */
+/**
+ * Runs gtx in-process with its own streams and environment (no .env is read from cwd); `stdin`
+ * is what a command reading `-` gets.
+ */
 export async function runGtx(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
   cwd = process.cwd(),
+  stdin?: string,
 ): Promise<CliRun> {
   const out = capture();
   const err = capture();
@@ -32,6 +36,7 @@ export async function runGtx(
     stderr: err.stream,
     env: { GTX_LOG_LEVEL: 'silent', ...env },
     cwd,
+    ...(stdin === undefined ? {} : { stdin: Readable.from([stdin]) }),
   };
   const code = await runCli(argv, io, COMMANDS, SERVICES);
   return { code, stdout: out.text(), stderr: err.text() };

@@ -7,6 +7,7 @@ import type { RunningSandbox, SandboxOptions } from '../../sandbox/index.js';
 import {
   loadEnvironmentSettings,
   type EnvironmentSettings,
+  type SettingsRequirement,
 } from '../config/environment-settings.js';
 import type { Transmitter } from '../../application/transmitter.js';
 import type { PolicySettings } from '../../domain/policies/index.js';
@@ -42,6 +43,7 @@ export interface CliRuntime {
   close(): Promise<void>;
 }
 
-export function readSettings(io: CliIo): EnvironmentSettings {
-  return loadEnvironmentSettings(io.env, join(io.cwd, '.env'));
+/** The run's settings; `requirement` adds what this command needs, all reported at once. */
+export function readSettings(io: CliIo, requirement?: SettingsRequirement): EnvironmentSettings {
+  return loadEnvironmentSettings(io.env, join(io.cwd, '.env'), requirement);
 }

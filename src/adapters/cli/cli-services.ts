@@ -41,6 +41,8 @@ export interface ServeOptions {
   readonly host?: string;
   readonly port?: number;
   readonly ledgerPath: string;
+  /** No API keys: only allowed on a loopback host. */
+  readonly noAuth?: boolean;
 }
 
 /** `gtx serve` while it runs: the HTTP service and, when configured, the analytics feed. */

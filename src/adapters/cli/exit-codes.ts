@@ -6,6 +6,14 @@ export const EXIT = {
   deadLettered: 3,
   authFailed: 4,
   ledgerBroken: 5,
+  /** A command id the ledger holds for a different command (COMMAND_ID_REUSED). */
+  idReused: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The exit-code table `gtx --help` prints (the README has the same). */
+export const EXIT_CODES_HELP =
+  'Exit codes: 0 delivered or ok, 1 usage or configuration error, 2 rejected by validation,\n' +
+  '3 dead-lettered, 4 Genesys authentication failed, 5 ledger verification failed,\n' +
+  '6 a command id already used for a different command.';

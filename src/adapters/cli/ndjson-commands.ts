@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { isGtxError } from '../../domain/index.js';
@@ -14,37 +15,57 @@ export interface ParsedLine {
   readonly command: ParsedCommand;
 }
 
+export interface NdjsonReading {
+  /** A line that is not JSON or not a command: reported, skipped. */
+  readonly onBadLine: (bad: BadLine) => void;
+  /** A line with nothing but white space: skipped, and said so. */
+  readonly onBlankLine: (line: number) => void;
+  /** The id of a command that has none (batch lines' deterministic ids); absent: a new UUID. */
+  readonly defaultId?: (line: number) => string;
+}
+
 /**
- * Streams commands from an NDJSON file, one per line, without holding the file in memory. A
- * line that is not JSON or not a command is reported through `onBadLine` and skipped.
+ * Streams commands from NDJSON text, one per line, without holding it in memory. Every line is
+ * accounted for: a command, a bad line or a blank line, each with its number.
  */
 export async function* readNdjsonCommands(
-  path: string,
+  input: NodeJS.ReadableStream,
   transmitter: Transmitter,
-  onBadLine: (bad: BadLine) => void,
+  reading: NdjsonReading,
 ): AsyncGenerator<ParsedLine> {
-  const lines = createInterface({
-    input: createReadStream(path, { encoding: 'utf8' }),
-    crlfDelay: Infinity,
-  });
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let number = 0;
   for await (const text of lines) {
     number += 1;
-    if (text.trim() === '') continue;
+    if (text.trim() === '') {
+      reading.onBlankLine(number);
+      continue;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      onBadLine({ line: number, problem: `not JSON: ${(error as Error).message}` });
+      reading.onBadLine({ line: number, problem: `not JSON: ${(error as Error).message}` });
       continue;
     }
     try {
-      yield { line: number, command: transmitter.parse(value) };
+      yield { line: number, command: transmitter.parse(withDefaultId(value, number, reading)) };
     } catch (error) {
       if (!isGtxError(error)) throw error;
-      onBadLine({ line: number, problem: error.message });
+      reading.onBadLine({ line: number, problem: error.message });
     }
   }
+}
+
+function withDefaultId(value: unknown, line: number, reading: NdjsonReading): unknown {
+  if (reading.defaultId === undefined) return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  if ((value as { id?: unknown }).id !== undefined) return value;
+  return { ...value, id: reading.defaultId(line) };
+}
+
+export function openNdjsonFile(path: string): NodeJS.ReadableStream {
+  return createReadStream(path, { encoding: 'utf8' });
 }
 
 /** Counts lines with a fast byte scan, for the progress bar's total. */
@@ -57,4 +78,11 @@ export async function countLines(path: string): Promise<number> {
     last = bytes.at(-1) ?? last;
   }
   return last === 10 ? count : count + 1;
+}
+
+/** SHA-256 of the file's bytes, hex: the default batch id is derived from it. */
+export async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -65,13 +65,29 @@ function formatCounts(counts: Readonly<Record<string, number>>): string {
   return entries.length === 0 ? '' : ` (${entries.map(([k, n]) => `${k} ${n}`).join(', ')})`;
 }
 
+/**
+ * The violation codes of rejected commands, on a line of their own: a command can break several
+ * rules, so these counts are not a split of the rejected commands and must not read like one.
+ */
+export function describeViolations(
+  rejectedByCode: Readonly<Record<string, number>>,
+  label: string,
+): string[] {
+  const entries = Object.entries(rejectedByCode).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return [];
+  return [
+    `${label}${entries.map(([code, n]) => `${code} ${n}`).join(', ')} (commands with each code; one command may have several)`,
+  ];
+}
+
 /** The delivery report as aligned lines. */
 export function describeReport(report: DeliveryReport): string[] {
   const rate = report.deliveryRate === null ? '-' : `${(report.deliveryRate * 100).toFixed(1)}%`;
   return [
     `commands        ${report.commands}`,
     `delivered       ${report.delivered}`,
-    `rejected        ${report.rejected}${formatCounts(report.rejectedByCode)}`,
+    `rejected        ${report.rejected}`,
+    ...describeViolations(report.rejectedByCode, '  violations    '),
     `dead-lettered   ${report.deadLettered}${formatCounts(report.deadLetteredByReason)}`,
     `still open      ${report.open}`,
     `retried         ${report.retried} (attempts ${report.attempts}; failures${formatCounts(report.failuresByKind) || ' none'})`,

@@ -2,7 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { isGtxError } from '../../domain/index.js';
 import { type CliIo, writeLine } from './cli-io.js';
 import type { CliServices } from './cli-services.js';
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { styleOf } from './cli-style.js';
+import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
 import { packageInfo } from '../config/package-info.js';
 
 /** Thrown by a command to end the run with a given exit code after it printed its result. */
@@ -35,8 +36,7 @@ export function buildProgram(
   program.addHelpText(
     'after',
     `
-Exit codes: 0 delivered or ok, 1 usage or configuration error, 2 rejected by validation,
-3 dead-lettered, 4 Genesys authentication failed, 5 ledger verification failed.
+${EXIT_CODES_HELP}
 Settings come from the environment and ./.env (see README): GENESYS_ENVIRONMENT,
 GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_INTEGRATION_ID, GENESYS_API_URL,
 GTX_LEDGER, GTX_RATE_LIMIT_PER_MINUTE, GTX_CONCURRENCY, GTX_LOG_LEVEL.`,
@@ -61,20 +61,26 @@ export async function runCli(
   }
 }
 
+/** Errors that end a run with their own exit code; any other coded error is 1. */
+const EXIT_BY_ERROR_CODE: Readonly<Record<string, ExitCode>> = {
+  GENESYS_AUTH_FAILED: EXIT.authFailed,
+  COMMAND_ID_REUSED: EXIT.idReused,
+};
+
 function exitCodeFor(error: unknown, io: CliIo): ExitCode {
   if (error instanceof CliExit) return error.exitCode;
   if (error instanceof CommanderError) {
     // Help and version are successful exits; commander already printed the usage problem.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
+  const style = styleOf(io.stderr, io);
   if (isGtxError(error)) {
-    writeLine(io.stderr, `gtx: ${error.code}: ${error.message}`);
-    if (error.code === 'GENESYS_AUTH_FAILED') return EXIT.authFailed;
-    return EXIT.usage;
+    writeLine(io.stderr, `${style.red('gtx:')} ${style.bold(error.code)}: ${error.message}`);
+    return EXIT_BY_ERROR_CODE[error.code] ?? EXIT.usage;
   }
   writeLine(
     io.stderr,
-    `gtx: unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+    `${style.red('gtx:')} unexpected error: ${error instanceof Error ? error.message : String(error)}`,
   );
   return EXIT.usage;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type JSONSchemaType } from 'ajv';
 import dotenv from 'dotenv';
 import { GtxError } from '../../domain/index.js';
+import { regionHostProblem } from './genesys-regions.js';
 
 /** Settings read from the environment (and `.env`), with the names SDK users already know. */
 export interface EnvironmentSettings {
@@ -129,39 +130,89 @@ const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, str
 const check = ajv.compile(schema);
 const KNOWN = Object.keys(schema.properties as object);
 
+/** One setting that is missing or wrong, and why, in words a person can act on. */
+export interface SettingProblem {
+  readonly setting: string;
+  readonly reason: string;
+}
+
+/**
+ * Settings that stop start-up. Every problem found is reported at once, one line each, so a
+ * first run names everything that has to be fixed instead of one setting per run.
+ */
 export class ConfigurationError extends GtxError {
-  constructor(
-    readonly setting: string,
-    reason: string,
-  ) {
-    super('CONFIG_INVALID', `${setting} ${reason}`, { details: { setting } });
+  readonly setting: string;
+  readonly problems: readonly SettingProblem[];
+
+  constructor(setting: string, reason: string, more: readonly SettingProblem[] = []) {
+    const problems = [{ setting, reason }, ...more];
+    super(
+      'CONFIG_INVALID',
+      problems.length === 1
+        ? `${setting} ${reason}`
+        : `${problems.length} settings need fixing:\n${problems.map((p) => `  ${p.setting} ${p.reason}`).join('\n')}`,
+      { details: { setting, settings: problems.map((p) => p.setting) } },
+    );
+    this.setting = setting;
+    this.problems = problems;
+  }
+
+  /** One error for all the problems; null when there are none. */
+  static of(problems: readonly SettingProblem[]): ConfigurationError | null {
+    const [first, ...more] = problems;
+    return first === undefined ? null : new ConfigurationError(first.setting, first.reason, more);
   }
 }
 
-function explain(
-  error: ErrorObject,
-  values: Readonly<Record<string, unknown>>,
-): ConfigurationError {
+/** What a command needs beyond valid values (credentials, a deployment id), checked with them. */
+export type SettingsRequirement = (settings: Readonly<EnvironmentSettings>) => SettingProblem[];
+
+function explain(error: ErrorObject, values: Readonly<Record<string, unknown>>): SettingProblem {
   const setting = error.instancePath.replace(/^\//, '');
   const value = values[setting];
   const shown =
     SECRET_SETTINGS.has(setting) || value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
   const description = (schema.properties as Record<string, { description?: string }>)[setting]
     ?.description;
+  const allowed = (error.params as { allowedValues?: unknown }).allowedValues;
   const reason =
-    error.keyword === 'pattern' && description !== undefined
-      ? `must be ${description}`
-      : (error.message ?? 'is invalid');
-  return new ConfigurationError(setting, `${reason}${shown}`);
+    error.keyword === 'enum' && Array.isArray(allowed)
+      ? `must be one of ${allowed.map(String).join(', ')}`
+      : error.keyword === 'pattern' && description !== undefined
+        ? `must be ${description}`
+        : (error.message ?? 'is invalid');
+  return { setting, reason: `${reason}${shown}` };
+}
+
+/** The first problem of each setting, in the order of the schema. */
+function schemaProblems(values: Readonly<Record<string, unknown>>): SettingProblem[] {
+  if (check(values)) return [];
+  const bySetting = new Map<string, SettingProblem>();
+  for (const error of check.errors ?? []) {
+    const problem = explain(error, values);
+    if (!bySetting.has(problem.setting)) bySetting.set(problem.setting, problem);
+  }
+  if (bySetting.size === 0) return [{ setting: 'environment', reason: 'is invalid' }];
+  return KNOWN.flatMap((name) => bySetting.get(name) ?? []);
+}
+
+/** A region host the SDK does not know; any host goes when GENESYS_API_URL points elsewhere. */
+function regionProblems(values: Readonly<Record<string, unknown>>): SettingProblem[] {
+  const host = values['GENESYS_ENVIRONMENT'];
+  if (typeof host !== 'string' || values['GENESYS_API_URL'] !== undefined) return [];
+  const reason = regionHostProblem(host);
+  return reason === null ? [] : [{ setting: 'GENESYS_ENVIRONMENT', reason }];
 }
 
 /**
  * Reads our settings from `env`, with a `.env` file (if present) filling in what the
- * environment does not set. The first bad value stops start-up with one line naming it.
+ * environment does not set. Every bad value, and whatever `requirement` finds missing, stops
+ * start-up in one ConfigurationError that names each of them.
  */
 export function loadEnvironmentSettings(
   env: Readonly<Record<string, string | undefined>> = process.env,
   dotenvPath: string | null = '.env',
+  requirement?: SettingsRequirement,
 ): EnvironmentSettings {
   const fromFile = dotenvPath !== null && existsSync(dotenvPath) ? readDotenv(dotenvPath) : {};
   const values: Record<string, unknown> = {};
@@ -169,13 +220,17 @@ export function loadEnvironmentSettings(
     const raw = env[name] ?? fromFile[name];
     if (raw !== undefined && raw.trim() !== '') values[name] = raw.trim();
   }
-  if (!check(values)) {
-    const first = check.errors?.[0];
-    throw first === undefined
-      ? new ConfigurationError('environment', 'is invalid')
-      : explain(first, values);
+  const problems = schemaProblems(values);
+  const invalid = new Set(problems.map((p) => p.setting));
+  if (!invalid.has('GENESYS_ENVIRONMENT')) problems.push(...regionProblems(values));
+  // Defaults are filled in even where a value was wrong, so a requirement sees every setting.
+  const settings = values as unknown as EnvironmentSettings;
+  for (const problem of requirement?.(settings) ?? []) {
+    if (!invalid.has(problem.setting)) problems.push(problem);
   }
-  return values;
+  const error = ConfigurationError.of(problems);
+  if (error !== null) throw error;
+  return settings;
 }
 
 function readDotenv(path: string): Record<string, string> {

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import type { ServiceIdentifier } from 'inversify';
-import { MasterKeyInvalidError } from '../../application/privacy/privacy-errors.js';
+import {
+  MasterKeyInvalidError,
+  MasterKeyMissingError,
+} from '../../application/privacy/privacy-errors.js';
 
 const KEY_BYTES = 32;
 const IN_MEMORY = ':memory:';
@@ -73,6 +76,11 @@ export interface ResolveMasterKeyOptions extends MasterKeySource {
   readonly onGenerated?: (path: string) => void;
   /** For readers: never create `<ledger>.key`; a missing one is an error. */
   readonly readOnly?: boolean;
+  /**
+   * How many guest keys the ledger already holds. When there are any, a missing `<ledger>.key`
+   * is lost, not new: MASTER_KEY_MISSING instead of a fresh key that could not open them.
+   */
+  readonly countGuestKeys?: () => number;
 }
 
 export function defaultMasterKeyPath(ledgerPath: string): string {
@@ -91,7 +99,7 @@ export function resolveMasterKey(options: ResolveMasterKeyOptions): MasterKey {
       ? MasterKey.fromBase64(masterKey, 'privacy.masterKey')
       : MasterKey.fromBytes(masterKey);
   }
-  if (masterKeyFile !== undefined) return readKeyFile(masterKeyFile);
+  if (masterKeyFile !== undefined) return readKeyFile(masterKeyFile, options);
   if (options.ledgerPath === null) {
     throw new MasterKeyInvalidError(
       'GTX_MASTER_KEY',
@@ -100,24 +108,34 @@ export function resolveMasterKey(options: ResolveMasterKeyOptions): MasterKey {
   }
   if (options.ledgerPath === IN_MEMORY) return MasterKey.generate();
   const path = defaultMasterKeyPath(options.ledgerPath);
-  if (options.readOnly === true) return readKeyFile(path);
+  if (options.readOnly === true || existsSync(path)) return readKeyFile(path, options);
+  const guestKeys = options.countGuestKeys?.() ?? 0;
+  if (guestKeys > 0) throw new MasterKeyMissingError(path, options.ledgerPath, guestKeys);
   const generated = MasterKey.generate();
   try {
     // 'wx': never overwrite a key file, even one another process wrote a moment ago.
     writeFileSync(path, `${generated.bytes().toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(path, options);
     throw new MasterKeyInvalidError(path, 'the master key file cannot be created', error);
   }
   options.onGenerated?.(path);
   return generated;
 }
 
-function readKeyFile(path: string): MasterKey {
+/** A missing default key file of a ledger with guest keys says how to restore it. */
+function readKeyFile(path: string, ledger?: ResolveMasterKeyOptions): MasterKey {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    const guestKeys =
+      ledger !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? (ledger.countGuestKeys?.() ?? 0)
+        : 0;
+    if (ledger?.ledgerPath != null && guestKeys > 0) {
+      throw new MasterKeyMissingError(path, ledger.ledgerPath, guestKeys);
+    }
     throw new MasterKeyInvalidError(path, 'the master key file cannot be read', error);
   }
   return MasterKey.fromBase64(text, path);

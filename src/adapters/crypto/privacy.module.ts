@@ -21,6 +21,8 @@ export interface PrivacyModuleSettings extends PrivacyOptions {
   readonly ledgerPath: string | null;
   /** Opens the guest key store the composition root chose (the ledger file's, or in memory). */
   readonly openGuestKeys: () => GuestKeyStore;
+  /** How many guest keys the ledger holds already: with any, a lost key file is not replaced. */
+  readonly countGuestKeys?: () => number;
 }
 
 /**
@@ -42,6 +44,9 @@ export function privacyModule(settings: PrivacyModuleSettings): ContainerModule 
               ? {}
               : { masterKeyFile: settings.masterKeyFile }),
             ledgerPath: settings.ledgerPath,
+            ...(settings.countGuestKeys === undefined
+              ? {}
+              : { countGuestKeys: settings.countGuestKeys }),
             onGenerated:
               settings.onKeyGenerated ??
               ((path) => {

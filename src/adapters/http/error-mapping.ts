@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyPluginCallback } from 'fastify';
 import { InvalidCommandInputError } from '../../application/commands/command-input.js';
 import type { Logger } from '../../application/ports/index.js';
+import { isCommandIdReusedError } from '../../application/transmission/command-fingerprint.js';
 import { isGtxError } from '../../domain/index.js';
 import { errorBody, HttpProblem } from './error-body.js';
 import { problemsOf } from './http-schemas.js';
@@ -20,7 +21,8 @@ export interface ErrorMappingOptions {
 
 /**
  * Every failure as `{ error: { code, message, requestId, problems? } }` with its status: schema
- * violations 400 (with JSON pointers), refusals raised as `HttpProblem` with their own status,
+ * violations 400 (with JSON pointers), a command id reused for another command 409
+ * COMMAND_ID_REUSED, refusals raised as `HttpProblem` with their own status,
  * fastify's body errors 400/413/415, our GtxError codes of an outage 503 with Retry-After, any
  * other error 500 with its code (and a log line). An unmatched URL is 404 NOT_FOUND.
  */
@@ -43,6 +45,9 @@ export const errorMappingPlugin: FastifyPluginCallback<ErrorMappingOptions> = un
       }
       if (error instanceof HttpProblem) {
         return reply.code(error.statusCode).send(errorBody(request, error.code, error.message));
+      }
+      if (isCommandIdReusedError(error)) {
+        return reply.code(409).send(errorBody(request, error.code, error.message));
       }
       if (error instanceof InvalidCommandInputError) {
         const problems = error.problems.map((p) => ({ code: 'FIELD_INVALID', ...p }));

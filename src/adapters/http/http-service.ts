@@ -69,15 +69,37 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * The API keys from GTX_API_KEYS; none are needed only on a loopback address. Checked before
- * anything is started.
+ * The API keys from GTX_API_KEYS: every route but the probes and the API description needs one.
+ * Without keys the service starts only when asked to (`noAuth`, `gtx serve --no-auth`), and
+ * only on a loopback address. Checked before anything is started.
  */
-export function serviceApiKeys(settings: EnvironmentSettings, host: string): ApiKeys {
+export function serviceApiKeys(
+  settings: EnvironmentSettings,
+  host: string,
+  options: { readonly noAuth?: boolean } = {},
+): ApiKeys {
   const apiKeys = ApiKeys.fromSetting(settings.GTX_API_KEYS);
-  if (!apiKeys.configured && !isLoopbackHost(host)) {
+  if (options.noAuth === true) {
+    if (apiKeys.configured) {
+      throw new ConfigurationError(
+        'GTX_API_KEYS',
+        'is set while --no-auth asks for none: unset one of them',
+      );
+    }
+    if (!isLoopbackHost(host)) {
+      throw new ConfigurationError(
+        'GTX_API_KEYS',
+        `is required to serve on ${host}, which is not a loopback address: --no-auth is for 127.0.0.1, ::1 or localhost only`,
+      );
+    }
+    return apiKeys;
+  }
+  if (!apiKeys.configured) {
     throw new ConfigurationError(
       'GTX_API_KEYS',
-      `is required to serve on ${host}, which is not a loopback address (set keys, or use --host 127.0.0.1)`,
+      isLoopbackHost(host)
+        ? 'is required: every route but the probes needs an API key (set GTX_API_KEYS="$(openssl rand -hex 24)", or pass --no-auth to serve loopback without keys)'
+        : `is required to serve on ${host}, which is not a loopback address (set keys, or use --host 127.0.0.1 --no-auth)`,
     );
   }
   return apiKeys;
@@ -118,7 +140,7 @@ export async function listenHttpService(
   const address = api.app.server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   if (!apiKeys.configured) {
-    logger.warn('no API key configured: the service accepts unauthenticated requests on loopback', {
+    logger.warn('--no-auth: the service accepts unauthenticated requests on loopback', {
       host,
     });
   }

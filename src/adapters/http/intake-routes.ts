@@ -143,6 +143,9 @@ const INTAKE_RESPONSES = {
     'Batch: some commands rejected by the policies (recorded as rejected), others accepted',
   ),
   400: failure('The body does not match the schema, or a bad Idempotency-Key: nothing recorded'),
+  409: failure(
+    'COMMAND_ID_REUSED: a command id (or Idempotency-Key) that the ledger holds for a different command; nothing recorded',
+  ),
   413: failure('The body is larger than GTX_HTTP_BODY_LIMIT_BYTES'),
   415: failure('The body is not application/json'),
   422: {
@@ -156,8 +159,8 @@ const INTAKE_RESPONSES = {
 /**
  * POST /v1/messages, /v1/receipts, /v1/typing: one command or a batch, checked against the
  * library's command schemas before anything is recorded (a bad item of a batch records nothing),
- * then accepted into the ledger. 202 accepted, 200 duplicate of a final command, 422 rejected by
- * the policies; a batch with some rejected is 207.
+ * then accepted into the ledger. 202 accepted, 200 duplicate of a final command, 409 an id reused
+ * for a different command, 422 rejected by the policies; a batch with some rejected is 207.
  */
 export const intakeRoutes: FastifyPluginCallback<IntakeOptions> = (app, options, done) => {
   const { transmitter, metrics, logger, maxBatch } = options;
@@ -168,6 +171,8 @@ export const intakeRoutes: FastifyPluginCallback<IntakeOptions> = (app, options,
       const body = request.body as Record<string, unknown> | Record<string, unknown>[];
       const items = itemsOf(body, request.headers['idempotency-key']);
       const commands = items.map((item) => transmitter.parse({ ...item, kind }));
+      // A batch is refused whole (409) before any of it is recorded; one command refuses itself.
+      if (commands.length > 1) await transmitter.assertIdsNotReused(commands);
       const results = (await acceptInOrder(transmitter, commands)).map(itemOf);
       const duplicates = results.filter((item) => item.duplicate).length;
       if (duplicates > 0) metrics.duplicate(duplicates);

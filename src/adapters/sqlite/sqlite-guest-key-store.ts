@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { inject, injectable } from 'inversify';
 import type {
   GuestKeyStore,
@@ -56,6 +57,25 @@ export class SqliteGuestKeyStore implements GuestKeyStore {
 
   static open(settings: SqliteLedgerSettings): SqliteGuestKeyStore {
     return new SqliteGuestKeyStore(settings);
+  }
+
+  /**
+   * The guest keys in the ledger file at `path`, read without creating or migrating anything:
+   * 0 for a file that does not exist yet or has no key table.
+   */
+  static countKeys(path: string): number {
+    if (path === ':memory:' || !existsSync(path)) return 0;
+    const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    try {
+      const table = db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'guest_keys'")
+        .get();
+      if (table === undefined) return 0;
+      const row = db.prepare('SELECT COUNT(*) AS n FROM guest_keys').get() as { n: number };
+      return row.n;
+    } finally {
+      db.close();
+    }
   }
 
   findByGuest(guestIdHash: string): Promise<WrappedGuestKey | null> {

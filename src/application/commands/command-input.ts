@@ -63,6 +63,14 @@ export interface TypingInput {
 
 const MAX_STRING = 1_000_000;
 
+/**
+ * The text's bound only keeps absurd input out of the ledger; it is far above any policy's
+ * limit on purpose, so a long text meets the policy (TEXT_TOO_MANY_CHARS, recorded as rejected,
+ * 422 over HTTP) with its wording and limit, not a schema error. The HTTP body limit
+ * (GTX_HTTP_BODY_LIMIT_BYTES) bounds a request before either.
+ */
+export const MAX_TEXT_CHARS = 16_777_216;
+
 const guestSchema: JSONSchemaType<GuestInput> = {
   type: 'object',
   properties: {
@@ -100,7 +108,7 @@ export const messageInputSchema: JSONSchemaType<MessageInput> = {
     id: idSchema,
     guest: guestSchema,
     conversation: conversationSchema,
-    text: { type: 'string', maxLength: MAX_STRING, nullable: true },
+    text: { type: 'string', maxLength: MAX_TEXT_CHARS, nullable: true },
     attachments: { type: 'array', items: attachmentSchema, maxItems: 100, nullable: true },
     metadata: {
       type: 'object',

@@ -31,3 +31,19 @@ export class MasterKeyInvalidError extends GtxError {
     super('MASTER_KEY_INVALID', `${source}: ${reason}`, { cause, details: { source } });
   }
 }
+
+/**
+ * The ledger holds guest keys but the master key that wraps them is not where it was looked
+ * for. A new key would not open them, so none is created: the old one has to be restored.
+ */
+export class MasterKeyMissingError extends GtxError {
+  constructor(keyPath: string, ledgerPath: string, guestKeys: number) {
+    super(
+      'MASTER_KEY_MISSING',
+      `the ledger ${ledgerPath} holds ${guestKeys} guest key(s) wrapped by a master key that is not at ${keyPath}: ` +
+        `restore ${keyPath} from your backup, or set GTX_MASTER_KEY / GTX_MASTER_KEY_FILE to that key. ` +
+        'No new key was created: it could not open the personal data already recorded',
+      { details: { keyPath, ledgerPath, guestKeys } },
+    );
+  }
+}

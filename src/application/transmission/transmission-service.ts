@@ -15,6 +15,13 @@ import type {
   RecordedEvent,
 } from '../ports/index.js';
 import { sealEventData } from '../privacy/seal-event-data.js';
+import {
+  CommandIdReusedError,
+  differencesOf,
+  fingerprintOf,
+  recordedFingerprint,
+  type CommandFingerprint,
+} from './command-fingerprint.js';
 import { decideRequests, validateCommands } from './operators/validate.operator.js';
 import type { OutcomeRegistry } from './outcome-registry.js';
 import { outcomeFromEvents, type TransmissionOutcome } from './transmission-outcome.js';
@@ -63,7 +70,7 @@ export class TransmissionService {
   /** Puts the command in the ledger and returns without waiting for delivery. */
   async accept(command: ParsedCommand): Promise<AcceptedCommand> {
     const { commandId } = command;
-    const existing = await this.existing(commandId);
+    const existing = await this.existing(command);
     if (existing !== null) return existing;
     const {
       events,
@@ -90,7 +97,7 @@ export class TransmissionService {
     } catch (error) {
       if (!hasErrorCode(error, 'LEDGER_VERSION_CONFLICT')) throw error;
       // A concurrent submission of the same commandId won the race; its record stands.
-      const raced = await this.existing(commandId);
+      const raced = await this.existing(command);
       if (raced !== null) return raced;
       throw error;
     }
@@ -141,10 +148,41 @@ export class TransmissionService {
     };
   }
 
-  private async existing(commandId: string): Promise<AcceptedCommand | null> {
+  /**
+   * Refuses, before anything is recorded, a command whose id the ledger (or an earlier command
+   * of the same batch) holds for a different command (COMMAND_ID_REUSED).
+   */
+  async assertIdsNotReused(commands: readonly ParsedCommand[]): Promise<void> {
+    const seen = new Map<string, CommandFingerprint>();
+    for (const command of commands) {
+      const fingerprint = fingerprintOf(command);
+      const earlier = seen.get(command.commandId);
+      if (earlier === undefined) {
+        seen.set(command.commandId, fingerprint);
+        await this.existing(command);
+        continue;
+      }
+      const differences = differencesOf(earlier, fingerprint);
+      if (differences.length > 0) throw new CommandIdReusedError(command.commandId, differences);
+    }
+  }
+
+  /** The recorded answer to a repeated command; COMMAND_ID_REUSED when it is another command. */
+  private async existing(command: ParsedCommand): Promise<AcceptedCommand | null> {
+    const { commandId } = command;
     const recorded = await this.deps.events.readStream(transmissionStreamId(commandId));
     if (recorded.length === 0) return null;
-    const outcome = outcomeFromEvents(loadTransmission(recorded).events, true);
+    const { events } = loadTransmission(recorded);
+    const before = recordedFingerprint(events);
+    const differences = before === null ? [] : differencesOf(before, fingerprintOf(command));
+    if (differences.length > 0) {
+      this.deps.logger.info('command id reused for a different command', {
+        commandId,
+        differences: differences.join(','),
+      });
+      throw new CommandIdReusedError(commandId, differences);
+    }
+    const outcome = outcomeFromEvents(events, true);
     this.deps.logger.info('duplicate command', { commandId, final: outcome !== null });
     if (outcome !== null) return { commandId, status: 'final', outcome };
     return { commandId, status: 'accepted', duplicate: true };

@@ -115,7 +115,11 @@ describe('gtx stats', () => {
     expect(await runCli(['stats', '--ledger', path], after, COMMANDS, SERVICES)).toBe(0);
     expect(after.out()).toContain('delivery rate  80.0%');
     expect(after.out()).toContain('latency ms     p50 200  p95 400  p99 400  max 400');
-    expect(after.out()).toContain('rejected       2 (CONTENT_BLOCKED 2, TEXT_TOO_MANY_BYTES 2)');
+    // Two commands, each with two violation codes: the codes are not a split of the commands.
+    expect(after.out()).toContain('rejected       2\n');
+    expect(after.out()).toContain(
+      '  violations   CONTENT_BLOCKED 2, TEXT_TOO_MANY_BYTES 2 (commands with each code; one command may have several)',
+    );
     expect(after.out()).toContain('checkpoint 21 of 21, lag 0 event(s)');
   });
 

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageInputSchema } from '../../../src/application/commands/command-input.js';
+import {
+  MAX_TEXT_CHARS,
+  messageInputSchema,
+} from '../../../src/application/commands/command-input.js';
 import { runCli } from '../../../src/adapters/cli/run-cli.js';
 import { createCliServices } from '../../../src/composition/cli-services.js';
 import { COMMANDS } from '../../../src/adapters/cli/commands/index.js';
@@ -152,6 +155,44 @@ describe('POST /v1/messages', () => {
     expect(status.events.map((e) => e.type)).toEqual(['TransmissionRejected']);
   });
 
+  it('answers 409 COMMAND_ID_REUSED for an id the ledger holds for other content, recording nothing', async () => {
+    const first = await h.post('/v1/messages', { id: 'reuse-1', guest: { id: 'r' }, text: 'one' });
+    expect(first.status).toBe(202);
+    await waitFinal(h, 'reuse-1');
+    const before = await head();
+    const other = await h.post('/v1/messages', { id: 'reuse-1', guest: { id: 'r' }, text: 'two' });
+    expect(other.status).toBe(409);
+    const body = (await other.json()) as ErrorResponse;
+    expect(body.error.code).toBe('COMMAND_ID_REUSED');
+    expect(body.error.message).toContain('content differs');
+    expect(body.error.message).not.toContain('two');
+    const batch = await h.post('/v1/messages', [
+      { id: 'reuse-new', guest: { id: 'r' }, text: 'fresh' },
+      { id: 'reuse-1', guest: { id: 'r' }, text: 'three' },
+    ]);
+    expect(batch.status).toBe(409);
+    const inBatch = await h.post('/v1/messages', [
+      { id: 'reuse-twice', guest: { id: 'r' }, text: 'a' },
+      { id: 'reuse-twice', guest: { id: 'r' }, text: 'b' },
+    ]);
+    expect(inBatch.status).toBe(409);
+    expect(await head()).toBe(before);
+    const repeat = await h.post('/v1/messages', { id: 'reuse-1', guest: { id: 'r' }, text: 'one' });
+    expect(repeat.status).toBe(200);
+    expect(await repeat.json()).toMatchObject({ status: 'delivered', duplicate: true });
+  });
+
+  it('answers a text over the policy limit with the policy: 422 TEXT_TOO_MANY_CHARS, not a schema 400', async () => {
+    const response = await h.post('/v1/messages', {
+      id: 'long-1',
+      guest: { id: 'l' },
+      text: 'x'.repeat(4001),
+    });
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { violations: { code: string; message: string }[] };
+    expect(body.violations.map((v) => v.code)).toContain('TEXT_TOO_MANY_CHARS');
+  });
+
   it('answers 207 with per-item status for a batch where some commands are rejected', async () => {
     const response = await h.post('/v1/messages', [
       { id: 'mixed-ok', guest: { id: 'm' }, text: 'one' },
@@ -288,6 +329,40 @@ describe('auth, rate limit, request ids, logs', () => {
     }
   });
 
+  it('needs an API key on loopback too, unless --no-auth; --no-auth only on loopback', async () => {
+    const run = async (args: string[], env: Record<string, string> = {}) => {
+      const stderr = captureStream();
+      const stdout = captureStream();
+      const code = await runCli(
+        ['serve', '--sandbox', '--port', '0', '--ledger', `${h.dir}/never.db`, ...args],
+        { stdout: stdout.stream, stderr: stderr.stream, cwd: h.dir, env },
+        COMMANDS,
+        SERVICES,
+      );
+      return { code, stderr: stderr.text() };
+    };
+    const keyless = await run([]);
+    expect(keyless.code).toBe(1);
+    expect(keyless.stderr).toMatch(
+      /GTX_API_KEYS is required: every route but the probes needs an API key/,
+    );
+    expect(keyless.stderr).toContain('--no-auth');
+    const open = await run(['--no-auth', '--host', '0.0.0.0']);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toContain('--no-auth is for 127.0.0.1, ::1 or localhost only');
+    const both = await run(['--no-auth'], { GTX_API_KEYS: KEY_A });
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('--no-auth asks for none');
+
+    const unauthenticated = await startHarness({ GTX_API_KEYS: '' }, { noAuth: true });
+    try {
+      const events = await unauthenticated.call('/v1/events', { key: null });
+      expect(events.status).toBe(200);
+    } finally {
+      await unauthenticated.close();
+    }
+  });
+
   it('refuses to start on a non-loopback host without keys: one line, exit 1', async () => {
     const stderr = captureStream();
     const stdout = captureStream();
@@ -352,7 +427,10 @@ describe('health, readiness, OpenAPI', () => {
     expect(Object.keys(message.properties).sort()).toEqual(
       Object.keys(messageInputSchema.properties as object).sort(),
     );
-    expect(message.properties['text']).toEqual({ type: ['string', 'null'], maxLength: 1_000_000 });
+    expect(message.properties['text']).toEqual({
+      type: ['string', 'null'],
+      maxLength: MAX_TEXT_CHARS,
+    });
     expect(JSON.stringify(doc)).not.toContain('nullable');
   });
 

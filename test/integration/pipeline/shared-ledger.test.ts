@@ -68,7 +68,7 @@ describe('several processes on one SQLite ledger', () => {
   it('a batch job beside gtx serve on the same file ends with every command delivered once', async () => {
     const ledger = join(temp.dir, 'beside-serve.db');
     const env = settingsFor(ledger);
-    const service = spawnTs(CLI_MAIN, ['serve', '--port', '0'], env);
+    const service = spawnTs(CLI_MAIN, ['serve', '--port', '0', '--no-auth'], env);
     try {
       await until(() => /listening on http/.test(service.stdout()), 'gtx serve to listen');
       const before = sandbox.received().length;

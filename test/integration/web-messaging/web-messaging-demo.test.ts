@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { runGtx } from '../../support/cli-harness.js';
 
 interface DemoJson {
-  readonly report: { readonly commands: number; readonly delivered: number };
+  readonly report: {
+    readonly commands: number;
+    readonly delivered: number;
+    readonly deadLettered: number;
+    readonly byKind: Readonly<Record<string, number>>;
+  };
   readonly sandbox: { readonly accepted: number; readonly uploads: number };
 }
 
@@ -24,6 +29,11 @@ describe('gtx demo --transport web-messaging', () => {
     // Every delivery is exactly one message the sandbox accepted.
     expect(json.sandbox.accepted).toBe(json.report.delivered);
     expect(json.sandbox.uploads).toBeGreaterThanOrEqual(8);
+    // Receipts, which this transport refuses by design, are not sent: only the one 400 the
+    // demo scripts is dead-lettered.
+    expect(json.report.byKind).not.toHaveProperty('receipt');
+    expect(json.report.byKind['typing']).toBe(3);
+    expect(json.report.deadLettered).toBeLessThanOrEqual(1);
   }, 120_000);
 
   it('refuses a bad --transport', async () => {

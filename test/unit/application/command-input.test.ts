@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { SequentialIdGenerator } from '../../../src/adapters/ids/uuid-id-generator.js';
 import {
   InvalidCommandInputError,
+  MAX_TEXT_CHARS,
   parseMessageInput,
   parseReceiptInput,
 } from '../../../src/application/commands/command-input.js';
+import { compilePolicy, validateCommand } from '../../../src/domain/policies/index.js';
 
 const ids = () => new SequentialIdGenerator('gen');
 
@@ -19,6 +21,15 @@ function problems(value: unknown): { field: string; message: string }[] {
 }
 
 describe('command input', () => {
+  it('leaves a long text to the policy: over a million characters parses, the policy rejects it', () => {
+    const command = parseMessageInput({ guest: { id: 'g' }, text: 'x'.repeat(1_000_001) }, ids());
+    const codes = validateCommand(command, compilePolicy()).map((v) => v.code);
+    expect(codes).toContain('TEXT_TOO_MANY_CHARS');
+    expect(problems({ guest: { id: 'g' }, text: 'x'.repeat(MAX_TEXT_CHARS + 1) })).toEqual([
+      { field: '/text', message: `must NOT have more than ${MAX_TEXT_CHARS} characters` },
+    ]);
+  });
+
   it('fills in defaults: a generated id, Opaque guests, the guest id as conversation', () => {
     expect(parseMessageInput({ guest: { id: 'g1' }, text: 'hi' }, ids())).toEqual({
       kind: 'message',

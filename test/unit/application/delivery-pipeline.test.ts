@@ -43,10 +43,15 @@ describe('delivery pipeline', () => {
       h.transmitter.submit(message('same', 'c1')),
       h.transmitter.submit(message('same', 'c1')),
     ]);
-    const [later] = await h.settle([h.transmitter.submit(message('same', 'c1', 'other text'))]);
+    const [later] = await h.settle([h.transmitter.submit(message('same', 'c1'))]);
     expect(first?.status).toBe('delivered');
     expect(concurrent).toMatchObject({ status: 'delivered', duplicate: true });
     expect(later).toMatchObject({ status: 'delivered', duplicate: true });
+    // The same id for another text is another command: refused, not answered as a duplicate.
+    await expect(h.transmitter.submit(message('same', 'c1', 'other text'))).rejects.toMatchObject({
+      code: 'COMMAND_ID_REUSED',
+      details: { differences: ['content'] },
+    });
     expect(h.transport.calls()).toHaveLength(1);
     expect((await h.transmitter.status('same')).events).toHaveLength(3);
   });
@@ -220,6 +225,7 @@ describe('delivery pipeline', () => {
       rejected: 1,
       deadLettered: 0,
       duplicates: 0,
+      refused: 0,
     });
     expect(peakOpen).toBeLessThanOrEqual(9);
   });

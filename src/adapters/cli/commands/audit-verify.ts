@@ -113,7 +113,7 @@ async function verifyStoredLedger(
     const total = (await ledger.events.head()).position;
     const progress =
       total >= PROGRESS_FROM_ROWS && options.json !== true
-        ? startProgress(io, 'verifying', total)
+        ? startProgress(io, { label: 'verifying', total, clock: services.clock })
         : null;
     try {
       return await verifyLedger(ledger.events, {

@@ -1,8 +1,8 @@
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { buildDeliveryReport } from '../../../application/reporting/delivery-report.js';
 import type { TransmissionOutcome } from '../../../application/transmission/transmission-outcome.js';
+import type { AnyCommandInput } from '../../../application/transmitter.js';
 import { openCliLedger } from '../cli-ledger.js';
 import type { TransportChoice } from '../cli-runtime.js';
 import { serveDemoAttachments } from '../demo-attachment-server.js';
@@ -10,7 +10,8 @@ import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
 import { demoCommands } from '../demo-commands.js';
 import { TUTORIAL_POLICY } from '../demo-policy.js';
-import { describeReport } from '../outcome-format.js';
+import { replaceDemoLedger } from '../demo-ledger.js';
+import { describeReport, plural } from '../outcome-format.js';
 import { startProgress } from '../progress.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
@@ -30,8 +31,35 @@ function compactTimestamp(): string {
  * sample set sent through the real SDK adapter, then the delivery report read from the ledger.
  */
 async function demo(io: CliIo, services: CliServices, options: DemoOptions): Promise<void> {
+  const replaced = options.ledger === undefined ? replaceDemoLedger() : null;
+  try {
+    await runDemo(io, services, options, resolve(io.cwd, replaced?.path ?? options.ledger ?? ''));
+  } finally {
+    replaced?.release();
+  }
+}
+
+/**
+ * The Web Messaging guest API has no frame for a receipt: the transport refuses receipts by
+ * design, so the demo leaves them out rather than report them as failures.
+ */
+function demoCommandsFor(runId: string, webMessaging: boolean): AnyCommandInput[] {
+  const commands = demoCommands(runId);
+  return webMessaging ? commands.filter((command) => command.kind !== 'receipt') : commands;
+}
+
+/** `gtx …` as the reader can run it: through npx when the demo itself ran through npm. */
+function gtxCommand(io: CliIo): string {
+  return io.env['npm_command'] === undefined ? 'gtx' : 'npx gtx';
+}
+
+async function runDemo(
+  io: CliIo,
+  services: CliServices,
+  options: DemoOptions,
+  ledgerPath: string,
+): Promise<void> {
   const runId = `demo-${compactTimestamp()}`;
-  const ledgerPath = resolve(io.cwd, options.ledger ?? join(tmpdir(), `gtx-${runId}.db`));
   const seed = Number(options.seed);
   const webMessaging = options.transport === 'web-messaging';
   const runtime = await services.openRuntime(io, {
@@ -54,8 +82,10 @@ async function demo(io: CliIo, services: CliServices, options: DemoOptions): Pro
       },
     },
   });
-  const attachments = webMessaging ? await serveDemoAttachments(demoCommands(runId)) : null;
-  const commands = attachments?.commands ?? demoCommands(runId);
+  const sample = demoCommandsFor(runId, webMessaging);
+  const left = demoCommands(runId).length - sample.length;
+  const attachments = webMessaging ? await serveDemoAttachments(sample) : null;
+  const commands = attachments?.commands ?? sample;
   // One answer the sandbox would never give on its own: a 400 from Genesys, which is final.
   if (webMessaging) {
     runtime.sandbox?.webMessaging.script([
@@ -87,8 +117,18 @@ async function demo(io: CliIo, services: CliServices, options: DemoOptions): Pro
       io.stdout,
       'with injected faults: 503s, empty 502s, 429s with Retry-After, connection resets',
     );
+    if (left > 0) {
+      writeLine(
+        io.stdout,
+        `${plural(left, 'receipt')} left out: the Web Messaging guest API has no receipt frame, so that transport refuses receipts by design (docs/web-messaging.md)`,
+      );
+    }
   }
-  const progress = startProgress(io, 'demo', commands.length);
+  const progress = startProgress(io, {
+    label: 'demo',
+    total: commands.length,
+    clock: services.clock,
+  });
   let done = 0;
   try {
     await runtime.transmitter.submitMany(commands, {
@@ -125,8 +165,12 @@ async function demo(io: CliIo, services: CliServices, options: DemoOptions): Pro
     );
   }
   writeLine(io.stdout);
-  writeLine(io.stdout, `ledger: ${ledgerPath}`);
-  writeLine(io.stdout, `  gtx status ${runId}-alba-1 --ledger ${ledgerPath}`);
+  writeLine(
+    io.stdout,
+    `ledger: ${ledgerPath}${options.ledger === undefined ? ' (the next gtx demo replaces it; --ledger PATH keeps one)' : ''}`,
+  );
+  writeLine(io.stdout, `  ${gtxCommand(io)} status ${runId}-alba-1 --ledger ${ledgerPath}`);
+  writeLine(io.stdout, `  ${gtxCommand(io)} stats --ledger ${ledgerPath}`);
 }
 
 export const registerDemo: CommandRegistrar = (
@@ -137,7 +181,10 @@ export const registerDemo: CommandRegistrar = (
   program
     .command('demo')
     .description('send a sample set through the real SDK to a built-in sandbox Genesys and report')
-    .option('--ledger <path>', 'ledger file (default: a new file in the temp directory)')
+    .option(
+      '--ledger <path>',
+      "ledger file (default: the temp folder's demo ledger, replaced by each demo)",
+    )
     .option('--seed <n>', 'seed of the injected faults', '1')
     .option('--json', 'machine-readable report')
     .addOption(

@@ -1,5 +1,6 @@
 import type { CommandRegistrar } from '../run-cli.js';
 import { registerAudit } from './audit.js';
+import { registerCompletion } from './completion.js';
 import { registerDemo } from './demo.js';
 import { registerFeed } from './feed.js';
 import { registerLedger } from './ledger.js';
@@ -24,4 +25,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerStats,
   registerAudit,
   registerLedger,
+  registerCompletion,
 ];

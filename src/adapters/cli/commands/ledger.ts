@@ -32,7 +32,10 @@ function describeCopy(summary: LedgerCopySummary): string {
 }
 
 async function copy(io: CliIo, services: CliServices, options: CopyOptions): Promise<void> {
-  const progress = options.json === true ? null : startProgress(io, 'copy', 0);
+  const progress =
+    options.json === true
+      ? null
+      : startProgress(io, { label: 'copy', total: 0, clock: services.clock });
   let summary: LedgerCopySummary;
   try {
     summary = await services.copyLedger({

@@ -64,7 +64,7 @@ async function replay(io: CliIo, services: CliServices, options: ReplayCliOption
       resume: options.resume === true,
       signal,
       onProgress: (scanned, total) => {
-        bar.current ??= startProgress(io, 'replay', total);
+        bar.current ??= startProgress(io, { label: 'replay', total, clock: services.clock });
         bar.current.update(scanned, total);
       },
     });

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { GtxError } from '../../../domain/index.js';
 import { startSandbox, type SandboxFaultRates } from '../../../sandbox/index.js';
 import { writeLine, type CliIo } from '../cli-io.js';
-import { SANDBOX_CLIENT, SANDBOX_INTEGRATION_ID } from '../cli-runtime.js';
+import { SANDBOX_CLIENT, SANDBOX_DEPLOYMENT_ID, SANDBOX_INTEGRATION_ID } from '../cli-runtime.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
 interface SandboxCommandOptions {
@@ -44,6 +44,11 @@ function integrationIds(options: SandboxCommandOptions): [string, ...string[]] {
   return [first, ...rest];
 }
 
+/** A value a shell and dotenv both read back unchanged. */
+function shellValue(value: string): string {
+  return /^[A-Za-z0-9._:/@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Runs the sandbox until SIGINT or SIGTERM. */
 async function runSandbox(io: CliIo, options: SandboxCommandOptions): Promise<void> {
   const served = integrationIds(options);
@@ -63,17 +68,25 @@ async function runSandbox(io: CliIo, options: SandboxCommandOptions): Promise<vo
     GENESYS_CLIENT_ID: SANDBOX_CLIENT.clientId,
     GENESYS_CLIENT_SECRET: SANDBOX_CLIENT.clientSecret,
     GENESYS_INTEGRATION_ID: served[0],
+    GENESYS_DEPLOYMENT_ID: SANDBOX_DEPLOYMENT_ID,
+    GENESYS_WEBMESSAGING_URL: sandbox.webMessaging.url,
   };
   if (options.json === true) {
     writeLine(io.stdout, JSON.stringify({ url: sandbox.url, ...settings }));
   } else {
-    writeLine(io.stdout, `sandbox Genesys listening on ${sandbox.url}`);
-    writeLine(io.stdout, 'point gtx (or the SDK) at it with:');
-    for (const [name, value] of Object.entries(settings))
-      writeLine(io.stdout, `  ${name}=${value}`);
+    // Every line is valid in a POSIX shell and in a .env file: comments, then `export K=V`.
+    writeLine(io.stdout, `# sandbox Genesys listening on ${sandbox.url}`);
+    writeLine(io.stdout, '# (OAuth, Open Messaging inbound, and the Web Messaging guest API)');
     writeLine(
       io.stdout,
-      `received messages: GET ${sandbox.url}/__sandbox/messages; stop with Ctrl-C`,
+      '# paste these into a shell or a .env file to point gtx or the library at it:',
+    );
+    for (const [name, value] of Object.entries(settings)) {
+      writeLine(io.stdout, `export ${name}=${shellValue(value)}`);
+    }
+    writeLine(
+      io.stdout,
+      `# received messages: GET ${sandbox.url}/__sandbox/messages; stop with Ctrl-C`,
     );
   }
   await new Promise<void>((resolve) => {
@@ -91,7 +104,9 @@ async function runSandbox(io: CliIo, options: SandboxCommandOptions): Promise<vo
 export const registerSandbox: CommandRegistrar = (program: Command, io: CliIo) => {
   program
     .command('sandbox')
-    .description('run the sandbox Genesys (OAuth + Open Messaging inbound) on loopback')
+    .description(
+      'run the sandbox Genesys on loopback: OAuth, Open Messaging inbound and the Web Messaging guest API; prints the settings to use it',
+    )
     .option('--port <n>', 'port to listen on (0 = a free one)', '9000')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--rate-limit <n|none>', 'requests per minute per token', '300')

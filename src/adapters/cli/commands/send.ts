@@ -2,16 +2,15 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { AttachmentInput, MessageInput } from '../../../application/commands/command-input.js';
-import type { TransmissionOutcome } from '../../../application/transmission/transmission-outcome.js';
 import { GtxError } from '../../../domain/index.js';
-import type { CliRuntime } from '../cli-runtime.js';
+import { readSettings, type CliRuntime } from '../cli-runtime.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { countLines, readNdjsonCommands, type BadLine } from '../ndjson-commands.js';
-import { describeOutcome, exitCodeForOutcome, plural } from '../outcome-format.js';
-import { startProgress } from '../progress.js';
+import { describeOutcome, exitCodeForOutcome } from '../outcome-format.js';
+import { paintOutcome, styleOf } from '../cli-style.js';
 import { CliExit, type CommandRegistrar } from '../run-cli.js';
+import { sendBatch, type BatchSource } from './send-batch.js';
 
 interface SendOptions {
   guest?: string;
@@ -23,6 +22,8 @@ interface SendOptions {
   attachment: string[];
   metadata: string[];
   file?: string;
+  batchId?: string;
+  randomIds?: boolean;
   ledger?: string;
   sandbox?: boolean;
   json?: boolean;
@@ -81,106 +82,34 @@ async function sendOne(io: CliIo, runtime: CliRuntime, options: SendOptions): Pr
   if (options.json === true) {
     writeLine(io.stdout, JSON.stringify({ ...outcome, ledger: runtime.ledgerPath }));
   } else {
-    for (const line of describeOutcome(outcome)) writeLine(io.stdout, line);
+    const style = styleOf(io.stdout, io);
+    for (const line of describeOutcome(outcome)) writeLine(io.stdout, paintOutcome(line, style));
+    writeLine(io.stdout, style.dim(statusHint(io, outcome.commandId, runtime.ledgerPath)));
   }
   return exitCodeForOutcome(outcome);
 }
 
-interface BatchTally {
-  delivered: number;
-  rejected: number;
-  deadLettered: number;
-  duplicates: number;
-  badLines: number;
-  rejectedByCode: Record<string, number>;
+/** How to look at the command again; names the ledger unless it is the one used by default. */
+function statusHint(io: CliIo, commandId: string, ledgerPath: string): string {
+  const byDefault = resolve(io.cwd, readSettings(io).GTX_LEDGER) === resolve(io.cwd, ledgerPath);
+  const ledger = byDefault ? '' : ` --ledger ${shellWord(ledgerPath)}`;
+  return `details: gtx status ${shellWord(commandId)}${ledger}`;
 }
 
-async function sendFile(
-  io: CliIo,
-  runtime: CliRuntime,
-  path: string,
-  options: SendOptions,
-): Promise<ExitCode> {
-  const total = io.stderr.isTTY === true ? await countLines(path) : 0;
-  const progress = startProgress(io, 'sending', total);
-  const tally: BatchTally = {
-    delivered: 0,
-    rejected: 0,
-    deadLettered: 0,
-    duplicates: 0,
-    badLines: 0,
-    rejectedByCode: {},
-  };
-  const lineOf = new Map<string, number>();
-  let done = 0;
-  const badLines: BadLine[] = [];
-  const onBadLine = (bad: BadLine): void => {
-    tally.badLines += 1;
-    done += 1;
-    progress.update(done);
-    badLines.push(bad);
-    if (options.json !== true) writeLine(io.stderr, `line ${bad.line}: rejected: ${bad.problem}`);
-  };
-  const onOutcome = (outcome: TransmissionOutcome): void => {
-    done += 1;
-    progress.update(done);
-    tally[outcome.status] += 1;
-    if (outcome.duplicate) tally.duplicates += 1;
-    const line = lineOf.get(outcome.commandId);
-    lineOf.delete(outcome.commandId);
-    if (outcome.status === 'rejected') {
-      for (const code of new Set(outcome.violations.map((v) => v.code))) {
-        tally.rejectedByCode[code] = (tally.rejectedByCode[code] ?? 0) + 1;
-      }
-    }
-    if (outcome.status !== 'delivered' && options.json !== true) {
-      for (const text of describeOutcome(outcome))
-        writeLine(io.stderr, `line ${line ?? '?'}: ${text.trim()}`);
-    }
-  };
-  async function* commands() {
-    for await (const parsed of readNdjsonCommands(path, runtime.transmitter, onBadLine)) {
-      lineOf.set(parsed.command.commandId, parsed.line);
-      yield parsed.command;
-    }
-  }
-  try {
-    await runtime.transmitter.submitMany(commands(), { onOutcome });
-  } finally {
-    progress.stop();
-  }
-  const summary = {
-    ...tally,
-    total: tally.delivered + tally.rejected + tally.deadLettered + tally.badLines,
-  };
-  if (options.json === true) {
-    writeLine(
-      io.stdout,
-      JSON.stringify({ ...summary, badLineDetails: badLines, ledger: runtime.ledgerPath }),
-    );
-  } else {
-    const codes = Object.entries(tally.rejectedByCode)
-      .map(([code, n]) => `${code} ${n}`)
-      .join(', ');
-    writeLine(
-      io.stdout,
-      `sent ${plural(summary.total, 'line')}: ${tally.delivered} delivered, ${tally.rejected} rejected${codes === '' ? '' : ` (${codes})`}, ` +
-        `${tally.deadLettered} dead-lettered, ${plural(tally.badLines, 'bad line')}${tally.duplicates > 0 ? `, ${tally.duplicates} already sent` : ''}`,
-    );
-    writeLine(io.stdout, `ledger: ${runtime.ledgerPath}`);
-  }
-  if (tally.deadLettered > 0) return EXIT.deadLettered;
-  if (tally.rejected > 0 || tally.badLines > 0) return EXIT.rejected;
-  return EXIT.ok;
+/** A word a POSIX shell reads back as it is. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9._:/@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 async function send(io: CliIo, services: CliServices, options: SendOptions): Promise<void> {
-  const file = options.file === undefined ? undefined : resolve(io.cwd, options.file);
-  if (file !== undefined && (options.guest !== undefined || options.text !== undefined)) {
+  const source = batchSource(io, options);
+  if (source !== null && (options.guest !== undefined || options.text !== undefined)) {
     throw usage('use either --file or --guest/--text, not both');
   }
-  if (file !== undefined && !existsSync(file)) throw usage(`--file ${file} does not exist`);
-  if (file === undefined) messageFromOptions(options);
+  if (source === null) messageFromOptions(options);
+  if (options.batchId !== undefined && options.randomIds === true) {
+    throw usage('use either --batch-id or --random-ids, not both');
+  }
   const runtime = await services.openRuntime(io, {
     sandbox: options.sandbox === true,
     ...(options.ledger === undefined ? {} : { ledgerPath: options.ledger }),
@@ -188,13 +117,29 @@ async function send(io: CliIo, services: CliServices, options: SendOptions): Pro
   let code: ExitCode;
   try {
     code =
-      file === undefined
+      source === null
         ? await sendOne(io, runtime, options)
-        : await sendFile(io, runtime, file, options);
+        : await sendBatch(io, runtime, services.clock, source, {
+            json: options.json === true,
+            randomIds: options.randomIds === true,
+            ...(options.batchId === undefined ? {} : { batchId: options.batchId }),
+          });
   } finally {
     await runtime.close();
   }
   if (code !== EXIT.ok) throw new CliExit(code);
+}
+
+/** `--file PATH`, or `--file -` for standard input; null for a single message. */
+function batchSource(io: CliIo, options: SendOptions): BatchSource | null {
+  if (options.file === undefined) return null;
+  if (options.file === '-') {
+    if (io.stdin === undefined) throw usage('--file -: there is no standard input to read');
+    return { kind: 'stdin', input: io.stdin };
+  }
+  const path = resolve(io.cwd, options.file);
+  if (!existsSync(path)) throw usage(`--file ${path} does not exist`);
+  return { kind: 'file', path };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -218,7 +163,10 @@ export const registerSend: CommandRegistrar = (
     .option('--nickname <name>', "the guest's display name")
     .option('--text <text>', 'the message text')
     .option('--conversation <ref>', 'your key for the conversation (default: the guest id)')
-    .option('--id <commandId>', 'idempotency key (default: a new UUID)')
+    .option(
+      '--id <commandId>',
+      'idempotency key (default: a new UUID; batch lines: see --batch-id)',
+    )
     .option(
       '--attachment <URL,MIME,FILENAME,BYTES>',
       'an attachment by URL (repeatable)',
@@ -226,7 +174,18 @@ export const registerSend: CommandRegistrar = (
       [],
     )
     .option('--metadata <KEY=VALUE>', 'a custom attribute (repeatable)', collect, [])
-    .option('--file <path>', 'send every command of an NDJSON file, one per line')
+    .option(
+      '--file <path>',
+      'send every command of an NDJSON file, one per line (- reads standard input)',
+    )
+    .option(
+      '--batch-id <name>',
+      'lines without an id get the id NAME-LINE (default: batch-<sha256 of the file, 16 hex>-LINE)',
+    )
+    .option(
+      '--random-ids',
+      'lines without an id get a new UUID each run: sending the file twice sends those lines twice',
+    )
     .option('--ledger <path>', 'ledger file (default: GTX_LEDGER or ./gtx-ledger.db)')
     .option('--sandbox', 'send to an in-process sandbox Genesys instead of the real cloud')
     .option('--json', 'machine-readable output')
@@ -235,7 +194,11 @@ export const registerSend: CommandRegistrar = (
       `
 NDJSON lines: {"id"?, "guest": {"id", "idType"?, "nickname"?}, "conversation"?, "text"?,
   "attachments"?: [{"url", "mime", "filename", "sizeBytes", "sha256"?}], "metadata"?}
-Exit codes: 0 delivered, 1 usage or configuration, 2 rejected, 3 dead-lettered, 4 authentication.`,
+A line without "id" gets a deterministic one (--batch-id, or the file's hash, plus its line
+number), so sending the same file again sends nothing twice. An id already in the ledger for a
+different command is refused (exit 6).
+Exit codes: 0 delivered, 1 usage or configuration, 2 rejected, 3 dead-lettered, 4 authentication,
+6 command id reused for a different command.`,
     )
     .action(async (options: SendOptions) => {
       await send(io, services, options);

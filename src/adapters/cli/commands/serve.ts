@@ -10,6 +10,8 @@ interface ServeOptions {
   host?: string;
   sandbox?: boolean;
   ledger?: string;
+  /** commander's negation of `--no-auth`: false when given. */
+  auth: boolean;
 }
 
 const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -52,6 +54,7 @@ async function serve(io: CliIo, services: CliServices, options: ServeOptions): P
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: parsePort(options.port) }),
     ledgerPath: resolveLedgerPath(io, options.ledger),
+    noAuth: !options.auth,
   });
   writeLine(io.stdout, `gtx serve: listening on ${service.url}`);
   if (service.feedRunning) writeLine(io.stdout, 'gtx serve: analytics feed running');
@@ -75,6 +78,10 @@ export const registerServe: CommandRegistrar = (
     .option('--host <host>', 'address to listen on (GTX_HTTP_HOST, default 127.0.0.1)')
     .option('--sandbox', 'run against an in-process sandbox Genesys instead of the real cloud')
     .option('--ledger <path>', 'the SQLite ledger (GTX_LEDGER, default ./gtx-ledger.db)')
+    .option(
+      '--no-auth',
+      'serve without API keys (loopback hosts only); by default GTX_API_KEYS is required',
+    )
     .action(async (options: ServeOptions) => {
       await serve(io, services, options);
     });

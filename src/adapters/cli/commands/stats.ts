@@ -4,6 +4,7 @@ import { computeLedgerStats, type LedgerStats } from '../../../application/feed/
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
 import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
+import { describeViolations } from '../outcome-format.js';
 import type { CommandRegistrar } from '../run-cli.js';
 
 /** The figures `gtx stats --json` prints; `report` holds the full delivery report. */
@@ -37,14 +38,12 @@ const ms = (value: number | null): string => (value === null ? '-' : String(valu
 
 function describeStats(stats: LedgerStats): string[] {
   const { report, feed } = stats;
-  const codes = Object.entries(report.rejectedByCode)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([code, count]) => `${code} ${String(count)}`);
   const rate = report.deliveryRate === null ? '-' : `${(report.deliveryRate * 100).toFixed(1)}%`;
   return [
     `sent           ${String(report.requested)} (${String(report.attempts)} attempts, ${String(report.open)} still open)`,
     `delivered      ${String(report.delivered)}`,
-    `rejected       ${String(report.rejected)}${codes.length === 0 ? '' : ` (${codes.join(', ')})`}`,
+    `rejected       ${String(report.rejected)}`,
+    ...describeViolations(report.rejectedByCode, '  violations   '),
     `retried        ${String(report.retried)}`,
     `dead-lettered  ${String(report.deadLettered)}`,
     `delivery rate  ${rate}`,

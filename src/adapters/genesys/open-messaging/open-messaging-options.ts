@@ -1,4 +1,5 @@
 import type { ServiceIdentifier } from 'inversify';
+import { regionHostProblem } from '../../config/genesys-regions.js';
 import { GenesysConfigError } from './genesys-errors.js';
 
 export interface OpenMessagingOptions {
@@ -48,12 +49,17 @@ export interface SdkGateway {
 export function resolveOpenMessagingOptions(
   options: OpenMessagingOptions,
 ): ResolvedOpenMessagingOptions {
+  const gateway =
+    options.apiUrl === undefined || options.apiUrl.trim() === ''
+      ? null
+      : gatewayFromApiUrl(options.apiUrl);
+  const environment = required('environment', options.environment);
+  // Without a gateway the SDK logs in at login.<environment>: a typo would only show as DNS.
+  const regionProblem = gateway === null ? regionHostProblem(environment) : null;
+  if (regionProblem !== null) throw new GenesysConfigError('environment', regionProblem);
   return {
-    environment: required('environment', options.environment),
-    gateway:
-      options.apiUrl === undefined || options.apiUrl.trim() === ''
-        ? null
-        : gatewayFromApiUrl(options.apiUrl),
+    environment,
+    gateway,
     clientId: required('clientId', options.clientId),
     clientSecret: required('clientSecret', options.clientSecret),
     integrationId: required('integrationId', options.integrationId),

@@ -47,6 +47,7 @@ export class OpenMessagingTransport implements MessagingTransport {
   private readonly logger: Logger;
   /** Aborts the in-flight calls and any login when the transport closes. */
   private readonly shutdown = new AbortController();
+  private lastLoggedLoginError: unknown = null;
 
   constructor(
     @inject(OPEN_MESSAGING_OPTIONS) options: OpenMessagingOptions,
@@ -132,7 +133,9 @@ export class OpenMessagingTransport implements MessagingTransport {
     try {
       await obtainToken();
     } catch (error) {
-      return { outcome: { ok: false, failure: loginFailure(error) } };
+      const failure = loginFailure(error);
+      this.logLoginFailure(error, failure);
+      return { outcome: { ok: false, failure } };
     }
     const generation = this.tokens.currentGeneration;
     try {
@@ -185,20 +188,27 @@ export class OpenMessagingTransport implements MessagingTransport {
   private loginError(error: unknown): GenesysAuthError | GenesysLoginFailedError {
     const { failure } = classifyRejection(error, { nowMs: this.clock.now() });
     if (failure.status === 400 || failure.status === 401) {
-      this.logger.error('Genesys rejected the client credentials', {
-        status: failure.status,
-        code: failure.code,
-        correlationId: failure.correlationId,
-      });
       return new GenesysAuthError(failure.status, this.options.clientId);
     }
-    this.logger.warn('Genesys login failed', {
+    return new GenesysLoginFailedError(failure);
+  }
+
+  /**
+   * A failed login met while sending, logged once however many calls shared it. A failed
+   * `verify()` is not logged: its caller gets the error and reports it (the CLI prints it once).
+   */
+  private logLoginFailure(error: unknown, failure: TransportFailure): void {
+    if (error === this.lastLoggedLoginError) return;
+    this.lastLoggedLoginError = error;
+    const fields = {
       kind: failure.kind,
       status: failure.status,
       code: failure.code,
       correlationId: failure.correlationId,
-    });
-    return new GenesysLoginFailedError(failure);
+    };
+    if (isGenesysAuthError(error))
+      this.logger.error('Genesys rejected the client credentials', fields);
+    else this.logger.warn('Genesys login failed', fields);
   }
 
   private logOutcome(request: TransportRequest, outcome: TransportOutcome): void {

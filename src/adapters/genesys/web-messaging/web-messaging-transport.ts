@@ -4,6 +4,7 @@ import {
   CLOCK,
   LOGGER,
   type Clock,
+  type LogFields,
   type Logger,
   type MessagingTransport,
   type TransportOutcome,
@@ -101,7 +102,8 @@ export class WebMessagingTransport implements MessagingTransport {
     const probe = new GuestConnection(`verify-${randomUUID()}`, {
       options: { ...this.options, connectAttempts: 1 },
       clock: this.clock,
-      logger: this.logger,
+      // Whatever goes wrong here reaches the caller as the error: logging it too says it twice.
+      logger: debugOnly(this.logger),
       store: new InMemoryGuestSessionStore(),
     });
     try {
@@ -275,4 +277,18 @@ function fail(failure: TransportFailure): TransportOutcome {
 
 function typingMessage(): OutboundMessage {
   return { type: 'Event', events: [{ eventType: 'Typing', typing: { type: 'On' } }] };
+}
+
+/** The probe's own lines at debug level: its failure is reported by the error verify() throws. */
+function debugOnly(logger: Logger): Logger {
+  const debug = (message: string, fields?: LogFields): void => {
+    logger.debug(message, fields);
+  };
+  return {
+    debug,
+    info: debug,
+    warn: debug,
+    error: debug,
+    child: (f) => debugOnly(logger.child(f)),
+  };
 }
