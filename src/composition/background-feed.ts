@@ -85,9 +85,12 @@ export async function startBackgroundFeed(
       },
     );
 
+  let leading = false;
   const lead = async (): Promise<void> => {
     if (lock === null) {
+      leading = true;
       await runOnce(controller.signal);
+      leading = false;
       return;
     }
     while (!controller.signal.aborted && stoppedReason === null) {
@@ -104,9 +107,11 @@ export async function startBackgroundFeed(
         await waitOrAbort(STANDBY_RETRY_MS, controller.signal);
         continue;
       }
+      leading = true;
       try {
         await runOnce(AbortSignal.any([controller.signal, leadership.lost]));
       } finally {
+        leading = false;
         await leadership.release();
       }
     }
@@ -123,6 +128,7 @@ export async function startBackgroundFeed(
         return Math.max(0, head.position - checkpoint);
       },
       disabledReason: () => stoppedReason,
+      leading: () => leading,
     },
     stop: async () => {
       controller.abort();

@@ -35,6 +35,10 @@ class LateFeedProbe implements FeedProbe {
   disabledReason(): string | null {
     return this.probe?.disabledReason() ?? null;
   }
+
+  leading(): boolean {
+    return this.probe?.leading() ?? false;
+  }
 }
 
 /** The services of one CLI run (or of a test's in-process runs). */

@@ -138,7 +138,10 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
     rateLimitWaitMs: () => runtime?.transmitter.rateLimitWaitMs() ?? 0,
     ...(options.feed === undefined
       ? {}
-      : { feedLag: () => options.feed?.lag() ?? Promise.resolve(null) }),
+      : {
+          feedLag: () => options.feed?.lag() ?? Promise.resolve(null),
+          feedLeading: () => options.feed?.leading() ?? false,
+        }),
   });
   const listener: LedgerAppendListener = {
     appended: (request: AppendRequest, result, seconds) => {

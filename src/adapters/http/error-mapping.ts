@@ -12,6 +12,8 @@ const OUTAGE_CODES: ReadonlySet<string> = new Set([
   'TRANSMITTER_CLOSED',
   'LEDGER_UNAVAILABLE',
   'LEDGER_CLOSED',
+  // The database refuses this worker's role: an operator's fix, not the caller's.
+  'LEDGER_PERMISSION_DENIED',
 ]);
 
 export interface ErrorMappingOptions {

@@ -21,6 +21,8 @@ export interface FeedProbe {
   lag(): Promise<number | null>;
   /** Why the feed is disabled (e.g. too many webhook failures), or null when it runs. */
   disabledReason(): string | null;
+  /** Whether this worker runs the feed now (with several workers, only the leader does). */
+  leading(): boolean;
 }
 
 /** Where and how the service listens. */

@@ -21,6 +21,8 @@ export interface MetricSources {
    * the feed: until it is wired, `gtx_feed_lag_events` is not exported.
    */
   feedLag?: () => Promise<number | null>;
+  /** Whether this worker runs the analytics feed now (`gtx_feed_leader`). */
+  feedLeading?: () => boolean;
 }
 
 export interface ServiceMetricsOptions {
@@ -170,6 +172,17 @@ export class ServiceMetrics implements LedgerAppendListener {
           const lag = await feedLag();
           if (lag === null) this.reset();
           else this.set(lag);
+        },
+      });
+    }
+    const feedLeading = sources.feedLeading;
+    if (feedLeading !== undefined) {
+      new Gauge({
+        name: 'gtx_feed_leader',
+        help: 'Whether this worker runs the analytics feed now: 1 in exactly one worker of a shared ledger',
+        registers,
+        collect() {
+          this.set(feedLeading() ? 1 : 0);
         },
       });
     }
