@@ -53,7 +53,7 @@ describe('the analytics feed beside several gtx serve workers', () => {
       await Promise.all(workers.map((worker) => stopServe(worker)));
     });
 
-    const delivered = async (ids: readonly string[]): Promise<boolean> => {
+    const delivered = (ids: readonly string[]): boolean => {
       const bodies = receiver.accepted().map((request) => request.body);
       return ids.every((id) =>
         bodies.some((body) => body.includes('TransmissionDelivered') && body.includes(id)),
@@ -66,8 +66,8 @@ describe('the analytics feed beside several gtx serve workers', () => {
         ids.map((id) => ({ id, guest: { id: `guest-${id}` }, text: id })),
       );
       expect(response?.status).toBe(202);
-      for (let i = 0; i < 300 && !(await delivered(ids)); i++) await sleep(50);
-      expect(await delivered(ids)).toBe(true);
+      for (let i = 0; i < 300 && !delivered(ids); i++) await sleep(50);
+      expect(delivered(ids)).toBe(true);
       return ids;
     };
 
