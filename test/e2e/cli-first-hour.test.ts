@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { runGtx } from '../support/cli-harness.js';
-import { sandboxWith } from '../support/sandbox-harness.js';
+import { paced, sandboxWith } from '../support/sandbox-harness.js';
 import { testDir } from '../support/test-dir.js';
 
 interface Batch {
@@ -19,7 +19,9 @@ interface Batch {
 
 async function batchSetup(): Promise<Batch> {
   const dir = testDir('gtx-first-hour-');
-  const sandbox = await sandboxWith({ rateLimitPerMinute: null });
+  // The sandbox enforces the client's pace and serves only the integration it is told of.
+  const pace = paced({ perMinute: 60_000, burst: 4 });
+  const sandbox = await sandboxWith({ ...pace.sandbox, integrationIds: ['integration-1'] });
   return {
     sandbox,
     dir,
@@ -29,7 +31,7 @@ async function batchSetup(): Promise<Batch> {
       GENESYS_CLIENT_SECRET: 'sandbox-secret',
       GENESYS_INTEGRATION_ID: 'integration-1',
       GTX_LEDGER: join(dir, 'ledger.db'),
-      GTX_RATE_LIMIT_PER_MINUTE: '60000',
+      ...pace.env,
       GTX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
     },
   };

@@ -140,7 +140,7 @@ describe('GTX_POLICY_FILE', () => {
   it('stops gtx serve at start too', async () => {
     const path = policyFile('serve.json', JSON.stringify({ maxTextChars: -1 }));
     const result = await runGtx(
-      ['serve', '--sandbox', '--port', '0', '--ledger', join(dir, 'serve.db')],
+      ['serve', '--sandbox', '--no-auth', '--port', '0', '--ledger', join(dir, 'serve.db')],
       {
         GTX_POLICY_FILE: path,
         GTX_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
