@@ -67,9 +67,9 @@ export function resolvePostgresSettings(
   if (typeof applicationName !== 'string' || applicationName.length > 63) {
     throw new PostgresConfigError('applicationName', 'must be text of at most 63 characters');
   }
-  const password = decodeURIComponent(url.password);
+  const password = decodePart('password', url.password);
   const host = url.hostname === '' ? (url.searchParams.get('host') ?? 'localhost') : url.hostname;
-  const user = decodeURIComponent(url.username);
+  const user = decodePart('user', url.username);
   return {
     url: settings.url,
     schema,
@@ -92,11 +92,21 @@ export function resolvePostgresSettings(
     ),
     applicationName,
     target: `${host}:${url.port === '' ? DEFAULT_PORT : url.port}`,
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || user || 'postgres',
+    database: decodePart('database', url.pathname.replace(/^\//, '')) || user || 'postgres',
     role: user === '' ? defaultRole() : user,
     redactedUrl: redactUrl(settings.url),
     password,
   };
+}
+
+/** A part of the URL with its %-escapes decoded; a malformed escape is refused, not thrown. */
+function decodePart(part: 'user' | 'password' | 'database', text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // Never echo the password itself, even malformed.
+    throw new PostgresConfigError('url', `its ${part} has a malformed %-escape`);
+  }
 }
 
 function parseUrl(text: unknown): URL {
