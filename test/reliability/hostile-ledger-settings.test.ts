@@ -101,7 +101,7 @@ describe('hostile ledger settings', () => {
           try {
             const resolved = resolvePostgresSettings({
               url: `postgres://gtx:${SECRET}@127.0.0.1:5432/test`,
-              ...(settings as Record<string, never>),
+              ...(settings as unknown as Record<string, never>),
             });
             expect(Number.isSafeInteger(resolved.poolSize) && resolved.poolSize > 0).toBe(true);
             expect(resolved.idleInTransactionTimeoutMs).toBeGreaterThan(0);

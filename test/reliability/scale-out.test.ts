@@ -14,7 +14,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { runGtx } from '../support/cli-harness.js';
 import { postgresTestSchema, type PostgresTestSchema } from '../support/postgres.js';
 import { paced } from '../support/sandbox-harness.js';
-import { sleep } from './support/reliability-kit.js';
+import { readWholeLedger, sleep } from './support/reliability-kit.js';
 import {
   postCommands,
   scrapeMetrics,
@@ -55,23 +55,9 @@ function workerEnv(sandbox: RunningSandbox, schema: PostgresTestSchema, leaseMs:
   };
 }
 
-async function readAllEvents(schema: PostgresTestSchema): Promise<RecordedEvent[]> {
+function readAllEvents(schema: PostgresTestSchema): Promise<RecordedEvent[]> {
   const database = PostgresDatabase.open({ url: schema.url, schema: schema.schema });
-  const ledger = openPostgresLedger(database, new SystemClock());
-  const events: RecordedEvent[] = [];
-  try {
-    for (;;) {
-      const page = await ledger.events.readAll({
-        afterPosition: events.at(-1)?.position ?? 0,
-        limit: 5000,
-      });
-      if (page.length === 0) break;
-      events.push(...page);
-    }
-  } finally {
-    await ledger.close();
-  }
-  return events;
+  return readWholeLedger(openPostgresLedger(database, new SystemClock()));
 }
 
 async function waitUntilFinal(schema: PostgresTestSchema, total: number): Promise<void> {

@@ -5,10 +5,9 @@ import {
   openPostgresLedger,
   type PostgresLedger,
 } from '../../../src/adapters/postgres/postgres-ledger.js';
-import { canonicalJson } from '../../../src/application/ledger/canonical-json.js';
 import { verifyChain } from '../../../src/application/ledger/hash-chain.js';
 import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
-import type { StoredRow } from '../../../src/application/ledger/ledger-rows.js';
+import { storedRowOf, type StoredRow } from '../../../src/application/ledger/ledger-rows.js';
 import type { Clock } from '../../../src/application/ports/clock.port.js';
 import type { RecordedEvent } from '../../../src/application/ports/event-store.port.js';
 import {
@@ -43,22 +42,6 @@ async function everything(ledger: PostgresLedger): Promise<RecordedEvent[]> {
   return all;
 }
 
-/** An event in the storage form every adapter shares, as a copy reads it from its source. */
-function storedRow(event: RecordedEvent): StoredRow {
-  return {
-    position: event.position,
-    streamId: event.streamId,
-    streamVersion: event.streamVersion,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    dataJson: canonicalJson(event.data),
-    metadataJson: canonicalJson(event.metadata),
-    recordedAt: event.recordedAt,
-    prevHash: event.prevHash ?? '',
-    hash: event.hash,
-  };
-}
-
 async function sourceLedger(): Promise<StoredRow[]> {
   const source = freshLedger(T0);
   await source.events.append({ streamId: 'notes', expectedVersion: 'any', events: [note(1)] });
@@ -70,7 +53,7 @@ async function sourceLedger(): Promise<StoredRow[]> {
     transmission.delivered(1),
   ]);
   await source.events.append({ streamId: 'notes', expectedVersion: 1, events: [note(2)] });
-  return (await everything(source)).map(storedRow);
+  return (await everything(source)).map(storedRowOf);
 }
 
 describe('PostgresEventStore.importStoredRows', () => {
@@ -81,7 +64,7 @@ describe('PostgresEventStore.importStoredRows', () => {
     await target.events.importStoredRows(rows.slice(0, 3));
     await target.events.importStoredRows(rows.slice(3));
     const copied = await everything(target);
-    expect(copied.map(storedRow)).toEqual(rows);
+    expect(copied.map(storedRowOf)).toEqual(rows);
     expect(verifyChain(copied)).toMatchObject({ ok: true, count: rows.length });
     expect(await target.work.counts()).toEqual({
       open: 2,

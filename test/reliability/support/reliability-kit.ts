@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
 import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
-import type { RecordedEvent } from '../../../src/application/ports/index.js';
+import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
+import type { Ledger, RecordedEvent } from '../../../src/application/ports/index.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 export const CLI_MAIN = join(REPO_ROOT, 'src', 'cli.ts');
@@ -22,17 +23,14 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
 
 /** Every event of a ledger file, read through its own connection. */
 export async function readLedger(path: string): Promise<RecordedEvent[]> {
-  const ledger = openSqliteLedger({ path, clock: new SystemClock() });
+  return readWholeLedger(openSqliteLedger({ path, clock: new SystemClock() }));
+}
+
+/** Every event of a ledger of any engine, which is closed afterwards. */
+export async function readWholeLedger(ledger: Ledger): Promise<RecordedEvent[]> {
   const events: RecordedEvent[] = [];
   try {
-    for (;;) {
-      const page = await ledger.events.readAll({
-        afterPosition: events.at(-1)?.position ?? 0,
-        limit: 5000,
-      });
-      if (page.length === 0) break;
-      events.push(...page);
-    }
+    for await (const event of readAllPages(ledger.events, { limit: 5000 })) events.push(event);
   } finally {
     await ledger.close();
   }
