@@ -11,3 +11,5 @@ export * from './analytics-sink.port.js';
 export * from './feed-checkpoint-store.port.js';
 export * from './ledger.port.js';
 export * from './worker-identity.port.js';
+export * from './command-source.port.js';
+export * from './outcome-publisher.port.js';
