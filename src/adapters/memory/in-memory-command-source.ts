@@ -1,10 +1,8 @@
 import { Observable, Subscriber, timer, type Subscription } from 'rxjs';
 import type { BrokerDelivery, Clock, CommandSource } from '../../application/ports/index.js';
 
-export interface InMemoryCommandSourceOptions {
+export interface InMemoryBrokerQueueOptions {
   readonly clock: Clock;
-  /** Unanswered deliveries at once (the broker's prefetch). Default 16. */
-  readonly prefetch?: number;
   /**
    * Redelivery deadline of an unanswered delivery, pushed back by `working()`; null (default):
    * none, like AMQP.
@@ -34,35 +32,35 @@ interface StoredMessage {
 
 interface Outstanding {
   readonly message: StoredMessage;
+  readonly consumer: InMemoryCommandSource;
   deadline: Subscription | null;
   answered: boolean;
 }
 
 /**
- * A broker twin for unit tests of the intake: a queue with prefetch, acks, delayed naks,
- * terminations (kept as dead letters), redelivery deadlines and `working()`, all on the
- * injected clock, and every answer recorded. It passes the CommandSource contract suite.
+ * A broker queue twin for unit tests of the intake: messages in order, consumers with a
+ * prefetch, acks, delayed naks that requeue at the message's place, terminations (kept as dead
+ * letters), redelivery deadlines and `working()`, all on the injected clock, and every answer
+ * recorded. Its consumers pass the CommandSource contract suite.
  */
-export class InMemoryCommandSource implements CommandSource {
-  readonly scheme = 'memory';
-  readonly description: string;
-  readonly ackDeadlineMs: number | null;
+export class InMemoryBrokerQueue {
   readonly answers: RecordedAnswer[] = [];
+  readonly name: string;
   private readonly ready: StoredMessage[] = [];
   private readonly outstanding = new Set<Outstanding>();
   private readonly terminated: StoredMessage[] = [];
-  private readonly prefetch: number;
-  private subscriber: Subscriber<BrokerDelivery> | null = null;
+  private readonly consumers = new Set<InMemoryCommandSource>();
   private sequence = 0;
-  private failNextOpen: Error | null = null;
   private failingAnswers = 0;
-  private opened = false;
   private workingCalls = 0;
 
-  constructor(private readonly options: InMemoryCommandSourceOptions) {
-    this.prefetch = Math.max(1, options.prefetch ?? 16);
-    this.ackDeadlineMs = options.ackDeadlineMs ?? null;
-    this.description = `memory queue ${options.name ?? 'commands'}`;
+  constructor(readonly options: InMemoryBrokerQueueOptions) {
+    this.name = options.name ?? 'commands';
+  }
+
+  /** A consumer of this queue holding at most `prefetch` unanswered (default 16). */
+  consumer(options: { readonly prefetch?: number } = {}): InMemoryCommandSource {
+    return new InMemoryCommandSource(this, Math.max(1, options.prefetch ?? 16));
   }
 
   /** Puts a message at the tail of the queue. */
@@ -72,15 +70,10 @@ export class InMemoryCommandSource implements CommandSource {
     const id =
       messageId ??
       ((this.options.messageIds ?? 'sequence') === 'sequence'
-        ? `${this.options.name ?? 'commands'}:${String(this.sequence)}`
+        ? `${this.name}:${String(this.sequence)}`
         : null);
     this.ready.push({ sequence: this.sequence, body: bytes, messageId: id, deliveries: 0 });
     this.pump();
-  }
-
-  /** The next `open()` rejects with this error. */
-  refuseNextOpen(error: Error): void {
-    this.failNextOpen = error;
   }
 
   /** The next `count` answers (ack, nak, term) reject as a lost channel would; nothing changes. */
@@ -88,13 +81,6 @@ export class InMemoryCommandSource implements CommandSource {
     this.failingAnswers = count;
   }
 
-  /** The stream went away: `deliveries()` errors. */
-  fail(error: Error): void {
-    this.subscriber?.error(error);
-    this.subscriber = null;
-  }
-
-  /** Messages waiting, delivered and unanswered, and terminated. */
   depth(): { ready: number; unanswered: number; terminated: number } {
     return {
       ready: this.ready.length,
@@ -111,59 +97,43 @@ export class InMemoryCommandSource implements CommandSource {
     return this.workingCalls;
   }
 
-  open(): Promise<void> {
-    const refusal = this.failNextOpen;
-    this.failNextOpen = null;
-    if (refusal !== null) return Promise.reject(refusal);
-    this.opened = true;
-    return Promise.resolve();
+  /** @internal a consumer started or stopped taking deliveries. */
+  attach(consumer: InMemoryCommandSource, attached: boolean): void {
+    if (attached) this.consumers.add(consumer);
+    else this.consumers.delete(consumer);
+    this.pump();
   }
 
-  deliveries(): Observable<BrokerDelivery> {
-    return new Observable<BrokerDelivery>((subscriber) => {
-      if (!this.opened) {
-        subscriber.error(new Error('deliveries() before open()'));
-        return undefined;
-      }
-      this.subscriber = subscriber;
-      this.pump();
-      return () => {
-        if (this.subscriber === subscriber) this.subscriber = null;
-      };
-    });
-  }
-
-  stop(): Promise<void> {
-    const subscriber = this.subscriber;
-    this.subscriber = null;
-    subscriber?.complete();
-    return Promise.resolve();
-  }
-
-  /** Unanswered deliveries go back to the head of the queue, as a closed channel's do. */
-  close(): Promise<void> {
-    void this.stop();
-    const returned = [...this.outstanding].map((entry) => {
+  /** @internal what a closing consumer held goes back to the queue. */
+  returnAll(consumer: InMemoryCommandSource): void {
+    for (const entry of [...this.outstanding]) {
+      if (entry.consumer !== consumer) continue;
       entry.answered = true;
       entry.deadline?.unsubscribe();
-      return entry.message;
-    });
-    this.outstanding.clear();
-    for (const message of returned) this.requeue(message);
-    this.opened = false;
-    return Promise.resolve();
+      this.outstanding.delete(entry);
+      this.requeue(entry.message);
+    }
+    this.pump();
+  }
+
+  unansweredBy(consumer: InMemoryCommandSource): number {
+    let count = 0;
+    for (const entry of this.outstanding) if (entry.consumer === consumer) count += 1;
+    return count;
   }
 
   private pump(): void {
-    while (this.subscriber !== null && this.outstanding.size < this.prefetch) {
-      const message = this.ready.shift();
-      if (message === undefined) return;
-      this.deliver(message, this.subscriber);
+    for (const consumer of this.consumers) {
+      while (consumer.wants() && this.unansweredBy(consumer) < consumer.prefetch) {
+        const message = this.ready.shift();
+        if (message === undefined) return;
+        this.deliver(message, consumer);
+      }
     }
   }
 
-  private deliver(message: StoredMessage, subscriber: Subscriber<BrokerDelivery>): void {
-    const entry: Outstanding = { message, deadline: null, answered: false };
+  private deliver(message: StoredMessage, consumer: InMemoryCommandSource): void {
+    const entry: Outstanding = { message, consumer, deadline: null, answered: false };
     const redeliveryCount = message.deliveries;
     message.deliveries += 1;
     this.outstanding.add(entry);
@@ -176,7 +146,7 @@ export class InMemoryCommandSource implements CommandSource {
       this.settle(entry, kind, delayMs);
       return Promise.resolve();
     };
-    subscriber.next({
+    consumer.emit({
       body: message.body,
       messageId: message.messageId,
       redeliveryCount,
@@ -193,8 +163,9 @@ export class InMemoryCommandSource implements CommandSource {
 
   private armDeadline(entry: Outstanding): void {
     entry.deadline?.unsubscribe();
-    if (this.ackDeadlineMs === null) return;
-    entry.deadline = timer(this.ackDeadlineMs, this.options.clock.scheduler).subscribe(() => {
+    const deadline = this.options.ackDeadlineMs ?? null;
+    if (deadline === null) return;
+    entry.deadline = timer(deadline, this.options.clock.scheduler).subscribe(() => {
       this.settle(entry, 'expired');
     });
   }
@@ -229,5 +200,85 @@ export class InMemoryCommandSource implements CommandSource {
     const index = this.ready.findIndex((waiting) => waiting.sequence > message.sequence);
     if (index < 0) this.ready.push(message);
     else this.ready.splice(index, 0, message);
+  }
+}
+
+/** One consumer of an InMemoryBrokerQueue, as the intake sees a broker. */
+export class InMemoryCommandSource implements CommandSource {
+  readonly scheme = 'memory';
+  readonly description: string;
+  readonly ackDeadlineMs: number | null;
+  private subscriber: Subscriber<BrokerDelivery> | null = null;
+  private opened = false;
+  private refusal: Error | null = null;
+
+  constructor(
+    private readonly queue: InMemoryBrokerQueue,
+    readonly prefetch: number,
+  ) {
+    this.description = `memory queue ${queue.name}`;
+    this.ackDeadlineMs = queue.options.ackDeadlineMs ?? null;
+  }
+
+  /** The next `open()` rejects with this error. */
+  refuseNextOpen(error: Error): void {
+    this.refusal = error;
+  }
+
+  /** The queue went away: `deliveries()` errors. */
+  fail(error: Error): void {
+    const subscriber = this.subscriber;
+    this.subscriber = null;
+    this.queue.attach(this, false);
+    subscriber?.error(error);
+  }
+
+  open(): Promise<void> {
+    const refusal = this.refusal;
+    this.refusal = null;
+    if (refusal !== null) return Promise.reject(refusal);
+    this.opened = true;
+    return Promise.resolve();
+  }
+
+  deliveries(): Observable<BrokerDelivery> {
+    return new Observable<BrokerDelivery>((subscriber) => {
+      if (!this.opened) {
+        subscriber.error(new Error('deliveries() before open()'));
+        return undefined;
+      }
+      this.subscriber = subscriber;
+      this.queue.attach(this, true);
+      return () => {
+        if (this.subscriber !== subscriber) return;
+        this.subscriber = null;
+        this.queue.attach(this, false);
+      };
+    });
+  }
+
+  stop(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = null;
+    this.queue.attach(this, false);
+    subscriber?.complete();
+    return Promise.resolve();
+  }
+
+  /** Unanswered deliveries go back to their places in the queue, as a closed channel's do. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.queue.returnAll(this);
+    this.opened = false;
+  }
+
+  /** @internal */
+  wants(): boolean {
+    return this.subscriber !== null;
+  }
+
+  /** @internal */
+  emit(delivery: BrokerDelivery): void {
+    this.subscriber?.next(delivery);
   }
 }

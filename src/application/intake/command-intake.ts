@@ -30,7 +30,7 @@ export interface IntakeSummary extends IntakeCounts {
  */
 export class CommandIntake {
   private readonly counts = emptyIntakeCounts();
-  private readonly handler: DeliveryHandler;
+  private handler: DeliveryHandler | null = null;
   private readonly notices: NoticePublication | null;
   private readonly inFlight = new Set<Promise<void>>();
   private subscription: Subscription | null = null;
@@ -61,23 +61,11 @@ export class CommandIntake {
             this.counts,
             deps.logger,
           );
-    this.handler = new DeliveryHandler(
-      {
-        transmitter: deps.transmitter,
-        clock: deps.clock,
-        logger: deps.logger,
-        scheme: deps.source.scheme,
-        ackDeadlineMs: deps.source.ackDeadlineMs,
-        notices: this.notices,
-        counts: this.counts,
-      },
-      settings,
-    );
   }
 
   /** Connects (source, then publisher) and starts consuming; rejects with BROKER_* errors. */
   async start(): Promise<void> {
-    if (this.subscription !== null) return;
+    if (this.handler !== null) return;
     const { source, publisher, logger } = this.deps;
     await source.open();
     try {
@@ -86,9 +74,23 @@ export class CommandIntake {
       await source.close();
       throw error;
     }
+    // Built after open: the source knows its redelivery deadline only once it has looked.
+    const handler = new DeliveryHandler(
+      {
+        transmitter: this.deps.transmitter,
+        clock: this.deps.clock,
+        logger,
+        scheme: source.scheme,
+        ackDeadlineMs: source.ackDeadlineMs,
+        notices: this.notices,
+        counts: this.counts,
+      },
+      this.settings,
+    );
+    this.handler = handler;
     this.subscription = source.deliveries().subscribe({
       next: (delivery) => {
-        this.track(this.handler.handle(delivery));
+        this.track(handler.handle(delivery));
       },
       error: (error: unknown) => {
         void this.failed(asError(error));

@@ -5,7 +5,10 @@
  * order per conversation, working() while an append is slow, drain, and outcome notices.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { InMemoryCommandSource } from '../../../../src/adapters/memory/in-memory-command-source.js';
+import {
+  InMemoryBrokerQueue,
+  type InMemoryCommandSource,
+} from '../../../../src/adapters/memory/in-memory-command-source.js';
 import { InMemoryLogger } from '../../../../src/adapters/memory/in-memory-logger.js';
 import { InMemoryOutcomePublisher } from '../../../../src/adapters/memory/in-memory-outcome-publisher.js';
 import type { InMemoryLedger } from '../../../../src/adapters/memory/in-memory-work-queue.js';
@@ -73,6 +76,7 @@ class ControlledEventStore implements EventStore {
 
 interface Setup {
   readonly clock: VirtualClock;
+  readonly queue: InMemoryBrokerQueue;
   readonly source: InMemoryCommandSource;
   readonly events: ControlledEventStore;
   readonly ledger: InMemoryLedger;
@@ -99,13 +103,13 @@ async function setUp(
     ledger: { ...ledger, events },
     pipeline: { pollIntervalMs: 50 },
   });
-  const source = new InMemoryCommandSource({
+  const queue = new InMemoryBrokerQueue({
     clock,
-    prefetch: options.prefetch ?? 8,
     ackDeadlineMs: options.ackDeadlineMs ?? null,
     messageIds: options.messageIds ?? 'sequence',
     name: 'orders',
   });
+  const source = queue.consumer({ prefetch: options.prefetch ?? 8 });
   const publisher = new InMemoryOutcomePublisher();
   const intake = new CommandIntake(
     { source, transmitter: test.transmitter, clock, logger: test.logger, publisher },
@@ -120,6 +124,7 @@ async function setUp(
   });
   return {
     clock,
+    queue,
     source,
     events,
     ledger,
@@ -142,14 +147,14 @@ describe('CommandIntake', () => {
   it('acknowledges a command only once its append is in the ledger', async () => {
     const s = await setUp();
     s.events.hold();
-    s.source.publish(message('cmd-a', 'guest-1'));
+    s.queue.publish(message('cmd-a', 'guest-1'));
     await s.clock.advanceBy(1_000);
-    expect(s.source.answers).toEqual([]);
+    expect(s.queue.answers).toEqual([]);
     expect(await s.recorded('TransmissionRequested')).toEqual([]);
 
     s.events.release();
-    await s.until(() => s.source.answers.length === 1);
-    expect(s.source.answers.map((a) => a.kind)).toEqual(['ack']);
+    await s.until(() => s.queue.answers.length === 1);
+    expect(s.queue.answers.map((a) => a.kind)).toEqual(['ack']);
     const requested = await s.recorded('TransmissionRequested');
     expect(requested.map((e) => e.metadata.commandId)).toEqual(['cmd-a']);
     expect(s.intake.snapshot()).toMatchObject({ received: 1, recorded: 1, duplicates: 0 });
@@ -157,41 +162,41 @@ describe('CommandIntake', () => {
 
   it('derives the command id of a body without one from the broker message id', async () => {
     const s = await setUp();
-    s.source.publish(message(undefined, 'guest-1'));
-    await s.until(() => s.source.answers.length === 1);
+    s.queue.publish(message(undefined, 'guest-1'));
+    await s.until(() => s.queue.answers.length === 1);
     const requested = await s.recorded('TransmissionRequested');
     expect(requested.map((e) => e.metadata.commandId)).toEqual(['memory:orders:1']);
   });
 
   it('records a redelivered command once and acknowledges every delivery', async () => {
     const s = await setUp();
-    s.source.failNextAnswers(1);
-    s.source.publish(message(undefined, 'guest-1'));
+    s.queue.failNextAnswers(1);
+    s.queue.publish(message(undefined, 'guest-1'));
     // The ack was lost: the message is still unanswered at the broker.
     await s.until(() => s.intake.snapshot().answerFailures === 1);
     await s.clock.runUntilSettled(s.intake.stop());
-    expect(s.source.depth().ready).toBe(1);
+    expect(s.queue.depth().ready).toBe(1);
 
     const restarted = createTestTransmitter({ clock: s.clock, ledger: s.ledger, start: false });
     const again = new CommandIntake({
-      source: s.source,
+      source: s.queue.consumer(),
       transmitter: restarted.transmitter,
       clock: s.clock,
       logger: new InMemoryLogger(),
     });
     await again.start();
-    await s.until(() => s.source.answers.length === 1);
+    await s.until(() => s.queue.answers.length === 1);
     await s.clock.runUntilSettled(again.stop());
     expect(again.snapshot()).toMatchObject({ received: 1, recorded: 0, duplicates: 1 });
-    expect(s.source.answers.map((a) => a.kind)).toEqual(['ack']);
+    expect(s.queue.answers.map((a) => a.kind)).toEqual(['ack']);
     expect(await s.recorded('TransmissionRequested')).toHaveLength(1);
   });
 
   it('records a command the policies refuse as rejected, and acknowledges it', async () => {
     const s = await setUp();
-    s.source.publish(message('cmd-bad', 'guest-1', 'buy blocked_keyword now'));
-    await s.until(() => s.source.answers.length === 1);
-    expect(s.source.answers.map((a) => a.kind)).toEqual(['ack']);
+    s.queue.publish(message('cmd-bad', 'guest-1', 'buy blocked_keyword now'));
+    await s.until(() => s.queue.answers.length === 1);
+    expect(s.queue.answers.map((a) => a.kind)).toEqual(['ack']);
     expect((await s.recorded('TransmissionRejected')).map((e) => e.metadata.commandId)).toEqual([
       'cmd-bad',
     ]);
@@ -208,11 +213,11 @@ describe('CommandIntake', () => {
       JSON.stringify(['an', 'array']),
       JSON.stringify({ guest: { id: 'g' }, text: 'x'.repeat(5000) }),
     ];
-    for (const body of bodies) s.source.publish(body);
-    s.source.publish(new Uint8Array([0xff, 0xfe, 0x00]));
-    await s.until(() => s.source.answers.length === 5);
-    expect(s.source.answers.map((a) => a.kind)).toEqual(['term', 'term', 'term', 'term', 'term']);
-    expect(s.source.depth().terminated).toBe(5);
+    for (const body of bodies) s.queue.publish(body);
+    s.queue.publish(new Uint8Array([0xff, 0xfe, 0x00]));
+    await s.until(() => s.queue.answers.length === 5);
+    expect(s.queue.answers.map((a) => a.kind)).toEqual(['term', 'term', 'term', 'term', 'term']);
+    expect(s.queue.depth().terminated).toBe(5);
     const failures = await s.recorded('CommandIntakeFailed');
     expect(failures.map((e) => (e.data as { brokerMessageId: string }).brokerMessageId)).toEqual([
       'orders:1',
@@ -248,10 +253,10 @@ describe('CommandIntake', () => {
 
   it('replaces field names that came from the body in the recorded problems', async () => {
     const s = await setUp();
-    s.source.publish(
+    s.queue.publish(
       JSON.stringify({ guest: { id: 'g' }, 'ada@example.com': 1, metadata: { 'ada-secret': 2 } }),
     );
-    await s.until(() => s.source.answers.length === 1);
+    await s.until(() => s.queue.answers.length === 1);
     const [failure] = await s.recorded('CommandIntakeFailed');
     expect(JSON.stringify(failure?.data)).not.toMatch(/ada@example|ada-secret/);
     expect((failure?.data as { problems: { field: string }[] }).problems.map((p) => p.field)).toEqual(
@@ -261,21 +266,21 @@ describe('CommandIntake', () => {
 
   it('records a terminated message whose termination was lost only once', async () => {
     const s = await setUp({ ackDeadlineMs: 3_000 });
-    s.source.failNextAnswers(1);
-    s.source.publish('{{{');
+    s.queue.failNextAnswers(1);
+    s.queue.publish('{{{');
     // The term did not reach the broker: after the deadline the message comes back.
-    await s.until(() => s.source.answers.some((a) => a.kind === 'term'));
-    expect(s.source.answers.map((a) => a.kind)).toEqual(['expired', 'term']);
+    await s.until(() => s.queue.answers.some((a) => a.kind === 'term'));
+    expect(s.queue.answers.map((a) => a.kind)).toEqual(['expired', 'term']);
     expect(await s.recorded('CommandIntakeFailed')).toHaveLength(1);
     expect(s.intake.snapshot().intakeFailures).toBe(1);
   });
 
   it('refuses to guess a command id when the broker gives no message id', async () => {
     const s = await setUp({ messageIds: 'publisher' });
-    s.source.publish(message(undefined, 'guest-1'));
-    s.source.publish(message('cmd-with-id', 'guest-1'));
-    await s.until(() => s.source.answers.length === 2);
-    expect(s.source.answers.map((a) => a.kind)).toEqual(['term', 'ack']);
+    s.queue.publish(message(undefined, 'guest-1'));
+    s.queue.publish(message('cmd-with-id', 'guest-1'));
+    await s.until(() => s.queue.answers.length === 2);
+    expect(s.queue.answers.map((a) => a.kind)).toEqual(['term', 'ack']);
     const [failure] = await s.recorded('CommandIntakeFailed');
     expect(failure?.streamId).toMatch(/^intake-failure-memory:unidentified:/);
     expect(failure?.data).toMatchObject({
@@ -287,9 +292,9 @@ describe('CommandIntake', () => {
   it('hands deliveries back with a growing delay while the ledger cannot record, and records them once it can', async () => {
     const s = await setUp();
     s.events.down = true;
-    s.source.publish(message('cmd-1', 'guest-1'));
-    await s.until(() => s.source.answers.length >= 3, 60_000);
-    expect(s.source.answers.slice(0, 3).map((a) => [a.kind, a.delayMs])).toEqual([
+    s.queue.publish(message('cmd-1', 'guest-1'));
+    await s.until(() => s.queue.answers.length >= 3, 60_000);
+    expect(s.queue.answers.slice(0, 3).map((a) => [a.kind, a.delayMs])).toEqual([
       ['nak', 1_000],
       ['nak', 2_000],
       ['nak', 4_000],
@@ -297,32 +302,32 @@ describe('CommandIntake', () => {
     expect(await s.recorded('TransmissionRequested')).toEqual([]);
 
     s.events.down = false;
-    await s.until(() => s.source.answers.some((a) => a.kind === 'ack'), 60_000);
-    expect(s.source.answers.filter((a) => a.kind === 'ack')).toHaveLength(1);
+    await s.until(() => s.queue.answers.some((a) => a.kind === 'ack'), 60_000);
+    expect(s.queue.answers.filter((a) => a.kind === 'ack')).toHaveLength(1);
     expect(await s.recorded('TransmissionRequested')).toHaveLength(1);
   });
 
   it('keeps the order of a conversation when one of its commands goes back to the broker', async () => {
     const s = await setUp();
     s.events.refuseOnce.add('transmission-c1-m1');
-    s.source.publish(message('c1-m1', 'guest-1'));
-    s.source.publish(message('c1-m2', 'guest-1'));
-    s.source.publish(message('c2-m1', 'guest-2'));
-    await s.until(() => s.source.answers.filter((a) => a.kind === 'ack').length === 3, 60_000);
+    s.queue.publish(message('c1-m1', 'guest-1'));
+    s.queue.publish(message('c1-m2', 'guest-1'));
+    s.queue.publish(message('c2-m1', 'guest-2'));
+    await s.until(() => s.queue.answers.filter((a) => a.kind === 'ack').length === 3, 60_000);
     const order = (await s.recorded('TransmissionRequested')).map((e) => e.metadata.commandId);
     expect(order.indexOf('c1-m1')).toBeLessThan(order.indexOf('c1-m2'));
     expect(order[0]).toBe('c2-m1');
-    expect(s.source.answers.filter((a) => a.kind === 'nak').length).toBeGreaterThanOrEqual(2);
+    expect(s.queue.answers.filter((a) => a.kind === 'nak').length).toBeGreaterThanOrEqual(2);
   });
 
   it('records the commands of one conversation in delivery order while others run beside them', async () => {
     const s = await setUp({ prefetch: 32 });
     for (let i = 0; i < 10; i++) {
       for (const guest of ['guest-a', 'guest-b', 'guest-c']) {
-        s.source.publish(message(`${guest}-${String(i)}`, guest));
+        s.queue.publish(message(`${guest}-${String(i)}`, guest));
       }
     }
-    await s.until(() => s.source.answers.length === 30);
+    await s.until(() => s.queue.answers.length === 30);
     const ids = (await s.recorded('TransmissionRequested')).map((e) => e.metadata.commandId ?? '');
     for (const guest of ['guest-a', 'guest-b', 'guest-c']) {
       const mine = ids.filter((id) => id.startsWith(`${guest}-`));
@@ -333,36 +338,36 @@ describe('CommandIntake', () => {
   it('pushes the ack deadline back while an append is slow', async () => {
     const s = await setUp({ ackDeadlineMs: 3_000 });
     s.events.hold();
-    s.source.publish(message('slow-1', 'guest-1'));
+    s.queue.publish(message('slow-1', 'guest-1'));
     await s.clock.advanceBy(10_000);
-    expect(s.source.working()).toBeGreaterThanOrEqual(9);
+    expect(s.queue.working()).toBeGreaterThanOrEqual(9);
     s.events.release();
-    await s.until(() => s.source.answers.length === 1);
-    expect(s.source.answers.map((a) => a.kind)).toEqual(['ack']);
+    await s.until(() => s.queue.answers.length === 1);
+    expect(s.queue.answers.map((a) => a.kind)).toEqual(['ack']);
   });
 
   it('holds at most the prefetch unanswered', async () => {
     const s = await setUp({ prefetch: 3 });
     s.events.hold();
-    for (let i = 0; i < 10; i++) s.source.publish(message(`p-${String(i)}`, `guest-${String(i)}`));
+    for (let i = 0; i < 10; i++) s.queue.publish(message(`p-${String(i)}`, `guest-${String(i)}`));
     await s.clock.advanceBy(100);
-    expect(s.source.depth()).toMatchObject({ unanswered: 3, ready: 7 });
+    expect(s.queue.depth()).toMatchObject({ unanswered: 3, ready: 7 });
     expect(s.intake.unanswered()).toBe(3);
     s.events.release();
-    await s.until(() => s.source.answers.length === 10);
+    await s.until(() => s.queue.answers.length === 10);
   });
 
   it('drains on stop: no new deliveries, those in flight are answered', async () => {
     const s = await setUp({ prefetch: 2 });
     s.events.hold();
-    for (let i = 0; i < 5; i++) s.source.publish(message(`d-${String(i)}`, `guest-${String(i)}`));
+    for (let i = 0; i < 5; i++) s.queue.publish(message(`d-${String(i)}`, `guest-${String(i)}`));
     await s.clock.advanceBy(10);
     const stopping = s.intake.stop();
     await s.clock.advanceBy(10);
     s.events.release();
     const summary = await s.clock.runUntilSettled(stopping);
     expect(summary).toMatchObject({ received: 2, recorded: 2, unansweredAtStop: 0 });
-    expect(s.source.depth()).toMatchObject({ ready: 3, unanswered: 0 });
+    expect(s.queue.depth()).toMatchObject({ ready: 3, unanswered: 0 });
     await expect(s.intake.finished).resolves.toBeUndefined();
   });
 
@@ -375,7 +380,7 @@ describe('CommandIntake', () => {
 
   it('publishes the delivered outcome once the pipeline delivered it', async () => {
     const s = await setUp();
-    s.source.publish(message('cmd-out', 'guest-1'));
+    s.queue.publish(message('cmd-out', 'guest-1'));
     await s.until(() => s.publisher.notices.length === 1);
     expect(s.publisher.notices[0]).toMatchObject({
       commandId: 'cmd-out',
