@@ -3,12 +3,13 @@
  * command opens or starts, so no command wires an adapter itself.
  */
 import { readSettings } from '../adapters/cli/cli-runtime.js';
-import type { CliService, CliServices } from '../adapters/cli/cli-services.js';
+import type { CliIntake, CliService, CliServices } from '../adapters/cli/cli-services.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import type { FeedProbe } from '../adapters/http/http-service.js';
 import { CryptoRandom } from '../adapters/ids/random.js';
 import { WinstonLogger } from '../adapters/logging/winston-logger.js';
 import { startBackgroundFeed } from './background-feed.js';
+import { startCliIntake } from './cli-intake.js';
 import {
   openCheckpointStore,
   openGuestKeyStore,
@@ -56,15 +57,31 @@ export function createCliServices(): CliServices {
       // The feed opens the ledger the service has just created.
       const background = await startBackgroundFeed(services, io, options.ledgerPath);
       feed.attach(background?.probe ?? null);
+      let intake: CliIntake | null = null;
+      try {
+        intake =
+          options.consume === undefined
+            ? null
+            : await startCliIntake(io, service.runtime.transmitter, options.consume);
+      } catch (error) {
+        await background?.stop();
+        await service.close();
+        throw error;
+      }
       return {
         url: service.url,
         feedRunning: background !== null,
-        close: () => service.close(),
+        intake,
+        close: async () => {
+          await intake?.stop();
+          await service.close();
+        },
         stopFeed: async () => {
           await background?.stop();
         },
       };
     },
+    startIntake: startCliIntake,
   };
   return services;
 }

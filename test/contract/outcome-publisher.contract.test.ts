@@ -12,7 +12,14 @@ import {
   outcomePublisherContract,
   type ReceivedNotice,
 } from '../../src/testing/contracts/outcome-publisher.contract.js';
-import { AMQP_URL, NATS_URL, amqpAdmin, createTestStream, natsAdmin, uniqueName } from '../support/brokers.js';
+import {
+  AMQP_URL,
+  NATS_URL,
+  amqpAdmin,
+  createTestStream,
+  natsAdmin,
+  uniqueName,
+} from '../support/brokers.js';
 
 const api = { describe, it, expect };
 
@@ -76,7 +83,11 @@ outcomePublisherContract(
     await channel.bindQueue(queue, exchange, '#');
     const received: ReceivedNotice[] = [];
     return {
-      publisher: new AmqpOutcomePublisher({ url: AMQP_URL, exchange, logger: new InMemoryLogger() }),
+      publisher: new AmqpOutcomePublisher({
+        url: AMQP_URL,
+        exchange,
+        logger: new InMemoryLogger(),
+      }),
       received: async () => {
         for (;;) {
           const message = await channel.get(queue, { noAck: true });

@@ -23,6 +23,7 @@ export async function natsAdmin(): Promise<{ nc: NatsConnection; jsm: JetStreamM
   } catch (error) {
     throw new Error(
       `these tests need NATS with JetStream at ${NATS_URL} (set NATS_URL): ${(error as Error).message}`,
+      { cause: error },
     );
   }
   return { nc, jsm: await jetstreamManager(nc) };
@@ -63,7 +64,7 @@ export async function createTestStream(
   const terminatedSeqs: number[] = [];
   const advisory = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.${stream}.*`, {
     callback: (_error, message) => {
-      terminatedSeqs.push((message.json() as { stream_seq: number }).stream_seq);
+      terminatedSeqs.push(message.json<{ stream_seq: number }>().stream_seq);
     },
   });
   await nc.flush();
@@ -106,6 +107,7 @@ export async function amqpAdmin(): Promise<{ model: ChannelModel; channel: Chann
   } catch (error) {
     throw new Error(
       `these tests need RabbitMQ at ${AMQP_URL.replace(/\/\/[^@]*@/, '//')} (set AMQP_URL): ${(error as Error).message}`,
+      { cause: error },
     );
   }
   return { model, channel: await model.createChannel() };

@@ -10,7 +10,11 @@ export interface BrokerUrl {
 }
 
 /** Reads `--from`; a URL that cannot be read is named without its credentials. */
-export function readBrokerUrl(text: string, schemes: readonly string[], option = 'from'): BrokerUrl {
+export function readBrokerUrl(
+  text: string,
+  schemes: readonly string[],
+  option = 'from',
+): BrokerUrl {
   let url: URL;
   try {
     url = new URL(text);
@@ -19,7 +23,10 @@ export function readBrokerUrl(text: string, schemes: readonly string[], option =
   }
   const scheme = url.protocol.replace(/:$/, '');
   if (!schemes.includes(scheme)) {
-    throw new IntakeOptionsError(option, `must be a ${schemes.join(':// or ')}:// URL (got ${scheme}://)`);
+    throw new IntakeOptionsError(
+      option,
+      `must be a ${schemes.join(':// or ')}:// URL (got ${scheme}://)`,
+    );
   }
   if (url.hostname === '') throw new IntakeOptionsError(option, 'names no host');
   const user = url.username === '' ? null : decodeURIComponent(url.username);

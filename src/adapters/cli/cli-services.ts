@@ -4,6 +4,8 @@
  * open a store, a sink or a service themselves. Tests pass the real services, or their own.
  */
 import type { RowViewer } from '../../application/audit/ledger-export.js';
+import type { IntakeSummary } from '../../application/intake/command-intake.js';
+import type { Transmitter } from '../../application/transmitter.js';
 import type {
   AnalyticsSink,
   Clock,
@@ -32,11 +34,35 @@ export interface OpenedPersonalDataViewer {
   close(): Promise<void>;
 }
 
+/** Where `gtx consume` (or `gtx serve --consume`) takes commands from. */
+export interface ConsumeOptions {
+  readonly from: string;
+  readonly stream?: string;
+  readonly consumer?: string;
+  readonly subject?: string;
+  readonly queue?: string;
+  readonly prefetch?: number;
+  readonly ackWaitMs?: number;
+  readonly publishOutcomesTo?: string;
+}
+
+/** A running broker intake. */
+export interface CliIntake {
+  /** The broker, stream or queue, without credentials. */
+  readonly description: string;
+  /** Rejects with a coded error when the source fails while running (its queue was deleted). */
+  readonly finished: Promise<void>;
+  /** Drains: no new messages, those in flight answered, then the broker connections close. */
+  stop(): Promise<IntakeSummary>;
+}
+
 export interface ServeOptions {
   readonly sandbox: boolean;
   readonly host?: string;
   readonly port?: number;
   readonly ledgerPath: string;
+  /** Consume commands from a broker beside the HTTP intake. */
+  readonly consume?: ConsumeOptions;
 }
 
 /** `gtx serve` while it runs: the HTTP service and, when configured, the analytics feed. */
@@ -49,6 +75,8 @@ export interface CliService {
   close(): Promise<void>;
   /** Stops the analytics feed after its current batch (nothing when it does not run). */
   stopFeed(): Promise<void>;
+  /** The broker intake beside the service (`--consume`); `close()` drains it first. */
+  readonly intake: CliIntake | null;
 }
 
 export interface CliServices {
@@ -74,4 +102,9 @@ export interface CliServices {
   openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPersonalDataViewer;
   /** `gtx serve`: the HTTP service on a verified transmitter, and the analytics feed. */
   startService(io: CliIo, options: ServeOptions): Promise<CliService>;
+  /**
+   * `gtx consume`: a started broker intake into `transmitter`; rejects with BROKER_UNREACHABLE,
+   * BROKER_AUTH_FAILED, BROKER_NOT_FOUND or INTAKE_OPTIONS_INVALID.
+   */
+  startIntake(io: CliIo, transmitter: Transmitter, options: ConsumeOptions): Promise<CliIntake>;
 }

@@ -36,7 +36,9 @@ export function buildProgram(
     'after',
     `
 Exit codes: 0 delivered or ok, 1 usage or configuration error, 2 rejected by validation,
-3 dead-lettered, 4 Genesys authentication failed, 5 ledger verification failed.
+3 dead-lettered, 4 Genesys authentication failed, 5 ledger verification failed,
+6 broker unreachable (or its source stopped), 7 broker refused the credentials,
+8 broker stream, consumer, queue or exchange missing.
 Settings come from the environment and ./.env (see README): GENESYS_ENVIRONMENT,
 GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_INTEGRATION_ID, GENESYS_API_URL,
 GTX_LEDGER, GTX_RATE_LIMIT_PER_MINUTE, GTX_CONCURRENCY, GTX_LOG_LEVEL.`,
@@ -61,6 +63,13 @@ export async function runCli(
   }
 }
 
+const BROKER_EXIT: Readonly<Record<string, ExitCode>> = {
+  BROKER_UNREACHABLE: EXIT.brokerUnavailable,
+  BROKER_SOURCE_FAILED: EXIT.brokerUnavailable,
+  BROKER_AUTH_FAILED: EXIT.brokerAuthFailed,
+  BROKER_NOT_FOUND: EXIT.brokerNotFound,
+};
+
 function exitCodeFor(error: unknown, io: CliIo): ExitCode {
   if (error instanceof CliExit) return error.exitCode;
   if (error instanceof CommanderError) {
@@ -70,7 +79,7 @@ function exitCodeFor(error: unknown, io: CliIo): ExitCode {
   if (isGtxError(error)) {
     writeLine(io.stderr, `gtx: ${error.code}: ${error.message}`);
     if (error.code === 'GENESYS_AUTH_FAILED') return EXIT.authFailed;
-    return EXIT.usage;
+    return BROKER_EXIT[error.code] ?? EXIT.usage;
   }
   writeLine(
     io.stderr,

@@ -126,6 +126,11 @@ export class CommandIntake {
     return this.stopping;
   }
 
+  /** The source, without credentials. */
+  get description(): string {
+    return this.deps.source.description;
+  }
+
   snapshot(): IntakeCounts {
     return { ...this.counts };
   }

@@ -25,7 +25,8 @@ export class ConversationGate {
   /** The command went back to the broker: what follows it in its conversation waits for it. */
   hold(conversation: string, commandId: string, nowMs: number): void {
     const queue = this.held.get(conversation) ?? [];
-    if (!queue.some((entry) => entry.commandId === commandId)) queue.push({ commandId, sinceMs: nowMs });
+    if (!queue.some((entry) => entry.commandId === commandId))
+      queue.push({ commandId, sinceMs: nowMs });
     this.held.set(conversation, queue);
   }
 

@@ -35,7 +35,10 @@ const OUTAGE_CODES: ReadonlySet<string> = new Set([
   'TRANSMITTER_CLOSED',
 ]);
 /** The ledger can never store this command: an intake failure, like a body that is not one. */
-const UNSTORABLE_CODES: ReadonlySet<string> = new Set(['LEDGER_INVALID_EVENT', 'NOT_CANONICAL_JSON']);
+const UNSTORABLE_CODES: ReadonlySet<string> = new Set([
+  'LEDGER_INVALID_EVENT',
+  'NOT_CANONICAL_JSON',
+]);
 
 function codeOf(error: unknown): string {
   return isGtxError(error) ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
@@ -130,8 +133,7 @@ export class DeliveryHandler {
   ): Promise<void> {
     const code = codeOf(error);
     const outage = OUTAGE_CODES.has(code);
-    const tooOften =
-      !outage && delivery.redeliveryCount >= this.settings.maxUnexpectedRedeliveries;
+    const tooOften = !outage && delivery.redeliveryCount >= this.settings.maxUnexpectedRedeliveries;
     if (UNSTORABLE_CODES.has(code) || tooOften) {
       await this.refuse(delivery, [{ field: '', message: `cannot be recorded (${code})` }]);
       return;

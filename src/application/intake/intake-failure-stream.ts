@@ -108,12 +108,10 @@ export async function recordIntakeFailure(
     redeliveryCount: failure.redeliveryCount,
     sizeBytes: failure.body.byteLength,
     bodySha256,
-    problems: failure.problems
-      .slice(0, MAX_RECORDED_PROBLEMS)
-      .map(({ field, message }) => ({
-        field: redactPointer(field),
-        message: message.slice(0, MAX_MESSAGE_CHARS),
-      })),
+    problems: failure.problems.slice(0, MAX_RECORDED_PROBLEMS).map(({ field, message }) => ({
+      field: redactPointer(field),
+      message: message.slice(0, MAX_MESSAGE_CHARS),
+    })),
     problemCount: failure.problems.length,
     failedAt: epochMsToIso(nowMs),
   };
@@ -126,7 +124,8 @@ export async function recordIntakeFailure(
           type: COMMAND_INTAKE_FAILED,
           schemaVersion: COMMAND_INTAKE_FAILED_SCHEMA_VERSION,
           data,
-          metadata: failure.brokerMessageId === null ? {} : { causationId: failure.brokerMessageId },
+          metadata:
+            failure.brokerMessageId === null ? {} : { causationId: failure.brokerMessageId },
         },
       ],
     });

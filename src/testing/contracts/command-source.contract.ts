@@ -56,7 +56,9 @@ async function receive(harness: CommandSourceHarness, prefetch: number): Promise
       for (let waited = 0; received.length < count; waited += 20) {
         if (failure !== null) throw failure as Error;
         if (waited > WAIT_MS) {
-          throw new Error(`expected ${count} deliveries, got ${received.length} within ${WAIT_MS} ms`);
+          throw new Error(
+            `expected ${count} deliveries, got ${received.length} within ${WAIT_MS} ms`,
+          );
         }
         await sleep(20);
       }
@@ -117,7 +119,7 @@ export function commandSourceContract(
       await h.publish('acked', 'id-acked');
       await h.publish('unanswered', 'id-unanswered');
       const first = await receive(h, 10);
-      let unansweredId: string | null = null;
+      let unansweredId: string | null | undefined;
       try {
         const [acked, unanswered] = await first.until(2);
         unansweredId = unanswered?.messageId ?? null;
@@ -184,7 +186,8 @@ export function commandSourceContract(
     });
 
     it('holds at most the prefetch unanswered at once', async (h) => {
-      for (let i = 1; i <= 6; i++) await h.publish(`bounded-${String(i)}`, `id-bounded-${String(i)}`);
+      for (let i = 1; i <= 6; i++)
+        await h.publish(`bounded-${String(i)}`, `id-bounded-${String(i)}`);
       const r = await receive(h, 2);
       try {
         await r.until(2);

@@ -47,7 +47,11 @@ export function outcomePublisherContract(
     it('publishes a notice with its body and the command id and status headers', async (h) => {
       await h.publisher.open();
       const body = '{"commandId":"cmd-1","status":"delivered"}';
-      await h.publisher.publish({ commandId: 'cmd-1', status: 'delivered', body: encoder.encode(body) });
+      await h.publisher.publish({
+        commandId: 'cmd-1',
+        status: 'delivered',
+        body: encoder.encode(body),
+      });
       const received = await receivedAtLeast(h, 1);
       expect(received.length).toBe(1);
       expect(received[0]?.body).toBe(body);

@@ -80,7 +80,11 @@ export class AmqpCommandSource implements CommandSource {
   deliveries(): Observable<BrokerDelivery> {
     return new Observable<BrokerDelivery>((subscriber) => {
       this.subscriber = subscriber;
-      if (this.model !== null) this.consumeOn(this.model).catch((error: unknown) => this.failed(error));
+      if (this.model !== null) {
+        this.consumeOn(this.model).catch((error: unknown) => {
+          this.failed(error);
+        });
+      }
       return () => {
         if (this.subscriber === subscriber) this.subscriber = null;
       };
@@ -181,8 +185,7 @@ export class AmqpCommandSource implements CommandSource {
     return {
       body: message.content,
       messageId: typeof messageId === 'string' && messageId !== '' ? messageId : null,
-      redeliveryCount:
-        typeof counted === 'number' ? counted : message.fields.redelivered ? 1 : 0,
+      redeliveryCount: typeof counted === 'number' ? counted : message.fields.redelivered ? 1 : 0,
       ack: () =>
         settled(() => {
           channel.ack(message);

@@ -6,7 +6,14 @@ import {
 } from '../../../application/intake/broker-errors.js';
 import { isGtxError } from '../../../domain/index.js';
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+]);
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

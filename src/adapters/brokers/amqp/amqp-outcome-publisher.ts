@@ -56,7 +56,9 @@ export class AmqpOutcomePublisher implements OutcomePublisher {
         {
           persistent: true,
           contentType: 'application/json',
-          ...(notice.commandId === null ? {} : { messageId: `${notice.commandId}:${notice.status}` }),
+          ...(notice.commandId === null
+            ? {}
+            : { messageId: `${notice.commandId}:${notice.status}` }),
           headers: {
             ...(notice.commandId === null ? {} : { [OUTCOME_COMMAND_ID_HEADER]: notice.commandId }),
             [OUTCOME_STATUS_HEADER]: notice.status,

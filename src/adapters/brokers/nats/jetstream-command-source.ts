@@ -84,10 +84,13 @@ export class JetStreamCommandSource implements CommandSource {
           info.num_ack_pending,
           this.options.clock.now() + this.deadlineMs + JETSTREAM_DEFAULTS.barrierMarginMs,
         );
-        this.options.logger.info('nats consumer has unacknowledged messages: newer ones wait for them', {
-          source: this.description,
-          pending: info.num_ack_pending,
-        });
+        this.options.logger.info(
+          'nats consumer has unacknowledged messages: newer ones wait for them',
+          {
+            source: this.description,
+            pending: info.num_ack_pending,
+          },
+        );
       }
     } catch (error) {
       this.connection = null;
@@ -149,10 +152,16 @@ export class JetStreamCommandSource implements CommandSource {
     }
     const { config } = info;
     if (config.deliver_subject !== undefined && config.deliver_subject !== '') {
-      throw new IntakeOptionsError('consumer', `${consumer} is a push consumer; use a pull consumer`);
+      throw new IntakeOptionsError(
+        'consumer',
+        `${consumer} is a push consumer; use a pull consumer`,
+      );
     }
     if (config.ack_policy !== AckPolicy.Explicit) {
-      throw new IntakeOptionsError('consumer', `${consumer} must acknowledge explicitly (ack_policy explicit)`);
+      throw new IntakeOptionsError(
+        'consumer',
+        `${consumer} must acknowledge explicitly (ack_policy explicit)`,
+      );
     }
     if (subject !== undefined && (config.filter_subject ?? '') !== subject) {
       throw new IntakeOptionsError(
@@ -217,9 +226,12 @@ export class JetStreamCommandSource implements CommandSource {
     }, keepAliveMs);
     this.keepAliveTimer.unref();
     if (this.barrier !== null) {
-      this.barrierTimer = setTimeout(() => {
-        this.liftBarrierIfDone();
-      }, this.barrier.msUntilLifted(this.options.clock.now()) + 10);
+      this.barrierTimer = setTimeout(
+        () => {
+          this.liftBarrierIfDone();
+        },
+        this.barrier.msUntilLifted(this.options.clock.now()) + 10,
+      );
       this.barrierTimer.unref();
     }
   }

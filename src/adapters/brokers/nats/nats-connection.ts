@@ -40,9 +40,12 @@ export async function connectNats(
   void (async () => {
     for await (const status of connection.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect') {
-        options.logger.warn(`nats connection ${status.type === 'reconnect' ? 'restored' : 'lost'}`, {
-          broker: url.safe,
-        });
+        options.logger.warn(
+          `nats connection ${status.type === 'reconnect' ? 'restored' : 'lost'}`,
+          {
+            broker: url.safe,
+          },
+        );
       }
     }
   })();

@@ -1,5 +1,6 @@
 import type { CommandRegistrar } from '../run-cli.js';
 import { registerAudit } from './audit.js';
+import { registerConsume } from './consume.js';
 import { registerDemo } from './demo.js';
 import { registerFeed } from './feed.js';
 import { registerPrivacy } from './privacy.js';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerStatus,
   registerSandbox,
   registerServe,
+  registerConsume,
   registerPrivacy,
   registerFeed,
   registerReplay,

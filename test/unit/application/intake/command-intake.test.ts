@@ -259,9 +259,9 @@ describe('CommandIntake', () => {
     await s.until(() => s.queue.answers.length === 1);
     const [failure] = await s.recorded('CommandIntakeFailed');
     expect(JSON.stringify(failure?.data)).not.toMatch(/ada@example|ada-secret/);
-    expect((failure?.data as { problems: { field: string }[] }).problems.map((p) => p.field)).toEqual(
-      expect.arrayContaining(['/*', '/metadata/*']),
-    );
+    expect(
+      (failure?.data as { problems: { field: string }[] }).problems.map((p) => p.field),
+    ).toEqual(expect.arrayContaining(['/*', '/metadata/*']));
   });
 
   it('records a terminated message whose termination was lost only once', async () => {
