@@ -9,7 +9,7 @@ import type { FeedProbe } from '../adapters/http/http-service.js';
 import { CryptoRandom } from '../adapters/ids/random.js';
 import { WinstonLogger } from '../adapters/logging/winston-logger.js';
 import { startBackgroundFeed } from './background-feed.js';
-import { startCliIntake } from './cli-intake.js';
+import { prepareCliIntake } from './cli-intake.js';
 import {
   openCheckpointStore,
   openGuestKeyStore,
@@ -55,14 +55,13 @@ export function createCliServices(): CliServices {
       const feed = new LateFeedProbe();
       const service = await startService(io, { ...options, feed });
       // The feed opens the ledger the service has just created.
+      // Checked before the feed starts, so bad options stop nothing half-way.
+      const prepared = options.consume === undefined ? null : prepareCliIntake(io, options.consume);
       const background = await startBackgroundFeed(services, io, options.ledgerPath);
       feed.attach(background?.probe ?? null);
       let intake: CliIntake | null = null;
       try {
-        intake =
-          options.consume === undefined
-            ? null
-            : await startCliIntake(io, service.runtime.transmitter, options.consume);
+        intake = prepared === null ? null : await prepared.start(service.runtime.transmitter);
       } catch (error) {
         await background?.stop();
         await service.close();
@@ -81,7 +80,7 @@ export function createCliServices(): CliServices {
         },
       };
     },
-    startIntake: startCliIntake,
+    prepareIntake: prepareCliIntake,
   };
   return services;
 }

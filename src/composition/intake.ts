@@ -108,14 +108,15 @@ function amqpParts(
   return { source, publisher };
 }
 
-/**
- * A broker intake feeding `transmitter` (started, not closed by the intake). Call `start()`,
- * and `stop()` to drain before closing the transmitter.
- */
-export function createIntake(
-  transmitter: IntakeTransmitter,
-  options: IntakeOptions,
-): CommandIntake {
+export interface PreparedIntake {
+  /** The source, without credentials. */
+  readonly description: string;
+  /** The intake on `transmitter`, not started. */
+  feeding(transmitter: IntakeTransmitter): CommandIntake;
+}
+
+/** Checks the options and builds the adapters, before any connection or ledger is opened. */
+export function prepareIntake(options: IntakeOptions): PreparedIntake {
   const clock = options.clock ?? new SystemClock();
   const logger = (
     options.logger ?? WinstonLogger.create({ level: options.logLevel ?? 'info' })
@@ -131,8 +132,24 @@ export function createIntake(
   if (parts === null) {
     throw new IntakeOptionsError('from', 'must be a nats:// or amqp:// URL');
   }
-  return new CommandIntake(
-    { source: parts.source, publisher: parts.publisher, transmitter, clock, logger },
-    { ...DEFAULT_INTAKE_SETTINGS, ...options.settings },
-  );
+  const settings = { ...DEFAULT_INTAKE_SETTINGS, ...options.settings };
+  return {
+    description: parts.source.description,
+    feeding: (transmitter) =>
+      new CommandIntake(
+        { source: parts.source, publisher: parts.publisher, transmitter, clock, logger },
+        settings,
+      ),
+  };
+}
+
+/**
+ * A broker intake feeding `transmitter` (started, not closed by the intake). Call `start()`,
+ * and `stop()` to drain before closing the transmitter.
+ */
+export function createIntake(
+  transmitter: IntakeTransmitter,
+  options: IntakeOptions,
+): CommandIntake {
+  return prepareIntake(options).feeding(transmitter);
 }

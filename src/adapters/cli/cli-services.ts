@@ -56,6 +56,16 @@ export interface CliIntake {
   stop(): Promise<IntakeSummary>;
 }
 
+/** A broker intake whose options were checked, not yet connected. */
+export interface PreparedCliIntake {
+  readonly description: string;
+  /**
+   * Connects and starts feeding `transmitter`; rejects with BROKER_UNREACHABLE,
+   * BROKER_AUTH_FAILED or BROKER_NOT_FOUND.
+   */
+  start(transmitter: Transmitter): Promise<CliIntake>;
+}
+
 export interface ServeOptions {
   readonly sandbox: boolean;
   readonly host?: string;
@@ -102,9 +112,6 @@ export interface CliServices {
   openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPersonalDataViewer;
   /** `gtx serve`: the HTTP service on a verified transmitter, and the analytics feed. */
   startService(io: CliIo, options: ServeOptions): Promise<CliService>;
-  /**
-   * `gtx consume`: a started broker intake into `transmitter`; rejects with BROKER_UNREACHABLE,
-   * BROKER_AUTH_FAILED, BROKER_NOT_FOUND or INTAKE_OPTIONS_INVALID.
-   */
-  startIntake(io: CliIo, transmitter: Transmitter, options: ConsumeOptions): Promise<CliIntake>;
+  /** `gtx consume`: checks the intake's options (INTAKE_OPTIONS_INVALID) without connecting. */
+  prepareIntake(io: CliIo, options: ConsumeOptions): PreparedCliIntake;
 }

@@ -83,14 +83,14 @@ async function consume(
   flags: ConsumeCommandFlags,
 ): Promise<void> {
   if (flags.from === undefined) throw new GtxError('USAGE', '--from URL is required');
-  const options = consumeOptionsOf(flags.from, flags);
+  const prepared = services.prepareIntake(io, consumeOptionsOf(flags.from, flags));
   const runtime = await services.openRuntime(io, {
     sandbox: flags.sandbox === true,
     ledgerPath: resolveLedgerPath(io, flags.ledger),
   });
   let failure: unknown = null;
   try {
-    const intake = await services.startIntake(io, runtime.transmitter, options);
+    const intake = await prepared.start(runtime.transmitter);
     writeLine(io.stdout, `gtx consume: consuming ${intake.description}`);
     const signals = watchSignals(io, 'consume');
     try {
