@@ -91,10 +91,11 @@ export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 60_000,
+  intervalMs = 50,
 ): Promise<void> {
   const started = Date.now();
   while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -42,7 +42,7 @@ export class JetStreamCommandSource implements CommandSource {
   private subscriber: Subscriber<BrokerDelivery> | null = null;
   /** Pulled, not yet handed on: waiting for a slot, in stream order. */
   private readonly waiting: JsMsg[] = [];
-  /** Pulled after the restart, held until the barrier lifts. */
+  /** Pulled while the restart barrier stands, held until it lifts. */
   private readonly held: JsMsg[] = [];
   /** Handed on, not yet answered. */
   private readonly unanswered = new Set<JsMsg>();
@@ -84,13 +84,10 @@ export class JetStreamCommandSource implements CommandSource {
           info.num_ack_pending,
           this.options.clock.now() + this.deadlineMs + JETSTREAM_DEFAULTS.barrierMarginMs,
         );
-        this.options.logger.info(
-          'nats consumer has unacknowledged messages: newer ones wait for them',
-          {
-            source: this.description,
-            pending: info.num_ack_pending,
-          },
-        );
+        this.options.logger.info('nats consumer has unacknowledged messages: waiting for them', {
+          source: this.description,
+          pending: info.num_ack_pending,
+        });
       }
     } catch (error) {
       this.connection = null;
@@ -187,11 +184,11 @@ export class JetStreamCommandSource implements CommandSource {
         message.nak();
         continue;
       }
-      const now = this.options.clock.now();
-      if (this.barrier !== null && !this.barrier.admits(message.info.streamSequence, now)) {
-        this.held.push(message);
-      } else {
+      if (this.barrier === null) {
         this.waiting.push(message);
+      } else {
+        this.barrier.observe(message.info.streamSequence);
+        this.held.push(message);
       }
       this.liftBarrierIfDone();
       this.release();
@@ -214,7 +211,7 @@ export class JetStreamCommandSource implements CommandSource {
     this.barrier = null;
     if (this.barrierTimer !== null) clearTimeout(this.barrierTimer);
     this.barrierTimer = null;
-    // Held messages are newer than anything that came back: they go after it, in order.
+    // Redeliveries came in the order their ack waits ended: taken in stream order instead.
     this.waiting.push(...this.held.splice(0).sort((a, b) => a.seq - b.seq));
     this.release();
   }

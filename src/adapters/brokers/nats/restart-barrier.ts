@@ -1,10 +1,10 @@
 /**
- * JetStream redelivers what a killed consumer left unacknowledged only when its ack wait ends,
- * while newer messages keep coming at once: recorded as they come, a conversation's later
- * messages would overtake its earlier ones. At start the consumer's state says how many
- * messages are pending and the last stream sequence delivered; until those pending messages
- * came back (or the ack wait has surely passed: another instance may have answered them),
- * newer messages wait here.
+ * JetStream redelivers what a killed consumer left unacknowledged only when each message's ack
+ * wait ends, in the order those waits end, while newer messages come at once: taken as they
+ * come, a conversation's later messages would overtake its earlier ones. At start the
+ * consumer's state says how many messages are pending and the last stream sequence delivered;
+ * until those pending messages came back (or the ack wait has surely passed: another instance
+ * may have answered them), everything waits, and is then taken in stream order.
  */
 export class RestartBarrier {
   private remaining: number;
@@ -18,12 +18,9 @@ export class RestartBarrier {
     this.remaining = pending;
   }
 
-  /** A message from before the restart passes (and counts); a newer one waits. */
-  admits(streamSequence: number, nowMs: number): boolean {
-    if (this.isLifted(nowMs)) return true;
-    if (streamSequence > this.lastDeliveredSequence) return false;
-    this.remaining -= 1;
-    return true;
+  /** A message arrived while the barrier stands: one from before the restart counts. */
+  observe(streamSequence: number): void {
+    if (streamSequence <= this.lastDeliveredSequence) this.remaining -= 1;
   }
 
   isLifted(nowMs: number): boolean {
