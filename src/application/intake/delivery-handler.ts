@@ -95,7 +95,8 @@ export class DeliveryHandler {
     const { commandId, conversationRef } = command;
     const now = this.deps.clock.now();
     if (!this.gate.admits(conversationRef, commandId, now)) {
-      // An earlier command of the conversation is back at the broker: this one follows it.
+      // An earlier command of the conversation is back at the broker: this one waits its turn.
+      this.gate.hold(conversationRef, commandId, now);
       this.deps.counts.retried += 1;
       await this.answer(delivery, 'nak', () => delivery.nak(this.settings.retryDelayMs));
       return;
