@@ -86,7 +86,7 @@ const deep = fc
   .map((depth) => '['.repeat(depth) + ']'.repeat(depth));
 const body: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ maxLength: 200 }),
-  value.map((v) => encoder.encode(JSON.stringify(v) ?? 'undefined')),
+  value.map((v) => encoder.encode(JSON.stringify(v))),
   mutated.map((json) => encoder.encode(json)),
   deep.map((json) => encoder.encode(json)),
   text.map((t) => encoder.encode(t)),
