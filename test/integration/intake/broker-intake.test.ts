@@ -43,6 +43,8 @@ interface Broker {
     readonly options: Omit<IntakeOptions, 'from'> & { readonly from: string };
     publish(body: string, messageId: string): Promise<void>;
     deadLetters(): Promise<readonly string[]>;
+    /** Deletes the stream or queue under the running intake. */
+    remove(): Promise<void>;
     /** Where outcome notices arrive (the publishOutcomesTo subject or exchange). */
     notices(): Promise<readonly { commandId: string | null; status: string }[]>;
   }>;
@@ -79,6 +81,9 @@ const nats: Broker = {
         await stream.publish(body);
       },
       deadLetters: () => stream.terminated(),
+      remove: async () => {
+        await stream.jsm.streams.delete(stream.stream);
+      },
       notices: () => Promise.resolve(received),
     };
   },
@@ -119,6 +124,9 @@ const rabbit: Broker = {
       options: { from: url.href, queue: queue.queue, publishOutcomesTo: exchange },
       publish: (body, messageId) => queue.publish(body, messageId),
       deadLetters: () => queue.takeDeadLetters(),
+      remove: async () => {
+        await queue.channel.deleteQueue(queue.queue);
+      },
       notices: () => Promise.resolve(received),
     };
   },
@@ -263,5 +271,18 @@ describe.each([nats, rabbit])('broker intake: $name', (broker) => {
     for (let c = 0; c < 6; c++)
       expect(receivedOrder(sandbox, c)).toEqual(expectedOrder(c, total / 6));
     expect(proxy.cuts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('ends with BROKER_SOURCE_FAILED when its stream or queue is deleted while it runs', async () => {
+    const sandbox = await sandboxWith({ port: 0, rateLimitPerMinute: null });
+    const { transmitter } = startTransmitter(sandbox);
+    const b = await broker.setUp();
+    await b.publish(messageBody(1, 0), 'before-delete');
+    const intake = createIntake(transmitter, { ...b.options, logger: new InMemoryLogger() });
+    await intake.start();
+    onTestFinished(() => intake.stop().then(() => undefined));
+    await waitUntil(() => intake.snapshot().recorded === 1, 'the first command recorded');
+    await b.remove();
+    await expect(intake.finished).rejects.toMatchObject({ code: 'BROKER_SOURCE_FAILED' });
   });
 });

@@ -1,7 +1,6 @@
 import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
 import { Observable, type Subscriber } from 'rxjs';
 import {
-  BrokerNotFoundError,
   BrokerSourceFailedError,
   IntakeOptionsError,
 } from '../../../application/intake/broker-errors.js';
@@ -145,7 +144,12 @@ export class AmqpCommandSource implements CommandSource {
       this.options.queue,
       (message) => {
         if (message === null) {
-          this.failed(new BrokerNotFoundError(this.url.safe, 'queue', this.options.queue));
+          this.failed(
+            new BrokerSourceFailedError(
+              this.description,
+              'the broker cancelled the consumer (was the queue deleted?)',
+            ),
+          );
           return;
         }
         this.subscriber?.next(this.toDelivery(channel, message));
