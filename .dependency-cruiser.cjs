@@ -47,6 +47,8 @@ const IO_PACKAGES = [
   'commander',
   'cli-progress',
   'prom-client',
+  '@nats-io/[^/]+',
+  'amqplib',
 ];
 
 /**

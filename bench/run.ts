@@ -19,6 +19,7 @@ import { auditVerifyBenchmark } from './suites/audit-verify.js';
 import { exportReplayBenchmark } from './suites/export-replay.js';
 import { memoryBenchmark } from './suites/memory.js';
 import { latencyBenchmark } from './suites/latency.js';
+import { brokerIntakeBenchmark } from './suites/broker-intake.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
   ledgerBatchBenchmark,
@@ -29,6 +30,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   exportReplayBenchmark,
   memoryBenchmark,
   latencyBenchmark,
+  brokerIntakeBenchmark,
 ];
 
 const { values } = parseArgs({

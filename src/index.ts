@@ -68,3 +68,22 @@ export {
   type WebMessagingOptions,
   type GuestSessionStore,
 } from './adapters/genesys/web-messaging/index.js';
+export { createIntake, DEFAULT_PREFETCH, type IntakeOptions } from './composition/intake.js';
+export { CommandIntake, type IntakeSummary } from './application/intake/command-intake.js';
+export type { IntakeCounts } from './application/intake/intake-counts.js';
+export {
+  DEFAULT_INTAKE_SETTINGS,
+  type IntakeSettings,
+} from './application/intake/intake-settings.js';
+export {
+  BrokerAuthError,
+  BrokerNotFoundError,
+  BrokerSourceFailedError,
+  BrokerUnreachableError,
+  IntakeOptionsError,
+} from './application/intake/broker-errors.js';
+export {
+  COMMAND_INTAKE_FAILED,
+  type CommandIntakeFailedV1Data,
+} from './application/intake/intake-failure-stream.js';
+export { UnknownCommandError } from './application/transmission/transmission-service.js';

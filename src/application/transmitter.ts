@@ -8,6 +8,11 @@ import {
   type TypingInput,
 } from './commands/command-input.js';
 import type { ParsedCommand } from './commands/parsed-command.js';
+import {
+  recordIntakeFailure,
+  type IntakeFailure,
+  type RecordedIntakeFailure,
+} from './intake/intake-failure-stream.js';
 import type {
   Clock,
   IdGenerator,
@@ -234,6 +239,26 @@ export class Transmitter {
 
   status(commandId: string): Promise<TransmissionStatusReport> {
     return this.service.status(commandId);
+  }
+
+  /** Resolves with the final outcome of a command already in the ledger (COMMAND_UNKNOWN otherwise). */
+  outcome(commandId: string): Promise<TransmissionOutcome> {
+    this.assertOpen();
+    return this.service.awaitOutcome(commandId);
+  }
+
+  /**
+   * Records that a broker message is not a command (`CommandIntakeFailed`), once per broker
+   * message id: its size, hash and problems, never its content.
+   */
+  async recordIntakeFailure(failure: IntakeFailure): Promise<RecordedIntakeFailure> {
+    this.assertOpen();
+    return recordIntakeFailure(
+      this.deps.ledger.events,
+      failure,
+      this.deps.clock.now(),
+      this.deps.ids,
+    );
   }
 
   /** Fails fast when the transport cannot reach Genesys or its credentials are refused. */

@@ -3,12 +3,13 @@
  * command opens or starts, so no command wires an adapter itself.
  */
 import { readSettings } from '../adapters/cli/cli-runtime.js';
-import type { CliService, CliServices } from '../adapters/cli/cli-services.js';
+import type { CliIntake, CliService, CliServices } from '../adapters/cli/cli-services.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import type { FeedProbe } from '../adapters/http/http-service.js';
 import { CryptoRandom } from '../adapters/ids/random.js';
 import { WinstonLogger } from '../adapters/logging/winston-logger.js';
 import { startBackgroundFeed } from './background-feed.js';
+import { prepareCliIntake } from './cli-intake.js';
 import {
   openCheckpointStore,
   openGuestKeyStore,
@@ -60,17 +61,32 @@ export function createCliServices(): CliServices {
       const feed = new LateFeedProbe();
       const service = await startService(io, { ...options, feed });
       // The feed opens the ledger the service has just created.
+      // Checked before the feed starts, so bad options stop nothing half-way.
+      const prepared = options.consume === undefined ? null : prepareCliIntake(io, options.consume);
       const background = await startBackgroundFeed(services, io, options.ledgerPath);
       feed.attach(background?.probe ?? null);
+      let intake: CliIntake | null = null;
+      try {
+        intake = prepared === null ? null : await prepared.start(service.runtime.transmitter);
+      } catch (error) {
+        await background?.stop();
+        await service.close();
+        throw error;
+      }
       return {
         url: service.url,
         feedRunning: background !== null,
-        close: () => service.close(),
+        intake,
+        close: async () => {
+          await intake?.stop();
+          await service.close();
+        },
         stopFeed: async () => {
           await background?.stop();
         },
       };
     },
+    prepareIntake: prepareCliIntake,
   };
   return services;
 }

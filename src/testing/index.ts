@@ -71,3 +71,19 @@ export {
   type TransportHarness,
   type TransportTraits,
 } from './contracts/messaging-transport.contract.js';
+export {
+  commandSourceContract,
+  type CommandSourceHarness,
+} from './contracts/command-source.contract.js';
+export {
+  outcomePublisherContract,
+  type OutcomePublisherHarness,
+  type ReceivedNotice,
+} from './contracts/outcome-publisher.contract.js';
+export {
+  InMemoryBrokerQueue,
+  InMemoryCommandSource,
+  type InMemoryBrokerQueueOptions,
+  type RecordedAnswer,
+} from '../adapters/memory/in-memory-command-source.js';
+export { InMemoryOutcomePublisher } from '../adapters/memory/in-memory-outcome-publisher.js';

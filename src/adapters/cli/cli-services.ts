@@ -4,6 +4,8 @@
  * open a store, a sink or a service themselves. Tests pass the real services, or their own.
  */
 import type { RowViewer } from '../../application/audit/ledger-export.js';
+import type { IntakeSummary } from '../../application/intake/command-intake.js';
+import type { Transmitter } from '../../application/transmitter.js';
 import type {
   LedgerCopyProgress,
   LedgerCopySummary,
@@ -36,6 +38,38 @@ export interface OpenedPersonalDataViewer {
   close(): Promise<void>;
 }
 
+/** Where `gtx consume` (or `gtx serve --consume`) takes commands from. */
+export interface ConsumeOptions {
+  readonly from: string;
+  readonly stream?: string;
+  readonly consumer?: string;
+  readonly subject?: string;
+  readonly queue?: string;
+  readonly prefetch?: number;
+  readonly ackWaitMs?: number;
+  readonly publishOutcomesTo?: string;
+}
+
+/** A running broker intake. */
+export interface CliIntake {
+  /** The broker, stream or queue, without credentials. */
+  readonly description: string;
+  /** Rejects with a coded error when the source fails while running (its queue was deleted). */
+  readonly finished: Promise<void>;
+  /** Drains: no new messages, those in flight answered, then the broker connections close. */
+  stop(): Promise<IntakeSummary>;
+}
+
+/** A broker intake whose options were checked, not yet connected. */
+export interface PreparedCliIntake {
+  readonly description: string;
+  /**
+   * Connects and starts feeding `transmitter`; rejects with BROKER_UNREACHABLE,
+   * BROKER_AUTH_FAILED or BROKER_NOT_FOUND.
+   */
+  start(transmitter: Transmitter): Promise<CliIntake>;
+}
+
 export interface ServeOptions {
   readonly sandbox: boolean;
   readonly host?: string;
@@ -43,6 +77,8 @@ export interface ServeOptions {
   readonly ledgerPath: string;
   /** No API keys: only allowed on a loopback host. */
   readonly noAuth?: boolean;
+  /** Consume commands from a broker beside the HTTP intake. */
+  readonly consume?: ConsumeOptions;
 }
 
 /** `gtx serve` while it runs: the HTTP service and, when configured, the analytics feed. */
@@ -55,6 +91,8 @@ export interface CliService {
   close(): Promise<void>;
   /** Stops the analytics feed after its current batch (nothing when it does not run). */
   stopFeed(): Promise<void>;
+  /** The broker intake beside the service (`--consume`); `close()` drains it first. */
+  readonly intake: CliIntake | null;
 }
 
 /** `gtx ledger copy`: both ledgers as the user named them (paths relative to `cwd`, or URLs). */
@@ -92,4 +130,6 @@ export interface CliServices {
   copyLedger(command: LedgerCopyCommand): Promise<LedgerCopySummary>;
   /** `gtx serve`: the HTTP service on a verified transmitter, and the analytics feed. */
   startService(io: CliIo, options: ServeOptions): Promise<CliService>;
+  /** `gtx consume`: checks the intake's options (INTAKE_OPTIONS_INVALID) without connecting. */
+  prepareIntake(io: CliIo, options: ConsumeOptions): PreparedCliIntake;
 }

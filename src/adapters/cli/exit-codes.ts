@@ -8,6 +8,12 @@ export const EXIT = {
   ledgerBroken: 5,
   /** A command id the ledger holds for a different command (COMMAND_ID_REUSED). */
   idReused: 6,
+  /** `gtx consume`: the broker does not answer, or the source stopped while running. */
+  brokerUnavailable: 7,
+  /** `gtx consume`: the broker refused the credentials. */
+  brokerAuthFailed: 8,
+  /** `gtx consume`: the stream, consumer, queue or exchange does not exist. */
+  brokerNotFound: 9,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -16,4 +22,5 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_CODES_HELP =
   'Exit codes: 0 delivered or ok, 1 usage or configuration error, 2 rejected by validation,\n' +
   '3 dead-lettered, 4 Genesys authentication failed, 5 ledger verification failed,\n' +
-  '6 a command id already used for a different command.';
+  '6 a command id already used for a different command, 7 broker unreachable (or its source\n' +
+  'stopped), 8 broker refused the credentials, 9 broker stream, consumer, queue or exchange missing.';

@@ -65,6 +65,10 @@ export async function runCli(
 const EXIT_BY_ERROR_CODE: Readonly<Record<string, ExitCode>> = {
   GENESYS_AUTH_FAILED: EXIT.authFailed,
   COMMAND_ID_REUSED: EXIT.idReused,
+  BROKER_UNREACHABLE: EXIT.brokerUnavailable,
+  BROKER_SOURCE_FAILED: EXIT.brokerUnavailable,
+  BROKER_AUTH_FAILED: EXIT.brokerAuthFailed,
+  BROKER_NOT_FOUND: EXIT.brokerNotFound,
 };
 
 function exitCodeFor(error: unknown, io: CliIo): ExitCode {

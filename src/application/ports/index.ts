@@ -12,3 +12,5 @@ export * from './feed-checkpoint-store.port.js';
 export * from './ledger.port.js';
 export * from './worker-identity.port.js';
 export * from './leader-lock.port.js';
+export * from './command-source.port.js';
+export * from './outcome-publisher.port.js';

@@ -50,6 +50,13 @@ export interface TransmissionStatusReport {
   readonly events: readonly RecordedEvent[];
 }
 
+/** An outcome was asked for a command the ledger does not hold. */
+export class UnknownCommandError extends GtxError {
+  constructor(commandId: string) {
+    super('COMMAND_UNKNOWN', `no command ${commandId} in the ledger`, { details: { commandId } });
+  }
+}
+
 export class TransmitterClosedError extends GtxError {
   constructor() {
     super(
@@ -130,6 +137,24 @@ export class TransmissionService {
       }
       const outcome = await pending.promise;
       return accepted.duplicate ? { ...outcome, duplicate: true } : outcome;
+    } catch (error) {
+      pending.cancel();
+      throw error;
+    }
+  }
+
+  /** Resolves with the final outcome of a command already in the ledger, once it has one. */
+  async awaitOutcome(commandId: string): Promise<TransmissionOutcome> {
+    const pending = this.deps.outcomes.wait(commandId);
+    try {
+      const recorded = await this.deps.events.readStream(transmissionStreamId(commandId));
+      if (recorded.length === 0) throw new UnknownCommandError(commandId);
+      const settled = outcomeFromEvents(loadTransmission(recorded).events, false);
+      if (settled !== null) {
+        pending.cancel();
+        return settled;
+      }
+      return await pending.promise;
     } catch (error) {
       pending.cancel();
       throw error;

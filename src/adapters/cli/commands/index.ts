@@ -1,6 +1,7 @@
 import type { CommandRegistrar } from '../run-cli.js';
 import { registerAudit } from './audit.js';
 import { registerCompletion } from './completion.js';
+import { registerConsume } from './consume.js';
 import { registerDemo } from './demo.js';
 import { registerFeed } from './feed.js';
 import { registerLedger } from './ledger.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerStatus,
   registerSandbox,
   registerServe,
+  registerConsume,
   registerPrivacy,
   registerFeed,
   registerReplay,

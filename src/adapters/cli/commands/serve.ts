@@ -1,20 +1,21 @@
 import type { Command } from 'commander';
-import { GtxError } from '../../../domain/index.js';
+import { asError, GtxError } from '../../../domain/index.js';
 import { resolveLedgerPath } from '../cli-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
-import type { CliService, CliServices } from '../cli-services.js';
+import type { CliServices } from '../cli-services.js';
 import type { CommandRegistrar } from '../run-cli.js';
+import { watchSignals } from '../until-signalled.js';
+import { addConsumeOptions, consumeOptionsOf, summaryLine, type ConsumeFlags } from './consume.js';
 
-interface ServeOptions {
+interface ServeOptions extends ConsumeFlags {
   port?: string;
   host?: string;
   sandbox?: boolean;
   ledger?: string;
   /** commander's negation of `--no-auth`: false when given. */
   auth: boolean;
+  consume?: string;
 }
-
-const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 function parsePort(text: string): number {
   const value = Number(text);
@@ -24,30 +25,6 @@ function parsePort(text: string): number {
   return value;
 }
 
-/**
- * Waits for SIGTERM or SIGINT, then stops gracefully. A second signal while draining exits at
- * once (128 + signal number): whatever was in flight is in the ledger and resumes at next start.
- */
-function untilSignalled(io: CliIo, service: CliService): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        writeLine(io.stderr, `gtx serve: ${signal} again: exiting now`);
-        process.exit(SIGNAL_EXIT[signal] ?? 1);
-      }
-      stopping = true;
-      writeLine(io.stderr, `gtx serve: ${signal}: draining, then stopping`);
-      service.close().then(() => {
-        writeLine(io.stderr, 'gtx serve: stopped');
-        resolve();
-      }, reject);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-}
-
 async function serve(io: CliIo, services: CliServices, options: ServeOptions): Promise<void> {
   const service = await services.startService(io, {
     sandbox: options.sandbox === true,
@@ -55,11 +32,34 @@ async function serve(io: CliIo, services: CliServices, options: ServeOptions): P
     ...(options.port === undefined ? {} : { port: parsePort(options.port) }),
     ledgerPath: resolveLedgerPath(io, options.ledger),
     noAuth: !options.auth,
+    ...(options.consume === undefined
+      ? {}
+      : { consume: consumeOptionsOf(options.consume, options) }),
   });
   writeLine(io.stdout, `gtx serve: listening on ${service.url}`);
   if (service.feedRunning) writeLine(io.stdout, 'gtx serve: analytics feed running');
-  await untilSignalled(io, service);
+  if (service.intake !== null) {
+    writeLine(io.stdout, `gtx serve: consuming ${service.intake.description}`);
+  }
+  // A broker source that fails stops the service too: it was asked to consume.
+  const signals = watchSignals(io, 'serve');
+  let failure: unknown = null;
+  try {
+    await Promise.race([
+      signals.signalled,
+      service.intake?.finished ?? new Promise(() => undefined),
+    ]);
+  } catch (error) {
+    failure = error;
+  }
+  const summary = await service.intake?.stop();
+  if (summary !== undefined)
+    writeLine(io.stdout, `gtx serve: intake stopped; ${summaryLine(summary)}`);
+  await service.close();
+  writeLine(io.stderr, 'gtx serve: stopped');
+  signals.dispose();
   await service.stopFeed();
+  if (failure !== null) throw asError(failure);
   // Everything is closed; a handle some library forgot must not keep the process up.
   setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
 }
@@ -69,7 +69,7 @@ export const registerServe: CommandRegistrar = (
   io: CliIo,
   services: CliServices,
 ) => {
-  program
+  const command = program
     .command('serve')
     .description(
       'run the HTTP service: intake, status, audit events, metrics, health (docs/service.md)',
@@ -82,7 +82,11 @@ export const registerServe: CommandRegistrar = (
       '--no-auth',
       'serve without API keys (loopback hosts only); by default GTX_API_KEYS is required',
     )
-    .action(async (options: ServeOptions) => {
-      await serve(io, services, options);
-    });
+    .option(
+      '--consume <url>',
+      'also record commands from this broker (nats:// or amqp://, see gtx consume --help)',
+    );
+  addConsumeOptions(command).action(async (options: ServeOptions) => {
+    await serve(io, services, options);
+  });
 };
