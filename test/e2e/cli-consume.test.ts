@@ -13,7 +13,10 @@ import { CLI_MAIN, readLedger, spawnTs } from '../reliability/support/reliabilit
 import { AMQP_URL, NATS_URL, createTestQueue, createTestStream } from '../support/brokers.js';
 import { runGtx } from '../support/cli-harness.js';
 import { countLedger, messageBody, waitUntil } from '../support/intake-kit.js';
-import { sandboxWith } from '../support/sandbox-harness.js';
+import { paced, sandboxWith } from '../support/sandbox-harness.js';
+
+// The sandbox enforces the client's pace per token, as Genesys does.
+const PACE = paced({ perMinute: 60_000, burst: 8 });
 import { testDir } from '../support/test-dir.js';
 
 /** A loopback port nothing listens on. */
@@ -150,7 +153,7 @@ describe('gtx consume: start-up errors', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('acknowledged only after its command is committed to the ledger');
     expect(help.stdout).toContain('dead-letter');
-    expect(help.stdout).toMatch(/6 broker unreachable/);
+    expect(help.stdout).toMatch(/7 broker unreachable/);
   });
 });
 
@@ -160,14 +163,18 @@ function realGenesysEnv(sandbox: RunningSandbox): Record<string, string> {
     GENESYS_CLIENT_ID: 'sandbox-client',
     GENESYS_CLIENT_SECRET: 'sandbox-secret',
     GENESYS_INTEGRATION_ID: 'integration-consume',
-    GTX_RATE_LIMIT_PER_MINUTE: '1000000',
+    ...PACE.env,
     GTX_LOG_LEVEL: 'warn',
   };
 }
 
 describe('gtx consume in its own process', () => {
   it('records and delivers what it consumes, and drains on SIGTERM', async () => {
-    const sandbox = await sandboxWith({ port: 0, rateLimitPerMinute: null });
+    const sandbox = await sandboxWith({
+      port: 0,
+      ...PACE.sandbox,
+      integrationIds: ['integration-consume'],
+    });
     const stream = await createTestStream();
     onTestFinished(() => stream.remove());
     for (let m = 0; m < 40; m++) await stream.publish(messageBody(m % 4, Math.floor(m / 4)));
@@ -207,7 +214,11 @@ describe('gtx consume in its own process', () => {
   });
 
   it('runs beside gtx serve with --consume', async () => {
-    const sandbox = await sandboxWith({ port: 0, rateLimitPerMinute: null });
+    const sandbox = await sandboxWith({
+      port: 0,
+      ...PACE.sandbox,
+      integrationIds: ['integration-consume'],
+    });
     const queue = await createTestQueue();
     onTestFinished(() => queue.remove());
     for (let m = 0; m < 20; m++)
@@ -215,7 +226,18 @@ describe('gtx consume in its own process', () => {
     const ledger = join(testDir('gtx-serve-consume-'), 'ledger.db');
     const child = spawnTs(
       CLI_MAIN,
-      ['serve', '--port', '0', '--ledger', ledger, '--consume', AMQP_URL, '--queue', queue.queue],
+      [
+        'serve',
+        '--no-auth',
+        '--port',
+        '0',
+        '--ledger',
+        ledger,
+        '--consume',
+        AMQP_URL,
+        '--queue',
+        queue.queue,
+      ],
       realGenesysEnv(sandbox),
     );
     onTestFinished(() => {

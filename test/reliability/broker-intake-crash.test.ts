@@ -23,7 +23,11 @@ import {
   recordedTwice,
   waitUntil,
 } from '../support/intake-kit.js';
-import { sandboxWith } from '../support/sandbox-harness.js';
+import { paced, sandboxWith } from '../support/sandbox-harness.js';
+
+// 5,000 commands in a reliability run: the sandbox enforces this pace per token, as Genesys
+// enforces 300/min, and the client keeps to it.
+const PACE = paced({ perMinute: 60_000, burst: 8 });
 import { testDir } from '../support/test-dir.js';
 import { CLI_MAIN, readLedger, spawnTs } from './support/reliability-kit.js';
 
@@ -99,7 +103,12 @@ const targets: readonly Target[] = [
 describe.each(targets)('gtx consume from $name, SIGKILLed twice', (target) => {
   it('records every message exactly once and delivers every command in order', async () => {
     const random = mulberry32(20_261_202);
-    const sandbox = await sandboxWith({ port: 0, rateLimitPerMinute: null, seed: 11 });
+    const sandbox = await sandboxWith({
+      port: 0,
+      ...PACE.sandbox,
+      seed: 11,
+      integrationIds: ['integration-intake-crash'],
+    });
     const ledger = join(testDir('gtx-intake-crash-'), 'ledger.db');
     const args = await target.prepare();
     const env = {
@@ -107,7 +116,7 @@ describe.each(targets)('gtx consume from $name, SIGKILLed twice', (target) => {
       GENESYS_CLIENT_ID: 'sandbox-client',
       GENESYS_CLIENT_SECRET: 'sandbox-secret',
       GENESYS_INTEGRATION_ID: 'integration-intake-crash',
-      GTX_RATE_LIMIT_PER_MINUTE: '1000000',
+      ...PACE.env,
       GTX_LOG_LEVEL: 'error',
     };
     const start = () => {

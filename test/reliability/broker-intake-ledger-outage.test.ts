@@ -29,7 +29,10 @@ import {
   recordedTwice,
   waitUntil,
 } from '../support/intake-kit.js';
-import { sandboxWith } from '../support/sandbox-harness.js';
+import { paced, sandboxWith } from '../support/sandbox-harness.js';
+
+// The sandbox enforces the client's pace per token, as Genesys does.
+const PACE = paced({ perMinute: 60_000, burst: 8 });
 import { readLedger, tempDir } from './support/reliability-kit.js';
 
 const CONVERSATIONS = 40;
@@ -150,7 +153,11 @@ describe.each(targets)('the ledger turns read-only while consuming from $name', 
   it('acknowledges nothing that is not in the ledger, and recovers once it is writable', async () => {
     const dir = join(temp.dir, target.name.replace(/\W+/g, '-'));
     mkdirSync(dir);
-    const sandbox = await sandboxWith({ port: 0, rateLimitPerMinute: null });
+    const sandbox = await sandboxWith({
+      port: 0,
+      ...PACE.sandbox,
+      integrationIds: ['integration-intake-ro'],
+    });
     const path = join(dir, 'ledger.db');
     const transmitter = createTransmitter({
       ledger: { path },
@@ -162,7 +169,7 @@ describe.each(targets)('the ledger turns read-only while consuming from $name', 
         integrationId: 'integration-intake-ro',
       },
       logLevel: 'silent',
-      rateLimit: { perMinute: 1_000_000 },
+      rateLimit: { perMinute: PACE.client.perMinute, burst: PACE.client.burst },
       // Claims whose release failed while the ledger was read-only are taken back when their
       // lease ends: a short lease keeps the delivery part of this test short.
       pipeline: { leaseMs: 3_000 },

@@ -30,7 +30,11 @@ import {
   recordedTwice,
   waitUntil,
 } from '../../support/intake-kit.js';
-import { sandboxWith } from '../../support/sandbox-harness.js';
+import { paced, sandboxWith } from '../../support/sandbox-harness.js';
+import { tutorialPolicySettings } from '../../support/tutorial-policy.js';
+
+// The sandbox enforces the client's pace per token, as Genesys does.
+const PACE = paced({ perMinute: 60_000, burst: 8 });
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { testDir } from '../../support/test-dir.js';
 
@@ -147,8 +151,10 @@ function startTransmitter(sandbox: RunningSandbox) {
   const transmitter = createTransmitter({
     ledger: { path },
     genesys: genesys(sandbox),
+    // The tutorial's policy blocks `blocked_keyword`; the defaults block nothing.
+    policy: tutorialPolicySettings,
     logLevel: 'silent',
-    rateLimit: { perMinute: 1_000_000 },
+    rateLimit: { perMinute: PACE.client.perMinute, burst: PACE.client.burst },
   });
   onTestFinished(() => transmitter.close());
   return { transmitter, path };
@@ -159,7 +165,11 @@ const PER_CONVERSATION = 20;
 
 describe.each([nats, rabbit])('broker intake: $name', (broker) => {
   it('records each message once, delivers the valid ones in order, records and dead-letters the poison, and publishes outcomes', async () => {
-    const sandbox = await sandboxWith({ port: 0, rateLimitPerMinute: null });
+    const sandbox = await sandboxWith({
+      port: 0,
+      ...PACE.sandbox,
+      integrationIds: ['integration-intake'],
+    });
     const { transmitter, path } = startTransmitter(sandbox);
     const b = await broker.setUp();
     let n = 0;
@@ -238,7 +248,11 @@ describe.each([nats, rabbit])('broker intake: $name', (broker) => {
   });
 
   it('re-establishes a connection lost mid-run without losing or double-recording anything', async () => {
-    const sandbox = await sandboxWith({ port: 0, rateLimitPerMinute: null });
+    const sandbox = await sandboxWith({
+      port: 0,
+      ...PACE.sandbox,
+      integrationIds: ['integration-intake'],
+    });
     const { transmitter, path } = startTransmitter(sandbox);
     const proxy = await TcpProxy.start(broker.port);
     onTestFinished(() => proxy.close());
@@ -274,7 +288,11 @@ describe.each([nats, rabbit])('broker intake: $name', (broker) => {
   });
 
   it('ends with BROKER_SOURCE_FAILED when its stream or queue is deleted while it runs', async () => {
-    const sandbox = await sandboxWith({ port: 0, rateLimitPerMinute: null });
+    const sandbox = await sandboxWith({
+      port: 0,
+      ...PACE.sandbox,
+      integrationIds: ['integration-intake'],
+    });
     const { transmitter } = startTransmitter(sandbox);
     const b = await broker.setUp();
     await b.publish(messageBody(1, 0), 'before-delete');

@@ -5,6 +5,7 @@
  * order per conversation, working() while an append is slow, drain, and outcome notices.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { tutorialPolicySettings } from '../../../support/tutorial-policy.js';
 import {
   InMemoryBrokerQueue,
   type InMemoryCommandSource,
@@ -102,6 +103,8 @@ async function setUp(
     clock,
     ledger: { ...ledger, events },
     pipeline: { pollIntervalMs: 50 },
+    // The tutorial's policy blocks `blocked_keyword`; the defaults block nothing.
+    policy: tutorialPolicySettings,
   });
   const queue = new InMemoryBrokerQueue({
     clock,
