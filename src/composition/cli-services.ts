@@ -12,6 +12,7 @@ import { startBackgroundFeed } from './background-feed.js';
 import {
   openCheckpointStore,
   openGuestKeyStore,
+  openGuestSessionEraser,
   openLedgerFile,
   openSettingsSink,
 } from './ledger-files.js';
@@ -54,6 +55,7 @@ export function createCliServices(): CliServices {
     openCheckpoints: (ledgerPath) => openCheckpointStore(ledgerPath, clock),
     openSink: (io, to) => openSettingsSink(io, to, clock),
     openGuestKeys: openGuestKeyStore,
+    openGuestSessionEraser,
     openPersonalDataViewer,
     copyLedger: (command) => copyLedgerBetween(command, clock),
     startService: async (io, options): Promise<CliService> => {

@@ -13,6 +13,7 @@ import type {
   Clock,
   FeedCheckpointStore,
   GuestKeyStore,
+  GuestSessionEraser,
   Ledger,
   Logger,
   Random,
@@ -86,6 +87,8 @@ export interface CliServices {
   openSink(io: CliIo, to: string | undefined): AnalyticsSink;
   /** The guest data keys kept in the ledger file. */
   openGuestKeys(ledgerPath: string): ForgettingGuestKeyStore;
+  /** The guest session tokens kept beside the ledger, found through GENESYS_DEPLOYMENT_ID. */
+  openGuestSessionEraser(io: CliIo, ledgerPath: string): GuestSessionEraser;
   /** Decrypts the ledger's personal content; the master key is read, never created. */
   openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPersonalDataViewer;
   /** Copies one ledger (file or PostgreSQL) into an empty one, keeping positions and hashes. */

@@ -12,3 +12,4 @@ export * from './feed-checkpoint-store.port.js';
 export * from './ledger.port.js';
 export * from './worker-identity.port.js';
 export * from './leader-lock.port.js';
+export * from './guest-session-eraser.port.js';

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   GuestPrivacy,
   type ForgetResult,
   type GuestPrivacyStatus,
 } from '../../../application/privacy/guest-privacy.js';
-import { GtxError } from '../../../domain/index.js';
-import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
+import { existingLedgerTarget } from '../cli-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices, ForgettingGuestKeyStore } from '../cli-services.js';
 import type { CommandRegistrar } from '../run-cli.js';
@@ -24,18 +22,20 @@ async function withPrivacy<T>(
   ledgerOption: string | undefined,
   work: (privacy: GuestPrivacy, keys: ForgettingGuestKeyStore) => Promise<T>,
 ): Promise<T> {
-  const path = resolveLedgerPath(io, ledgerOption);
-  if (path !== ':memory:' && !existsSync(path)) {
-    throw new GtxError('LEDGER_NOT_FOUND', `no ledger at ${path}`, { details: { path } });
-  }
-  const ledger = openCliLedger(services, io, path);
+  const target = existingLedgerTarget(io, ledgerOption);
+  const ledger = services.openLedger(target);
   try {
-    const keys = services.openGuestKeys(path);
+    const keys = services.openGuestKeys(target);
     try {
-      return await work(
-        new GuestPrivacy({ ledger: ledger.events, keys, clock: services.clock }),
-        keys,
-      );
+      const sessions = services.openGuestSessionEraser(io, target);
+      try {
+        return await work(
+          new GuestPrivacy({ ledger: ledger.events, keys, sessions, clock: services.clock }),
+          keys,
+        );
+      } finally {
+        await sessions.close();
+      }
     } finally {
       await keys.close();
     }
@@ -45,6 +45,10 @@ async function withPrivacy<T>(
 }
 
 function describeForget(result: ForgetResult): string {
+  return `${describeKeyErasure(result)} Session tokens deleted: ${result.sessionTokensDeleted}.`;
+}
+
+function describeKeyErasure(result: ForgetResult): string {
   const guest = `guest ${result.guestIdHash.slice(0, 16)}…`;
   switch (result.status) {
     case 'erased': {
