@@ -17,6 +17,7 @@ import {
   openSettingsSink,
 } from './ledger-files.js';
 import { copyLedgerBetween } from './ledger-copy.js';
+import { rotateLedgerMasterKey } from './master-key-rotation.js';
 import { openPersonalDataViewer } from './personal-data-viewer.js';
 import { openRuntime } from './runtime.js';
 import { startService } from './service.js';
@@ -56,6 +57,7 @@ export function createCliServices(): CliServices {
     openSink: (io, to) => openSettingsSink(io, to, clock),
     openGuestKeys: openGuestKeyStore,
     openGuestSessionEraser,
+    rotateMasterKey: rotateLedgerMasterKey,
     openPersonalDataViewer,
     copyLedger: (command) => copyLedgerBetween(command, clock),
     startService: async (io, options): Promise<CliService> => {

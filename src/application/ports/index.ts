@@ -13,3 +13,4 @@ export * from './ledger.port.js';
 export * from './worker-identity.port.js';
 export * from './leader-lock.port.js';
 export * from './guest-session-eraser.port.js';
+export * from './master-key-rewrapper.port.js';

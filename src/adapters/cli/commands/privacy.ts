@@ -4,6 +4,7 @@ import {
   type ForgetResult,
   type GuestPrivacyStatus,
 } from '../../../application/privacy/guest-privacy.js';
+import { resolve } from 'node:path';
 import { existingLedgerTarget } from '../cli-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices, ForgettingGuestKeyStore } from '../cli-services.js';
@@ -105,6 +106,31 @@ export const registerPrivacy: CommandRegistrar = (
           options.json === true ? JSON.stringify(result) : describeForget(result),
         );
       });
+    });
+  privacy
+    .command('rotate-master-key')
+    .description(
+      're-wrap every guest key with a new master key; the key in use keeps working until this finishes, then give the new key to every worker (rerun to finish a rotation that stopped)',
+    )
+    .requiredOption(
+      '--new-key-file <path>',
+      'a file holding the new master key (base64 of 32 bytes)',
+    )
+    .option('--ledger <path>', 'the ledger (default GTX_LEDGER or ./gtx-ledger.db)')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { newKeyFile: string; ledger?: string; json?: boolean }) => {
+      const target = existingLedgerTarget(io, options.ledger);
+      const report = await services.rotateMasterKey(
+        io,
+        target,
+        resolve(io.cwd, options.newKeyFile),
+      );
+      writeLine(
+        io.stdout,
+        options.json === true
+          ? JSON.stringify(report)
+          : `${report.keys} guest key(s) now wrapped by the new master key only (${report.newWrapsAdded} given a new wrap, ${report.oldWrapsDropped} old wrap(s) removed in this run). Now give every worker the new key (GTX_MASTER_KEY or its key file), then run this same command once more, still with the old key, to re-wrap keys workers made in the meantime.`,
+      );
     });
   privacy
     .command('status')
