@@ -1,10 +1,11 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { GuestSessionEraser } from '../../../application/ports/guest-session-eraser.port.js';
 import {
   GuestPrivacy,
   type ForgetResult,
   type GuestPrivacyStatus,
 } from '../../../application/privacy/guest-privacy.js';
-import { resolve } from 'node:path';
 import { existingLedgerTarget } from '../cli-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices, ForgettingGuestKeyStore } from '../cli-services.js';
@@ -14,6 +15,18 @@ interface PrivacyCommandOptions {
   readonly guest: string;
   readonly ledger?: string;
   readonly json?: boolean;
+}
+
+/** Opens the session store at the first erasure only: `status` never touches (or creates) it. */
+function openedOnFirstUse(open: () => GuestSessionEraser): GuestSessionEraser {
+  let opened: GuestSessionEraser | null = null;
+  return {
+    eraseGuestSessions: (guestId) => {
+      opened ??= open();
+      return opened.eraseGuestSessions(guestId);
+    },
+    close: () => opened?.close() ?? Promise.resolve(),
+  };
 }
 
 /** Runs `work` on the ledger and its key store; neither needs the master key. */
@@ -28,7 +41,7 @@ async function withPrivacy<T>(
   try {
     const keys = services.openGuestKeys(target);
     try {
-      const sessions = services.openGuestSessionEraser(io, target);
+      const sessions = openedOnFirstUse(() => services.openGuestSessionEraser(io, target));
       try {
         return await work(
           new GuestPrivacy({ ledger: ledger.events, keys, sessions, clock: services.clock }),
