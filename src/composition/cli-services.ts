@@ -13,10 +13,12 @@ import { prepareCliIntake } from './cli-intake.js';
 import {
   openCheckpointStore,
   openGuestKeyStore,
+  openGuestSessionEraser,
   openLedgerFile,
   openSettingsSink,
 } from './ledger-files.js';
 import { copyLedgerBetween } from './ledger-copy.js';
+import { rotateLedgerMasterKey } from './master-key-rotation.js';
 import { openPersonalDataViewer } from './personal-data-viewer.js';
 import { openRuntime } from './runtime.js';
 import { startService } from './service.js';
@@ -55,6 +57,8 @@ export function createCliServices(): CliServices {
     openCheckpoints: (ledgerPath) => openCheckpointStore(ledgerPath, clock),
     openSink: (io, to) => openSettingsSink(io, to, clock),
     openGuestKeys: openGuestKeyStore,
+    openGuestSessionEraser,
+    rotateMasterKey: rotateLedgerMasterKey,
     openPersonalDataViewer,
     copyLedger: (command) => copyLedgerBetween(command, clock),
     startService: async (io, options): Promise<CliService> => {

@@ -22,6 +22,10 @@ import type {
   Ledger,
 } from '../application/ports/index.js';
 import type { ForgettingGuestKeyStore } from '../adapters/cli/cli-services.js';
+import { WebMessagingGuestSessionEraser } from '../adapters/genesys/web-messaging/guest-session-eraser.js';
+import { PostgresGuestSessionStore } from '../adapters/genesys/web-messaging/postgres-guest-session-store.js';
+import { SqliteGuestSessionStore } from '../adapters/genesys/web-messaging/sqlite-guest-session-store.js';
+import type { GuestSessionEraser } from '../application/ports/guest-session-eraser.port.js';
 
 /** A command's ledger: an absolute file path (resolved by the caller) or a postgres:// URL. */
 export function ledgerLocationOf(target: string): LedgerLocation {
@@ -64,6 +68,16 @@ export function openGuestKeyStore(target: string): ForgettingGuestKeyStore {
     return Object.assign(store, { forgetDiagnostics: () => ({ walCheckpointed: true }) });
   }
   return SqliteGuestKeyStore.open({ path: location.path });
+}
+
+/** The Web Messaging session tokens kept beside the ledger, found through GENESYS_DEPLOYMENT_ID. */
+export function openGuestSessionEraser(io: CliIo, target: string): GuestSessionEraser {
+  const location = ledgerLocationOf(target);
+  const store =
+    location.kind === 'postgres'
+      ? new PostgresGuestSessionStore(database(location))
+      : new SqliteGuestSessionStore({ path: location.path });
+  return new WebMessagingGuestSessionEraser(store, readSettings(io).GENESYS_DEPLOYMENT_ID);
 }
 
 /** The sink `--to` names, or ANALYTICS_WEBHOOK_URL; the secret always comes from settings. */

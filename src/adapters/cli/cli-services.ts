@@ -15,10 +15,12 @@ import type {
   Clock,
   FeedCheckpointStore,
   GuestKeyStore,
+  GuestSessionEraser,
   Ledger,
   Logger,
   Random,
 } from '../../application/ports/index.js';
+import type { MasterKeyRotationReport } from '../../application/privacy/master-key-rotation.js';
 import type { CliIo } from './cli-io.js';
 import type { CliRuntime, RuntimeOptions } from './cli-runtime.js';
 
@@ -124,6 +126,17 @@ export interface CliServices {
   openSink(io: CliIo, to: string | undefined): AnalyticsSink;
   /** The guest data keys kept in the ledger file. */
   openGuestKeys(ledgerPath: string): ForgettingGuestKeyStore;
+  /** The guest session tokens kept beside the ledger, found through GENESYS_DEPLOYMENT_ID. */
+  openGuestSessionEraser(io: CliIo, ledgerPath: string): GuestSessionEraser;
+  /**
+   * Re-wraps every guest key of the ledger from the master key in use (GTX_MASTER_KEY, …) to
+   * the one in `newKeyFile`; rerunning finishes a rotation that stopped.
+   */
+  rotateMasterKey(
+    io: CliIo,
+    ledgerPath: string,
+    newKeyFile: string,
+  ): Promise<MasterKeyRotationReport>;
   /** Decrypts the ledger's personal content; the master key is read, never created. */
   openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPersonalDataViewer;
   /** Copies one ledger (file or PostgreSQL) into an empty one, keeping positions and hashes. */

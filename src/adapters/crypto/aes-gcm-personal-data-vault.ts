@@ -13,11 +13,9 @@ import type {
   SealContext,
   SealedContent,
 } from '../../application/ports/personal-data-vault.port.js';
-import {
-  MasterKeyMismatchError,
-  SealedContentInvalidError,
-} from '../../application/privacy/privacy-errors.js';
+import { SealedContentInvalidError } from '../../application/privacy/privacy-errors.js';
 import { guestIdHash } from '../../application/privacy/sealed-content.js';
+import { formatWraps, unwrapDataKey, wrapDataKey } from './guest-key-wrapping.js';
 import { MASTER_KEY, type MasterKey } from './master-key.js';
 
 const ALGORITHM = 'aes-256-gcm';
@@ -27,7 +25,7 @@ const KEY_BYTES = 32;
 
 /**
  * AES-256-GCM per guest: each guest has a random data key, stored wrapped (AES-256-GCM) with the
- * master key; content is sealed under it with a fresh 96-bit IV and bound, as additional data,
+ * master key (see guest-key-wrapping.ts: a key being rotated holds a wrap by each master key); content is sealed under it with a fresh 96-bit IV and bound, as additional data,
  * to the key id, the guest and the command. Keys are looked up on every open, never cached, so a
  * guest forgotten by another process is erased here at the next read.
  */
@@ -118,35 +116,11 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
   }
 
   private wrap(keyId: string, hash: string, dataKey: Buffer): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv(ALGORITHM, this.masterKey.bytes(), iv, {
-      authTagLength: TAG_BYTES,
-    });
-    cipher.setAAD(wrapAad(keyId, hash));
-    const ct = Buffer.concat([cipher.update(dataKey), cipher.final()]);
-    dataKey.fill(0);
-    return Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64');
+    return formatWraps([wrapDataKey(this.masterKey, { keyId, guestIdHash: hash }, dataKey)]);
   }
 
   private unwrap(key: WrappedGuestKey): Buffer {
-    try {
-      const blob = Buffer.from(key.wrapped, 'base64');
-      const iv = blob.subarray(0, IV_BYTES);
-      const tag = blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
-      const decipher = createDecipheriv(ALGORITHM, this.masterKey.bytes(), iv, {
-        authTagLength: TAG_BYTES,
-      });
-      decipher.setAAD(wrapAad(key.keyId, key.guestIdHash));
-      decipher.setAuthTag(tag);
-      const dataKey = Buffer.concat([
-        decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)),
-        decipher.final(),
-      ]);
-      if (dataKey.length !== KEY_BYTES) throw new Error('the unwrapped key is not 32 bytes');
-      return dataKey;
-    } catch (error) {
-      throw new MasterKeyMismatchError(key.keyId, error);
-    }
+    return unwrapDataKey(this.masterKey, key);
   }
 }
 
@@ -155,8 +129,4 @@ function contentAad(keyId: string, context: SealContext): Buffer {
     JSON.stringify(['gtx-content', 1, keyId, context.guestId, context.commandId]),
     'utf8',
   );
-}
-
-function wrapAad(keyId: string, hash: string): Buffer {
-  return Buffer.from(JSON.stringify(['gtx-guest-key', 1, keyId, hash]), 'utf8');
 }

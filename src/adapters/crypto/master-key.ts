@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import type { ServiceIdentifier } from 'inversify';
@@ -40,6 +40,19 @@ export class MasterKey {
 
   static generate(): MasterKey {
     return new MasterKey(randomBytes(KEY_BYTES));
+  }
+
+  /**
+   * 16 hex digits naming this key in the wraps it makes, so a store holding wraps by two master
+   * keys (during a rotation) is opened with the one that matches. A hash of 32 random bytes: it
+   * tells nothing about the key.
+   */
+  fingerprint(): string {
+    return createHash('sha256')
+      .update('gtx-master-key-fingerprint\u0000', 'utf8')
+      .update(this.#bytes)
+      .digest('hex')
+      .slice(0, 16);
   }
 
   /** The raw bytes, for the cipher only. */

@@ -36,6 +36,13 @@ export class InMemoryGuestKeyStore implements GuestKeyStore {
     return Promise.resolve(keys);
   }
 
+  rewrap(keyId: string, expectedWrapped: string, newWrapped: string): Promise<boolean> {
+    const current = this.byId.get(keyId);
+    if (current?.wrapped !== expectedWrapped) return Promise.resolve(false);
+    this.byId.set(keyId, { ...current, wrapped: newWrapped });
+    return Promise.resolve(true);
+  }
+
   forget(guestIdHash: string): Promise<readonly string[]> {
     const forgotten = [...this.byId.values()]
       .filter((key) => key.guestIdHash === guestIdHash)

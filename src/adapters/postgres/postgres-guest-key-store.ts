@@ -78,6 +78,14 @@ export class PostgresGuestKeyStore implements GuestKeyStore {
     return result.rows.map((row) => toKey(row)).filter((k): k is WrappedGuestKey => k !== null);
   }
 
+  async rewrap(keyId: string, expectedWrapped: string, newWrapped: string): Promise<boolean> {
+    const result = await this.connection.query(
+      `UPDATE ${this.table} SET wrapped = $1 WHERE key_id = $2 AND wrapped = $3`,
+      [newWrapped, keyId, expectedWrapped],
+    );
+    return result.rowCount === 1;
+  }
+
   async forget(guestIdHash: string): Promise<readonly string[]> {
     const result = await this.connection.query<{ keyId: string }>(
       `DELETE FROM ${this.table} WHERE guest_id_hash = $1 RETURNING key_id AS "keyId"`,

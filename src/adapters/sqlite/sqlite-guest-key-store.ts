@@ -34,6 +34,7 @@ export class SqliteGuestKeyStore implements GuestKeyStore {
   private readonly page: Statement<[string, number], KeyRow>;
   private readonly idsOfGuest: Statement<[string], { key_id: string }>;
   private readonly deleteGuest: Statement<[string]>;
+  private readonly replaceWrapped: Statement<[string, string, string]>;
   private readonly connection: SqliteStoreConnection;
   private lastForget: ForgetDiagnostics = { walCheckpointed: true };
 
@@ -53,6 +54,9 @@ export class SqliteGuestKeyStore implements GuestKeyStore {
     );
     this.idsOfGuest = this.db.prepare('SELECT key_id FROM guest_keys WHERE guest_id_hash = ?');
     this.deleteGuest = this.db.prepare('DELETE FROM guest_keys WHERE guest_id_hash = ?');
+    this.replaceWrapped = this.db.prepare(
+      'UPDATE guest_keys SET wrapped = ? WHERE key_id = ? AND wrapped = ?',
+    );
   }
 
   static open(settings: SqliteLedgerSettings): SqliteGuestKeyStore {
@@ -101,6 +105,13 @@ export class SqliteGuestKeyStore implements GuestKeyStore {
         .all(afterKeyId ?? '', Math.max(0, Math.floor(limit)))
         .map((row) => toKey(row))
         .filter((key): key is WrappedGuestKey => key !== null),
+    );
+  }
+
+  rewrap(keyId: string, expectedWrapped: string, newWrapped: string): Promise<boolean> {
+    // secure_delete overwrites the replaced wrap's bytes, as it does a forgotten key's.
+    return this.run(
+      () => this.replaceWrapped.run(newWrapped, keyId, expectedWrapped).changes === 1,
     );
   }
 

@@ -7,7 +7,10 @@ import type { ServiceIdentifier } from 'inversify';
 export interface WrappedGuestKey {
   readonly keyId: string;
   readonly guestIdHash: string;
-  /** base64 of iv (12 bytes) + tag (16 bytes) + wrapped key (32 bytes). */
+  /**
+   * The key wrapped by one or more master keys, each wrap tagged with the fingerprint of the
+   * master key that made it (see the vault); opaque to the store.
+   */
   readonly wrapped: string;
   readonly createdAt: string;
 }
@@ -27,6 +30,12 @@ export interface GuestKeyStore {
    * wrapped: for copying a ledger and for checking the master key at start.
    */
   list(afterKeyId: string | null, limit: number): Promise<readonly WrappedGuestKey[]>;
+  /**
+   * Compare-and-set: replaces the wrapped form of `keyId` with `newWrapped` only while the row
+   * still holds `expectedWrapped`; false when it does not (changed meanwhile, or forgotten).
+   * Re-wrapping under a new master key this way never overwrites a concurrent change.
+   */
+  rewrap(keyId: string, expectedWrapped: string, newWrapped: string): Promise<boolean>;
   /** Destroys every key of the guest; returns the ids destroyed (none when already gone). */
   forget(guestIdHash: string): Promise<readonly string[]>;
   close(): Promise<void>;

@@ -14,3 +14,5 @@ export * from './worker-identity.port.js';
 export * from './leader-lock.port.js';
 export * from './command-source.port.js';
 export * from './outcome-publisher.port.js';
+export * from './guest-session-eraser.port.js';
+export * from './master-key-rewrapper.port.js';

@@ -3,6 +3,7 @@ import { readAllPages } from '../ledger/ledger-pages.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventStore, RecordedEvent } from '../ports/event-store.port.js';
 import type { GuestKeyStore } from '../ports/guest-key-store.port.js';
+import type { GuestSessionEraser } from '../ports/guest-session-eraser.port.js';
 import { sealedContentOf } from './open-recorded-event.js';
 import { guestIdHash, guestStreamId } from './sealed-content.js';
 
@@ -19,6 +20,8 @@ export interface GuestDataErasedV1 {
     readonly guestIdHash: string;
     readonly keyId: string;
     readonly erasedAt: string;
+    /** Web Messaging session tokens of the guest deleted by this forget (absent before they were). */
+    readonly sessionTokensDeleted?: number;
   };
 }
 
@@ -28,21 +31,24 @@ export interface Erasure {
   readonly position: number;
 }
 
-export type ForgetResult =
+/** Every outcome says how many session tokens of the guest were deleted by this run. */
+export type ForgetResult = { readonly sessionTokensDeleted: number } &
   /** The guest's key was destroyed now; the erasure is at `position` in the ledger. */
-  | {
-      readonly status: 'erased';
-      readonly guestIdHash: string;
-      readonly erasures: readonly Erasure[];
-    }
-  /** There was no key left: an earlier forget erased it. Nothing was recorded again. */
-  | {
-      readonly status: 'alreadyErased';
-      readonly guestIdHash: string;
-      readonly previous: readonly Erasure[];
-    }
-  /** No key and no erasure: nothing of this guest was ever sealed here. */
-  | { readonly status: 'unknownGuest'; readonly guestIdHash: string };
+  (
+    | {
+        readonly status: 'erased';
+        readonly guestIdHash: string;
+        readonly erasures: readonly Erasure[];
+      }
+    /** There was no key left: an earlier forget erased it. Nothing was recorded again. */
+    | {
+        readonly status: 'alreadyErased';
+        readonly guestIdHash: string;
+        readonly previous: readonly Erasure[];
+      }
+    /** No key and no erasure: nothing of this guest was ever sealed here. */
+    | { readonly status: 'unknownGuest'; readonly guestIdHash: string }
+  );
 
 export interface GuestPrivacyStatus {
   readonly guestIdHash: string;
@@ -63,13 +69,15 @@ export interface GuestPrivacyStatus {
 export interface GuestPrivacyDependencies {
   readonly ledger: EventStore;
   readonly keys: GuestKeyStore;
+  readonly sessions: GuestSessionEraser;
   readonly clock: Clock;
 }
 
 const CONTENT_TYPES = ['TransmissionRequested', 'TransmissionRejected'];
 
 /**
- * Forgetting a guest: the erasure is appended to the ledger first, then the key is destroyed, so
+ * Forgetting a guest: the session tokens are deleted first (a credential, not content: nothing
+ * to record before), then the erasure is appended to the ledger, then the key is destroyed, so
  * an interrupted forget is completed by running it again and never leaves an unrecorded erasure.
  * The ledger is not changed otherwise; its chain covers ciphertext and still verifies.
  */
@@ -79,18 +87,24 @@ export class GuestPrivacy {
   async forget(guestId: string): Promise<ForgetResult> {
     const hash = guestIdHash(guestId);
     const streamId = guestStreamId(guestId);
+    const sessionTokensDeleted = await this.deps.sessions.eraseGuestSessions(guestId);
     const key = await this.deps.keys.findByGuest(hash);
     const recorded = await this.deps.ledger.readStream(streamId);
     if (key === null) {
       const previous = erasuresOf(recorded);
       return previous.length > 0
-        ? { status: 'alreadyErased', guestIdHash: hash, previous }
-        : { status: 'unknownGuest', guestIdHash: hash };
+        ? { status: 'alreadyErased', guestIdHash: hash, previous, sessionTokensDeleted }
+        : { status: 'unknownGuest', guestIdHash: hash, sessionTokensDeleted };
     }
     const event: GuestDataErasedV1 = {
       type: GUEST_DATA_ERASED,
       schemaVersion: 1,
-      data: { guestIdHash: hash, keyId: key.keyId, erasedAt: epochMsToIso(this.deps.clock.now()) },
+      data: {
+        guestIdHash: hash,
+        keyId: key.keyId,
+        erasedAt: epochMsToIso(this.deps.clock.now()),
+        sessionTokensDeleted,
+      },
     };
     const appended = await this.deps.ledger.append({
       streamId,
@@ -101,6 +115,7 @@ export class GuestPrivacy {
     return {
       status: 'erased',
       guestIdHash: hash,
+      sessionTokensDeleted,
       erasures: [
         { keyId: key.keyId, erasedAt: event.data.erasedAt, position: appended.lastPosition },
       ],

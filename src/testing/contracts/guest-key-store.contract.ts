@@ -87,6 +87,41 @@ export function guestKeyStoreContract(
       expect(await store.list(null, 0)).toEqual([]);
     });
 
+    it('rewraps a key only while it still holds the expected wrap', async ({ store }) => {
+      await store.createIfAbsent(key('k-1', 'g-1'));
+      await store.createIfAbsent(key('k-2', 'g-2'));
+      const original = key('k-1', 'g-1').wrapped;
+      expect(await store.rewrap('k-1', original, 'wrap-b')).toBe(true);
+      expect(await store.findById('k-1')).toEqual({ ...key('k-1', 'g-1'), wrapped: 'wrap-b' });
+      expect(await store.findByGuest('g-1')).toEqual({ ...key('k-1', 'g-1'), wrapped: 'wrap-b' });
+      // A stale expectation (another rotation won) changes nothing.
+      expect(await store.rewrap('k-1', original, 'wrap-c')).toBe(false);
+      expect((await store.findById('k-1'))?.wrapped).toBe('wrap-b');
+      expect(await store.findById('k-2')).toEqual(key('k-2', 'g-2'));
+    });
+
+    it('rewraps nothing for a forgotten or unknown key, and never recreates it', async ({
+      store,
+    }) => {
+      await store.createIfAbsent(key('k-1', 'g-1'));
+      await store.forget('g-1');
+      expect(await store.rewrap('k-1', key('k-1', 'g-1').wrapped, 'wrap-b')).toBe(false);
+      expect(await store.rewrap('k-unknown', 'x', 'wrap-b')).toBe(false);
+      expect(await store.findById('k-1')).toBe(null);
+      expect(await store.list(null, 10)).toEqual([]);
+    });
+
+    it('of rewraps racing from one expected wrap, exactly one wins', async ({ store }) => {
+      await store.createIfAbsent(key('k-1', 'g-1'));
+      const original = key('k-1', 'g-1').wrapped;
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => store.rewrap('k-1', original, `wrap-${i}`)),
+      );
+      expect(results.filter(Boolean).length).toBe(1);
+      const winner = results.indexOf(true);
+      expect((await store.findById('k-1'))?.wrapped).toBe(`wrap-${winner}`);
+    });
+
     it('gives a forgotten guest a new key, not the old one back', async ({ store }) => {
       await store.createIfAbsent(key('k-1', 'g-1'));
       await store.forget('g-1');

@@ -47,5 +47,15 @@ export function guestSessionStoreContract(
       await store.delete('k-unknown');
       expect(await store.find('k1')).toBe(null);
     });
+
+    it('counts the stored sessions of every key', async ({ store }) => {
+      expect(await store.count()).toBe(0);
+      await store.save(session('k1', 'token-1'));
+      await store.save(session('k2', 'token-2'));
+      await store.save(session('k1', 'token-1b'));
+      expect(await store.count()).toBe(2);
+      await store.delete('k2');
+      expect(await store.count()).toBe(1);
+    });
   });
 }

@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { GuestSessionEraser } from '../../../application/ports/guest-session-eraser.port.js';
 import {
   GuestPrivacy,
   type ForgetResult,
   type GuestPrivacyStatus,
 } from '../../../application/privacy/guest-privacy.js';
-import { GtxError } from '../../../domain/index.js';
-import { openCliLedger, resolveLedgerPath } from '../cli-ledger.js';
+import { existingLedgerTarget } from '../cli-ledger.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices, ForgettingGuestKeyStore } from '../cli-services.js';
 import type { CommandRegistrar } from '../run-cli.js';
@@ -17,6 +17,18 @@ interface PrivacyCommandOptions {
   readonly json?: boolean;
 }
 
+/** Opens the session store at the first erasure only: `status` never touches (or creates) it. */
+function openedOnFirstUse(open: () => GuestSessionEraser): GuestSessionEraser {
+  let opened: GuestSessionEraser | null = null;
+  return {
+    eraseGuestSessions: (guestId) => {
+      opened ??= open();
+      return opened.eraseGuestSessions(guestId);
+    },
+    close: () => opened?.close() ?? Promise.resolve(),
+  };
+}
+
 /** Runs `work` on the ledger and its key store; neither needs the master key. */
 async function withPrivacy<T>(
   io: CliIo,
@@ -24,18 +36,20 @@ async function withPrivacy<T>(
   ledgerOption: string | undefined,
   work: (privacy: GuestPrivacy, keys: ForgettingGuestKeyStore) => Promise<T>,
 ): Promise<T> {
-  const path = resolveLedgerPath(io, ledgerOption);
-  if (path !== ':memory:' && !existsSync(path)) {
-    throw new GtxError('LEDGER_NOT_FOUND', `no ledger at ${path}`, { details: { path } });
-  }
-  const ledger = openCliLedger(services, io, path);
+  const target = existingLedgerTarget(io, ledgerOption);
+  const ledger = services.openLedger(target);
   try {
-    const keys = services.openGuestKeys(path);
+    const keys = services.openGuestKeys(target);
     try {
-      return await work(
-        new GuestPrivacy({ ledger: ledger.events, keys, clock: services.clock }),
-        keys,
-      );
+      const sessions = openedOnFirstUse(() => services.openGuestSessionEraser(io, target));
+      try {
+        return await work(
+          new GuestPrivacy({ ledger: ledger.events, keys, sessions, clock: services.clock }),
+          keys,
+        );
+      } finally {
+        await sessions.close();
+      }
     } finally {
       await keys.close();
     }
@@ -45,6 +59,10 @@ async function withPrivacy<T>(
 }
 
 function describeForget(result: ForgetResult): string {
+  return `${describeKeyErasure(result)} Session tokens deleted: ${result.sessionTokensDeleted}.`;
+}
+
+function describeKeyErasure(result: ForgetResult): string {
   const guest = `guest ${result.guestIdHash.slice(0, 16)}…`;
   switch (result.status) {
     case 'erased': {
@@ -101,6 +119,31 @@ export const registerPrivacy: CommandRegistrar = (
           options.json === true ? JSON.stringify(result) : describeForget(result),
         );
       });
+    });
+  privacy
+    .command('rotate-master-key')
+    .description(
+      're-wrap every guest key with a new master key; the key in use keeps working until this finishes, then give the new key to every worker (rerun to finish a rotation that stopped)',
+    )
+    .requiredOption(
+      '--new-key-file <path>',
+      'a file holding the new master key (base64 of 32 bytes)',
+    )
+    .option('--ledger <path>', 'the ledger (default GTX_LEDGER or ./gtx-ledger.db)')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { newKeyFile: string; ledger?: string; json?: boolean }) => {
+      const target = existingLedgerTarget(io, options.ledger);
+      const report = await services.rotateMasterKey(
+        io,
+        target,
+        resolve(io.cwd, options.newKeyFile),
+      );
+      writeLine(
+        io.stdout,
+        options.json === true
+          ? JSON.stringify(report)
+          : `${report.keys} guest key(s) now wrapped by the new master key only (${report.newWrapsAdded} given a new wrap, ${report.oldWrapsDropped} old wrap(s) removed in this run). Now give every worker the new key (GTX_MASTER_KEY or its key file), then run this same command once more, still with the old key, to re-wrap keys workers made in the meantime.`,
+      );
     });
   privacy
     .command('status')

@@ -19,6 +19,8 @@ export interface GuestSessionStore {
   /** Inserts or replaces the guest's token. */
   save(session: StoredGuestSession): Promise<void>;
   delete(key: string): Promise<void>;
+  /** How many tokens are stored, of every guest and deployment. */
+  count(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,10 @@ export class InMemoryGuestSessionStore implements GuestSessionStore {
   delete(key: string): Promise<void> {
     this.sessions.delete(key);
     return Promise.resolve();
+  }
+
+  count(): Promise<number> {
+    return Promise.resolve(this.sessions.size);
   }
 
   close(): Promise<void> {

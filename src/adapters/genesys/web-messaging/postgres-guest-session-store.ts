@@ -40,6 +40,13 @@ export class PostgresGuestSessionStore implements GuestSessionStore {
     await this.connection.query(`DELETE FROM ${this.table} WHERE session_key = $1`, [key]);
   }
 
+  async count(): Promise<number> {
+    const result = await this.connection.query<{ sessions: string }>(
+      `SELECT count(*) AS sessions FROM ${this.table}`,
+    );
+    return Number(result.rows[0]?.sessions ?? 0);
+  }
+
   close(): Promise<void> {
     return this.connection.close();
   }

@@ -19,6 +19,7 @@ export class SqliteGuestSessionStore implements GuestSessionStore {
   private readonly byKey: Statement<[string], SessionRow>;
   private readonly upsert: Statement<[string, string, string]>;
   private readonly remove: Statement<[string]>;
+  private readonly countAll: Statement<[], { readonly sessions: number }>;
   private readonly connection: SqliteStoreConnection;
 
   constructor(settings: SqliteLedgerSettings) {
@@ -40,6 +41,7 @@ export class SqliteGuestSessionStore implements GuestSessionStore {
        ON CONFLICT (session_key) DO UPDATE SET token = excluded.token, updated_at = excluded.updated_at`,
     );
     this.remove = this.db.prepare('DELETE FROM webmessaging_sessions WHERE session_key = ?');
+    this.countAll = this.db.prepare('SELECT count(*) AS sessions FROM webmessaging_sessions');
   }
 
   find(key: string): Promise<StoredGuestSession | null> {
@@ -61,6 +63,10 @@ export class SqliteGuestSessionStore implements GuestSessionStore {
     return this.run(() => {
       this.remove.run(key);
     });
+  }
+
+  count(): Promise<number> {
+    return this.run(() => this.countAll.get()?.sessions ?? 0);
   }
 
   close(): Promise<void> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../../src/adapters/clock/virtual-clock.js';
+import { AesGcmMasterKeyRewrapper } from '../../../../src/adapters/crypto/aes-gcm-master-key-rewrapper.js';
 import { AesGcmPersonalDataVault } from '../../../../src/adapters/crypto/aes-gcm-personal-data-vault.js';
 import {
   defaultMasterKeyPath,
@@ -104,6 +105,40 @@ describe('AES-GCM personal data vault', () => {
     const other = vaultWith(keys).vault;
     expect(await codeOf(other.open(context, sealed))).toBe('MASTER_KEY_MISMATCH');
     expect(await codeOf(other.seal(context, content))).toBe('MASTER_KEY_MISMATCH');
+  });
+
+  it('tags each wrap with its master key fingerprint, and still opens an untagged (older) wrap', async () => {
+    const { vault, keys, master } = vaultWith();
+    const sealed = await vault.seal(context, content);
+    const stored = await keys.findByGuest(guestIdHash('guest-1'));
+    expect(stored?.wrapped.startsWith(`mk1:${master.fingerprint()}:`)).toBe(true);
+    expect(master.fingerprint()).toMatch(/^[0-9a-f]{16}$/);
+    const untagged = stored!.wrapped.slice(`mk1:${master.fingerprint()}:`.length);
+    expect(await keys.rewrap(stored!.keyId, stored!.wrapped, untagged)).toBe(true);
+    expect(await vault.open(context, sealed)).toEqual(content);
+    expect(await codeOf(vaultWith(keys).vault.open(context, sealed))).toBe('MASTER_KEY_MISMATCH');
+  });
+
+  it('opens a key wrapped by two master keys with either, and refuses a third', async () => {
+    const keys = new InMemoryGuestKeyStore();
+    const { vault: oldVault, master: oldKey } = vaultWith(keys);
+    const sealed = await oldVault.seal(context, content);
+    const newKey = MasterKey.generate();
+    const rewrapper = new AesGcmMasterKeyRewrapper(oldKey, newKey);
+    const stored = (await keys.findByGuest(guestIdHash('guest-1')))!;
+    const both = rewrapper.addNewWrap(stored)!;
+    expect(both.split(',')).toHaveLength(2);
+    expect(rewrapper.addNewWrap({ ...stored, wrapped: both })).toBe(null);
+    await keys.rewrap(stored.keyId, stored.wrapped, both);
+    expect(await oldVault.open(context, sealed)).toEqual(content);
+    expect(await vaultWith(keys, newKey).vault.open(context, sealed)).toEqual(content);
+    expect(await codeOf(vaultWith(keys).vault.open(context, sealed))).toBe('MASTER_KEY_MISMATCH');
+    const onlyNew = rewrapper.dropOldWraps({ ...stored, wrapped: both })!;
+    expect(onlyNew.startsWith(`mk1:${newKey.fingerprint()}:`)).toBe(true);
+    expect(rewrapper.dropOldWraps({ ...stored, wrapped: onlyNew })).toBe(null);
+    expect(() => new AesGcmMasterKeyRewrapper(oldKey, oldKey)).toThrow(
+      expect.objectContaining({ code: 'MASTER_KEY_INVALID' }),
+    );
   });
 
   it('shows content as erased once the guest key is forgotten, and seals later content with a new key', async () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readAllPages } from '../../../../src/application/ledger/ledger-pages.js';
 import { verifyChainAsync } from '../../../../src/application/ledger/hash-chain.js';
 import { GuestPrivacy } from '../../../../src/application/privacy/guest-privacy.js';
+import { WebMessagingGuestSessionEraser } from '../../../../src/adapters/genesys/web-messaging/guest-session-eraser.js';
+import { InMemoryGuestSessionStore } from '../../../../src/adapters/genesys/web-messaging/guest-session-store.js';
 import { pipelineHarness } from '../../../support/pipeline-harness.js';
 
 const TEXT = 'Meet me at 12 Rue Oberkampf, my PIN is 8271';
@@ -66,6 +68,7 @@ describe('sealed personal content in the pipeline', () => {
     const privacy = new GuestPrivacy({
       ledger: h.ledger.events,
       keys: h.guestKeys,
+      sessions: new WebMessagingGuestSessionEraser(new InMemoryGuestSessionStore(), 'deployment-1'),
       clock: h.clock,
     });
     expect(await privacy.forget('g2')).toMatchObject({ status: 'erased' });
@@ -85,6 +88,7 @@ describe('sealed personal content in the pipeline', () => {
     const privacy = new GuestPrivacy({
       ledger: h.ledger.events,
       keys: h.guestKeys,
+      sessions: new WebMessagingGuestSessionEraser(new InMemoryGuestSessionStore(), 'deployment-1'),
       clock: h.clock,
     });
     await privacy.forget('ga');
