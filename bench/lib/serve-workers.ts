@@ -3,7 +3,6 @@
  * helper), fed over HTTP, their CPU read from /proc, and the shared ledger watched until every
  * command is final.
  */
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransmissionCounts } from '../../src/application/ports/index.js';
 import {
@@ -12,17 +11,21 @@ import {
   stopServe,
   type ServeProcess,
 } from '../../test/reliability/support/serve-process.js';
+import { processCpuMs } from './proc.js';
 
 export type { ServeProcess };
 
-/** Linux reports /proc CPU times in USER_HZ, which is 100 on every architecture Node runs on. */
-const USER_HZ = 100;
-
-export function startWorkers(
+/** Starts `count` workers; if one fails to start, the others are stopped before it throws. */
+export async function startWorkers(
   count: number,
   env: Readonly<Record<string, string>>,
 ): Promise<ServeProcess[]> {
-  return Promise.all(Array.from({ length: count }, () => startServe(env)));
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startServe(env)));
+  const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed === undefined) return workers;
+  await stopWorkers(workers);
+  throw failed.reason;
 }
 
 /** SIGTERM (a graceful drain), then wait for each to exit. */
@@ -30,17 +33,8 @@ export async function stopWorkers(workers: readonly ServeProcess[]): Promise<voi
   await Promise.all(workers.map((worker) => stopServe(worker, 'SIGTERM')));
 }
 
-/** User + system CPU of a live process, in ms (Linux only). */
-export function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
-  // Fields after "pid (comm) ": the command name may hold spaces, so cut at its last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / USER_HZ;
-}
-
 export function workersCpuMs(workers: readonly ServeProcess[]): number {
-  return workers.reduce((sum, worker) => sum + processCpuMs(worker.child.pid ?? 0), 0);
+  return workers.reduce((sum, worker) => sum + (processCpuMs(worker.child.pid ?? 0) ?? 0), 0);
 }
 
 /**

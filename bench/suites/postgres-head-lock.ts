@@ -11,23 +11,29 @@ import {
   type PostgresLedger,
 } from '../../src/adapters/postgres/postgres-ledger.js';
 import type { NewEvent } from '../../src/application/ports/index.js';
+import { cpuMs } from '../lib/child.js';
 import { benchSchema, migrateLedgerSchema } from '../lib/postgres.js';
-import { sampleLockWaits, type LockWaitSamples } from '../lib/postgres-lock-sampler.js';
+import { busyShare, machineCpu } from '../lib/proc.js';
+import { sampleBackends, type BackendSamples } from '../lib/postgres-activity.js';
 import { alternate, median, pairedRatios, percentiles, round } from '../lib/stats.js';
 import { templates } from '../lib/templates.js';
 import type { BenchContext, BenchResult, Benchmark } from '../lib/types.js';
 import { requestedFor } from './group-commit.js';
 
 const WRITERS = 4;
-const SAMPLE_EVERY_MS = 5;
+const SAMPLE_EVERY_MS = 10;
 
 interface Run {
   readonly writers: number;
   readonly appendsPerSecond: number;
   /** Milliseconds from append() to its result, every append of every writer. */
   readonly latencies: readonly number[];
-  readonly lockWaits: LockWaitSamples;
+  readonly backends: BackendSamples;
   readonly seconds: number;
+  /** CPU of this process (the writers' Node side) over the run, ms. */
+  readonly selfCpuMs: number;
+  /** Share of the machine's CPU time that was busy (every process, other engineers' too). */
+  readonly machineBusy: number;
 }
 
 async function appendLoop(
@@ -78,8 +84,10 @@ async function writersRun(
         });
       }),
     );
-    const sampler = await sampleLockWaits(prefix, SAMPLE_EVERY_MS);
+    const sampler = await sampleBackends({ applicationNamePrefix: prefix }, SAMPLE_EVERY_MS);
     const latencies: number[] = [];
+    const selfBefore = process.cpuUsage();
+    const machineBefore = machineCpu();
     const start = performance.now();
     const end = start + seconds * 1000;
     await Promise.all(
@@ -88,13 +96,17 @@ async function writersRun(
       ),
     );
     const elapsed = (performance.now() - start) / 1000;
-    const lockWaits = await sampler.stop();
+    const selfCpuMs = cpuMs({ user: 0, system: 0 }, process.cpuUsage(selfBefore));
+    const machineBusy = busyShare(machineBefore, machineCpu());
+    const backends = await sampler.stop();
     return {
       writers,
       appendsPerSecond: latencies.length / elapsed,
       latencies,
-      lockWaits,
+      backends,
       seconds: elapsed,
+      selfCpuMs,
+      machineBusy,
     };
   } finally {
     await Promise.all(ledgers.map((ledger) => ledger.close()));
@@ -104,7 +116,11 @@ async function writersRun(
 
 /** Lock wait per append, from the samples: mean backends waiting × time / appends. */
 function sampledWaitMsPerAppend(run: Run): number {
-  return (run.lockWaits.meanLockWaiting * run.seconds * 1000) / run.latencies.length;
+  return (run.backends.meanLockWaiting * run.seconds * 1000) / run.latencies.length;
+}
+
+function perAppend(runs: readonly Run[], ms: (run: Run) => number): number {
+  return median(runs.map((r) => ms(r) / r.latencies.length));
 }
 
 function latencySummary(runs: readonly Run[]): Record<string, number> {
@@ -138,7 +154,28 @@ async function run(context: BenchContext): Promise<BenchResult> {
     headline: { label: '4 writers / 1 writer', value: median(ratios), unit: '×', samples: ratios },
     target: 'none (scale-out figures)',
     met: null,
-    cpu: [],
+    cpu: [
+      {
+        process: '4 writers: bench process',
+        cpuMsPerUnit: perAppend(a, (r) => r.selfCpuMs),
+        unit: 'append',
+      },
+      {
+        process: '4 writers: their PostgreSQL backends',
+        cpuMsPerUnit: perAppend(a, (r) => r.backends.backendCpuMs),
+        unit: 'append',
+      },
+      {
+        process: '1 writer: bench process',
+        cpuMsPerUnit: perAppend(b, (r) => r.selfCpuMs),
+        unit: 'append',
+      },
+      {
+        process: '1 writer: its PostgreSQL backend',
+        cpuMsPerUnit: perAppend(b, (r) => r.backends.backendCpuMs),
+        unit: 'append',
+      },
+    ],
     details: {
       secondsPerRun: seconds,
       writers: WRITERS,
@@ -148,20 +185,22 @@ async function run(context: BenchContext): Promise<BenchResult> {
       lockWaitMsPerAppendSampled4Writers: round(median(a.map(sampledWaitMsPerAppend)), 2),
       lockWaitMsPerAppendSampled1Writer: round(median(b.map(sampledWaitMsPerAppend)), 2),
       p50LatencyMinusSingleWriterMs: round((manyLatency.p50 ?? 0) - (oneLatency.p50 ?? 0), 2),
-      meanLockWaitingBackends4Writers: round(median(a.map((r) => r.lockWaits.meanLockWaiting)), 2),
+      meanLockWaitingBackends4Writers: round(median(a.map((r) => r.backends.meanLockWaiting)), 2),
       shareOfSamplesWithALockWait4Writers: round(
-        median(a.map((r) => r.lockWaits.shareWithLockWait)),
+        median(a.map((r) => r.backends.shareWithLockWait)),
         2,
       ),
-      waitEvents4Writers: a.map((r) => r.lockWaits.byWaitEvent),
-      samplesPerRun: a.map((r) => r.lockWaits.samples),
+      waitEvents4Writers: a.map((r) => r.backends.byWaitEvent),
+      machineBusyShare4Writers: a.map((r) => round(r.machineBusy, 2)),
+      machineBusyShare1Writer: b.map((r) => round(r.machineBusy, 2)),
+      samplesPerRun: a.map((r) => r.backends.samples),
       manySamples: many.map((v) => round(v, 0)),
       oneSamples: one.map((v) => round(v, 0)),
     },
     notes: [
       'Each writer: its own PostgresDatabase (pool of 10) and openPostgresLedger on one schema, one producer awaiting one append of a TransmissionRequested (sealed content, work-queue projection written in the same transaction) into a new transmission stream before the next; so every append is one transaction holding the chain head from its SELECT … FOR UPDATE to COMMIT.',
       `Lock waits: pg_stat_activity sampled every ${String(SAMPLE_EVERY_MS)} ms on a connection of its own (active backends of the writers with wait_event_type = 'Lock'); per append = mean waiting backends × run time / appends. The second estimate is the p50 append latency with 4 writers minus the p50 with 1.`,
-      'The 4 writers share one Node process (and so its event loop); the database server, the lock and the fsyncs are what they contend for.',
+      "The 4 writers share one Node process (and so its event loop); the database server, the lock and the fsyncs are what they contend for. CPU is user + system: of the bench process (the sampler included), and from /proc of the writers' PostgreSQL backends; machineBusyShare is the busy share of both cores, whoever used them.",
     ],
   };
 }
