@@ -30,7 +30,7 @@ const WORKER_COUNTS = [1, 2, 4] as const;
 /** GTX_CONCURRENCY of every worker in each series. */
 const CONCURRENCIES = [1, 4] as const;
 const LATENCY_MS = 20;
-const CONVERSATIONS = 100;
+const CONVERSATIONS = 60;
 const POST_BATCH = 25;
 const POST_LANES = 4;
 const POLL_MS = 20;
@@ -252,7 +252,7 @@ function comparison(
 }
 
 async function run(context: BenchContext): Promise<readonly BenchResult[]> {
-  const count = context.quick ? 200 : 400;
+  const count = context.quick ? 150 : 300;
   const sandbox = await startSandboxProcess({
     ...PACE.sandbox,
     faults: { slow: 1, slowMs: LATENCY_MS },
