@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only 1,3] [--reps N]`: runs the benchmarks, prints a table and
+ * `npm run bench [-- --quick] [--only 1,3|postgres] [--reps N]`: runs the benchmarks, prints a table and
  * writes bench/results/latest.json. Every headline figure compares ours with a baseline
  * measured in the same run (alternated A/B, median of paired ratios). See docs/benchmarks.md.
  */
@@ -20,6 +20,9 @@ import { exportReplayBenchmark } from './suites/export-replay.js';
 import { memoryBenchmark } from './suites/memory.js';
 import { latencyBenchmark } from './suites/latency.js';
 import { brokerIntakeBenchmark } from './suites/broker-intake.js';
+import { postgresAppendBenchmark } from './suites/postgres-append.js';
+import { postgresWorkersBenchmark } from './suites/postgres-workers.js';
+import { postgresHeadLockBenchmark } from './suites/postgres-head-lock.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
   ledgerBatchBenchmark,
@@ -31,6 +34,9 @@ const BENCHMARKS: readonly Benchmark[] = [
   memoryBenchmark,
   latencyBenchmark,
   brokerIntakeBenchmark,
+  postgresAppendBenchmark,
+  postgresWorkersBenchmark,
+  postgresHeadLockBenchmark,
 ];
 
 const { values } = parseArgs({
@@ -49,8 +55,20 @@ function isList(outcome: BenchResult | readonly BenchResult[]): outcome is reado
 }
 
 const quick = values.quick;
+// --only takes benchmark numbers and tags (`--only postgres`, `--only 1,postgres`).
 const only =
-  values.only === undefined ? null : new Set(values.only.split(',').map((id) => Number(id.trim())));
+  values.only === undefined ? null : new Set(values.only.split(',').map((s) => s.trim()));
+if (only !== null) {
+  const known = new Set(BENCHMARKS.flatMap((b) => [String(b.id), ...(b.tags ?? [])]));
+  const unknown = [...only].filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(`--only: no benchmark ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  }
+}
+const selected = (benchmark: Benchmark): boolean =>
+  only === null ||
+  only.has(String(benchmark.id)) ||
+  (benchmark.tags ?? []).some((t) => only.has(t));
 const reps = values.reps === undefined ? 3 : Number(values.reps);
 if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a positive integer');
 
@@ -84,7 +102,7 @@ const results: BenchResult[] = [];
 const failures: { id: number; error: string }[] = [];
 try {
   for (const benchmark of BENCHMARKS) {
-    if (only !== null && !only.has(benchmark.id)) continue;
+    if (!selected(benchmark)) continue;
     context.log(`${String(benchmark.id)}. ${benchmark.title}`);
     const benchStart = performance.now();
     try {
@@ -94,7 +112,7 @@ try {
       for (const result of list) {
         context.log(
           `   ${result.id}: ${result.headline.label} = ${result.headline.value.toFixed(3)} ${result.headline.unit} ` +
-            `(${result.met ? 'met' : 'MISSED'})`,
+            `(${result.met === null ? 'no target' : result.met ? 'met' : 'MISSED'})`,
         );
       }
       context.log(`   took ${((performance.now() - benchStart) / 1000).toFixed(1)} s`);

@@ -45,7 +45,7 @@ export function renderTable(report: Report): string {
     `${r.headline.label} = ${formatNumber(r.headline.value)}${r.headline.unit === '×' ? '×' : ` ${r.headline.unit}`}`,
     r.headline.samples.map((s) => formatNumber(s)).join(', '),
     r.target,
-    r.met ? 'yes' : 'NO',
+    r.met === null ? '–' : r.met ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)),

@@ -36,7 +36,8 @@ export interface BenchResult {
   /** The headline figure the target is about: a ratio of paired samples, or an added latency. */
   readonly headline: Figure & { readonly label: string; readonly samples: readonly number[] };
   readonly target: string;
-  readonly met: boolean;
+  /** Null when the benchmark has no target: its figures are recorded, not judged. */
+  readonly met: boolean | null;
   readonly cpu: readonly CpuShare[];
   /** Anything else worth printing: breakdowns, sizes, percentiles. */
   readonly details: Readonly<Record<string, unknown>>;
@@ -46,5 +47,7 @@ export interface BenchResult {
 export interface Benchmark {
   readonly id: number;
   readonly title: string;
+  /** Names `--only` also selects by, e.g. `postgres` for the PostgreSQL ledger set. */
+  readonly tags?: readonly string[];
   run(context: BenchContext): Promise<BenchResult | readonly BenchResult[]>;
 }

@@ -2,8 +2,8 @@
  * 9. Broker intake: messages recorded and acknowledged per second by createIntake (body read,
  * shape check, policies, sealing, the ledger's append at synchronous=FULL, then the ack), with
  * the delivery pipeline running beside it on an instant transport, against a bare consumer
- * loop that only acknowledges, on the same broker, same prefetch, same run. 9a JetStream (both
- * sides wait for the server's ack confirmation), 9b RabbitMQ.
+ * loop that only acknowledges, on the same broker, same prefetch, same run. 12a JetStream (both
+ * sides wait for the server's ack confirmation), 12b RabbitMQ.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -223,13 +223,13 @@ async function runOne(
 
 async function run(context: BenchContext): Promise<readonly BenchResult[]> {
   return [
-    await runOne(context, '9a', 'NATS JetStream', jetStreamBacklog),
-    await runOne(context, '9b', 'RabbitMQ', rabbitBacklog),
+    await runOne(context, '12a', 'NATS JetStream', jetStreamBacklog),
+    await runOne(context, '12b', 'RabbitMQ', rabbitBacklog),
   ];
 }
 
 export const brokerIntakeBenchmark: Benchmark = {
-  id: 9,
+  id: 12,
   title: 'broker intake: recorded and acknowledged messages/s, against a bare ack loop',
   run,
 };

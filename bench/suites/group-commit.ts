@@ -14,7 +14,8 @@ import type { BenchContext, BenchResult, Benchmark } from '../lib/types.js';
 
 const PRODUCERS = 16;
 
-function requestedFor(template: NewEvent, commandId: string): NewEvent {
+/** The template's TransmissionRequested for another command id, as the transmitter writes it. */
+export function requestedFor(template: NewEvent, commandId: string): NewEvent {
   const data = template.data as Record<string, unknown>;
   return {
     type: template.type,

@@ -9,10 +9,13 @@ import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { AppendRequest } from '../../src/application/ports/index.js';
 import { cpuMs } from '../lib/child.js';
 import { removeDb, secondsSince } from '../lib/files.js';
+import {
+  EVENTS_PER_BATCH as BATCH,
+  batchBenchmarkEvents,
+  noteBatches,
+} from '../lib/note-batches.js';
 import { alternate, median, pairedRatios, round } from '../lib/stats.js';
 import type { BenchContext, BenchResult, Benchmark } from '../lib/types.js';
-
-const BATCH = 100;
 
 /** The events table as the ledger creates it, without its triggers: the "bare" table. */
 const BARE_SCHEMA = `
@@ -39,28 +42,6 @@ type Row = readonly [
   string,
   string,
 ];
-
-function requests(run: string, events: number): AppendRequest[] {
-  const out: AppendRequest[] = [];
-  for (let batch = 0; batch * BATCH < events; batch += 1) {
-    out.push({
-      streamId: `bench-${run}-${String(batch)}`,
-      expectedVersion: 'noStream',
-      events: Array.from({ length: BATCH }, (_, n) => ({
-        type: 'BenchNoteRecorded',
-        schemaVersion: 1,
-        data: {
-          n,
-          guestRef: `guest-${String((batch * BATCH + n) % 5000)}`,
-          amountCents: 1250 + n,
-          note: 'seat 14C moved to 15A',
-        },
-        metadata: { commandId: `cmd-${String(batch)}`, correlationId: `cmd-${String(batch)}` },
-      })),
-    });
-  }
-  return out;
-}
 
 interface Run {
   readonly eventsPerSecond: number;
@@ -126,10 +107,10 @@ function storedRows(path: string): Row[] {
 }
 
 async function run(context: BenchContext): Promise<BenchResult> {
-  const events = context.quick ? 10_000 : 50_000;
+  const events = batchBenchmarkEvents(context.quick);
   const ledgerPath = join(context.tmpDir, 'bench1-ledger.db');
   const barePath = join(context.tmpDir, 'bench1-bare.db');
-  const batches = requests('b1', events);
+  const batches = noteBatches('b1', events);
   // Warm-up of both sides; its rows are "the same rows" every bare run inserts.
   await runLedger(ledgerPath, batches);
   const rows = storedRows(ledgerPath);
