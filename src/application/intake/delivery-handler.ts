@@ -38,6 +38,8 @@ const OUTAGE_CODES: ReadonlySet<string> = new Set([
 const UNSTORABLE_CODES: ReadonlySet<string> = new Set([
   'LEDGER_INVALID_EVENT',
   'NOT_CANONICAL_JSON',
+  // The id is an idempotency key the ledger holds for another command: never redeliver it.
+  'COMMAND_ID_REUSED',
 ]);
 
 function codeOf(error: unknown): string {

@@ -278,6 +278,19 @@ describe('CommandIntake', () => {
     expect(s.intake.snapshot().intakeFailures).toBe(1);
   });
 
+  it('refuses a body that reuses a recorded command id for other content, and terminates it', async () => {
+    const s = await setUp();
+    s.queue.publish(message('cmd-1', 'guest-1', 'the first text'));
+    s.queue.publish(message('cmd-1', 'guest-1', 'another text under the same id'));
+    await s.until(() => s.queue.answers.length === 2);
+    expect(s.queue.answers.map((a) => a.kind)).toEqual(['ack', 'term']);
+    expect(await s.recorded('TransmissionRequested')).toHaveLength(1);
+    const [failure] = await s.recorded('CommandIntakeFailed');
+    expect(failure?.data).toMatchObject({
+      problems: [{ message: expect.stringContaining('COMMAND_ID_REUSED') as string }],
+    });
+  });
+
   it('refuses to guess a command id when the broker gives no message id', async () => {
     const s = await setUp({ messageIds: 'publisher' });
     s.queue.publish(message(undefined, 'guest-1'));
