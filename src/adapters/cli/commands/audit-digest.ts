@@ -54,7 +54,10 @@ export function registerAuditDigest(audit: Command, io: CliIo, services: CliServ
   audit
     .command('digest')
     .description("record the ledger's head (position + hash), optionally signed with ed25519")
-    .option('--ledger <path>', 'ledger file (default: GTX_LEDGER or ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--out <file>', 'write the digest to this file (atomically) instead of standard output')
     .option('--sign-key <keyfile>', 'ed25519 private key (PEM) to sign the digest with')
     .option('--json', 'with --out: print the digest and path as JSON')

@@ -94,7 +94,10 @@ export function registerAuditExport(audit: Command, io: CliIo, services: CliServ
   audit
     .command('export')
     .description('write events with positions, prev hash and hash as NDJSON or CSV, streaming')
-    .option('--ledger <path>', 'ledger file (default: GTX_LEDGER or ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .addOption(
       new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('ndjson'),
     )

@@ -242,7 +242,10 @@ export function registerAuditVerify(audit: Command, io: CliIo, services: CliServ
     .description(
       'recompute the hash chain of the ledger (or of an export) and name the first break',
     )
-    .option('--ledger <path>', 'ledger file (default: GTX_LEDGER or ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--digest <file>', 'a digest taken earlier: its row must still carry its head hash')
     .option('--public-key <file>', "check the digest's ed25519 signature with this public key")
     .option('--file <export.ndjson>', 'verify an NDJSON export offline instead of the ledger')

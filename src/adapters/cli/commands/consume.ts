@@ -117,7 +117,10 @@ export const registerConsume: CommandRegistrar = (program, io, services) => {
       .description('record commands from a NATS JetStream or RabbitMQ broker (docs/intake.md)')
       .requiredOption('--from <url>', 'nats://[user:pass@]host:4222 or amqp://user:pass@host:5672'),
   )
-    .option('--ledger <path>', 'the SQLite ledger (GTX_LEDGER, default ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--sandbox', 'send to an in-process sandbox Genesys instead of the real cloud')
     .addHelpText(
       'after',

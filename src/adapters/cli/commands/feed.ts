@@ -118,7 +118,10 @@ export const registerFeed: CommandRegistrar = (
   feed
     .command('run')
     .description('deliver ledger events from the feed checkpoint on (until SIGINT/SIGTERM)')
-    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--to <url|file>', 'a webhook URL or an NDJSON file (default ANALYTICS_WEBHOOK_URL)')
     .option('--once', 'deliver what is in the ledger now, then exit')
     .option('--batch-size <n>', 'events per batch (default 100)', parsePositiveInteger)
@@ -133,7 +136,10 @@ export const registerFeed: CommandRegistrar = (
   feed
     .command('enable')
     .description('enable a feed that a 410 Gone disabled (recorded in the ledger)')
-    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--name <name>', 'the feed', DEFAULT_FEED_NAME)
     .option('--json', 'print the result as JSON')
     .action((options: { ledger?: string; name: string; json?: boolean }) =>

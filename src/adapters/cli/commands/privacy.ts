@@ -103,7 +103,10 @@ export const registerPrivacy: CommandRegistrar = (
       'destroy the guest’s data key: their texts, attachment names and profile fields become unreadable; the erasure is recorded and the ledger still verifies',
     )
     .requiredOption('--guest <id>', 'the guest id the messages were sent for')
-    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER or ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (options: PrivacyCommandOptions) => {
       await withPrivacy(io, services, options.ledger, async (guests, keys) => {
@@ -129,7 +132,10 @@ export const registerPrivacy: CommandRegistrar = (
       '--new-key-file <path>',
       'a file holding the new master key (base64 of 32 bytes)',
     )
-    .option('--ledger <path>', 'the ledger (default GTX_LEDGER or ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (options: { newKeyFile: string; ledger?: string; json?: boolean }) => {
       const target = existingLedgerTarget(io, options.ledger);
@@ -151,7 +157,10 @@ export const registerPrivacy: CommandRegistrar = (
       'show whether a guest has a data key, its erasures, and how many of its transmissions are readable or erased',
     )
     .requiredOption('--guest <id>', 'the guest id')
-    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER or ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--json', 'print the status as JSON')
     .action(async (options: PrivacyCommandOptions) => {
       await withPrivacy(io, services, options.ledger, async (guests) => {

@@ -92,7 +92,10 @@ export const registerReplay: CommandRegistrar = (
         'the live feed checkpoint is not touched',
     )
     .requiredOption('--to <url|file>', 'a webhook URL or an NDJSON file')
-    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--since <iso>', 'events recorded at or after this time')
     .option('--until <iso>', 'events recorded before this time')
     .option('--from-position <n>', 'events at this ledger position or later', parsePositiveInteger)

@@ -186,7 +186,10 @@ export const registerSend: CommandRegistrar = (
       '--random-ids',
       'lines without an id get a new UUID each run: sending the file twice sends those lines twice',
     )
-    .option('--ledger <path>', 'ledger file (default: GTX_LEDGER or ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--sandbox', 'send to an in-process sandbox Genesys instead of the real cloud')
     .option('--json', 'machine-readable output')
     .addHelpText(

@@ -77,7 +77,10 @@ export const registerServe: CommandRegistrar = (
     .option('--port <n>', 'port to listen on (GTX_HTTP_PORT, default 8080; 0 picks a free one)')
     .option('--host <host>', 'address to listen on (GTX_HTTP_HOST, default 127.0.0.1)')
     .option('--sandbox', 'run against an in-process sandbox Genesys instead of the real cloud')
-    .option('--ledger <path>', 'the SQLite ledger (GTX_LEDGER, default ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option(
       '--no-auth',
       'serve without API keys (loopback hosts only); by default GTX_API_KEYS is required',

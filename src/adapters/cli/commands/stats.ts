@@ -80,7 +80,10 @@ export const registerStats: CommandRegistrar = (
     .description(
       'delivery figures, latency percentiles and the analytics feed lag, from the ledger',
     )
-    .option('--ledger <path>', 'the ledger file (default GTX_LEDGER)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--feed <name>', 'the feed whose lag to show', DEFAULT_FEED_NAME)
     .option('--json', 'print the figures as JSON')
     .action((options: { ledger?: string; feed: string; json?: boolean }) =>

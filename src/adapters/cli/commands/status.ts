@@ -81,7 +81,10 @@ export const registerStatus: CommandRegistrar = (
     .command('status')
     .description('print the recorded events and outcome of one command')
     .argument('<commandId>', 'the command id (idempotency key)')
-    .option('--ledger <path>', 'ledger file (default: GTX_LEDGER or ./gtx-ledger.db)')
+    .option(
+      '--ledger <path>',
+      'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
+    )
     .option('--json', 'machine-readable output')
     .action(async (commandId: string, options: { ledger?: string; json?: boolean }) => {
       await status(io, services, commandId, options);
