@@ -7,7 +7,12 @@
 export { DEFAULT_SANDBOX_INTEGRATION_ID, startSandbox } from './start-sandbox.js';
 export { mulberry32 } from './faults/prng.js';
 export type { SandboxFaultRates } from './faults/fault-rates.js';
-export type { RunningSandbox, SandboxOptions } from './types.js';
+export type {
+  RunningSandbox,
+  SandboxOptions,
+  SandboxOutboundWebhook,
+  SandboxSupportedContent,
+} from './types.js';
 export type {
   CountedEndpoint,
   InjectedFaultKind,

@@ -38,10 +38,36 @@ export interface SandboxOptions {
    * other id gets 404 with Genesys' error body, as an org without that integration answers.
    */
   readonly integrationIds?: readonly string[];
+  /**
+   * The integration's `outboundNotificationWebhookUrl` and
+   * `outboundNotificationWebhookSignatureSecretToken`: where agent replies are posted, signed as
+   * Genesys signs them. Absent: the integration has no webhook configured and posts nothing.
+   */
+  readonly outboundWebhook?: SandboxOutboundWebhook;
+  /**
+   * The integration's Supported Content profile, as
+   * `getConversationsMessagingSupportedcontentSupportedContentId` returns it; default one profile
+   * allowing every type both ways (the pattern star-slash-star), Genesys' own default.
+   */
+  readonly supportedContent?: SandboxSupportedContent;
   /** Clock in epoch ms for token expiry and rate windows; default Date.now. Lets tests move time. */
   readonly now?: () => number;
   /** The Web Messaging Guest API at ws://HOST:PORT/v1 (limits, media, faults). */
   readonly webMessaging?: WebMessagingSandboxOptions;
+}
+
+export interface SandboxOutboundWebhook {
+  readonly url: string;
+  /** Longer than 15 characters, as Genesys requires of the signature secret token. */
+  readonly secret: string;
+}
+
+export interface SandboxSupportedContent {
+  readonly id: string;
+  readonly name: string;
+  /** MIME patterns such as `image/png`, `image/` + star, or star-slash-star for every type. */
+  readonly inbound: readonly string[];
+  readonly outbound: readonly string[];
 }
 
 export interface RunningSandbox extends AsyncDisposable {
