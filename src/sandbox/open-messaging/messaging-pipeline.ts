@@ -174,6 +174,16 @@ function acceptMessage(
     body: message,
     conversationId,
   });
+  if (!acceptance.duplicate) {
+    sandbox.agent.openMessageAccepted({
+      integrationId,
+      guestId: message.channel.from.id,
+      guestMessageId: messageId,
+      genesysMessageId: acceptance.genesysMessageId,
+      text: message.text ?? '',
+      attachments: message.content?.length ?? 0,
+    });
+  }
   const prefetched = prefetchConversationId(request.url) ? conversationId : undefined;
   const body = normalizedMessage(message, integrationId, acceptance.genesysMessageId, prefetched);
   return sandbox.send(reply, { status: 200, body });
@@ -193,6 +203,11 @@ function acceptReceipt(
     duplicateKey: duplicateKey('receipt', integrationId, receipt.id, receipt.status),
     body: receipt,
     conversationId: sandbox.conversations.conversationFor(integrationId, receipt.channel.to.id),
+  });
+  sandbox.agent.receiptAccepted({
+    receiptId: receipt.id,
+    status: receipt.status,
+    ...(receipt.reasons === undefined ? {} : { reasons: receipt.reasons }),
   });
   const body = normalizedReceipt(receipt, integrationId, acceptance.genesysMessageId);
   return sandbox.send(reply, { status: 200, body });

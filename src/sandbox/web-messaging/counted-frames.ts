@@ -235,6 +235,18 @@ export class CountedFrames {
       genesysMessageId,
       receivedAt,
     });
+    if (checked.kind !== 'event') {
+      const guestMessage = {
+        sessionId: session.sessionId,
+        genesysMessageId,
+        text: typeof message['text'] === 'string' ? message['text'] : '',
+        attachments: checked.attachmentIds.length,
+      };
+      // The reply follows the session to whatever socket it is on when the agent answers.
+      this.context.agent.webMessageAccepted(guestMessage, (body) => {
+        this.replies.push(session, 'StructuredMessage', body);
+      });
+    }
     if (dropAfterAccept) {
       this.replies.drop(connection);
       return;
