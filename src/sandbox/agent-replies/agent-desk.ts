@@ -73,8 +73,7 @@ export class AgentDesk {
 
   /** Throws a SandboxSettingError for any option that cannot work. */
   constructor(private readonly options: AgentDeskOptions) {
-    this.replies =
-      options.agentReplies === null ? null : resolveAgentReplies(options.agentReplies);
+    this.replies = options.agentReplies === null ? null : resolveAgentReplies(options.agentReplies);
     this.webhook =
       options.outboundWebhook === null ? null : checkedOutboundWebhook(options.outboundWebhook);
     this.delivery = resolveWebhookDelivery(options.webhookDelivery);

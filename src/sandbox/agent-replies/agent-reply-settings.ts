@@ -76,11 +76,17 @@ export function checkedOutboundWebhook(webhook: SandboxOutboundWebhook): Sandbox
   return { url, secret: webhook.secret };
 }
 
+function isMediaType(value: string): value is SandboxAgentAttachment['mediaType'] {
+  return (MEDIA_TYPES as readonly string[]).includes(value);
+}
+
+/** Options may come from JavaScript or a command line, so the enums are checked too. */
 function checkedAttachment(attachment: SandboxAgentAttachment): SandboxAgentAttachment {
-  if (!MEDIA_TYPES.includes(attachment.mediaType)) {
+  const mediaType: string = attachment.mediaType;
+  if (!isMediaType(mediaType)) {
     throw new SandboxSettingError(
       'agentReplies.attachment.mediaType',
-      `must be one of ${MEDIA_TYPES.join(', ')} (got "${String(attachment.mediaType)}")`,
+      `must be one of ${MEDIA_TYPES.join(', ')} (got "${mediaType}")`,
     );
   }
   if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i.test(attachment.mime)) {
@@ -98,13 +104,14 @@ function checkedAttachment(attachment: SandboxAgentAttachment): SandboxAgentAtta
 }
 
 export function resolveAgentReplies(replies: SandboxAgentReplies): AgentReplySettings {
-  const originatingEntity = replies.originatingEntity ?? 'Human';
-  if (originatingEntity !== 'Human' && originatingEntity !== 'Bot') {
+  const entity: string = replies.originatingEntity ?? 'Human';
+  if (entity !== 'Human' && entity !== 'Bot') {
     throw new SandboxSettingError(
       'agentReplies.originatingEntity',
-      `must be Human or Bot (got "${String(originatingEntity)}")`,
+      `must be Human or Bot (got "${entity}")`,
     );
   }
+  const originatingEntity: SandboxOriginatingEntity = entity;
   const agentNickname = replies.agentNickname ?? 'Sandbox Agent';
   if (agentNickname.trim() === '') {
     throw new SandboxSettingError('agentReplies.agentNickname', 'the nickname is empty');
