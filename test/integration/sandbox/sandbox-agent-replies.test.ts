@@ -15,7 +15,7 @@ import {
   type SandboxOptions,
 } from '../../../src/sandbox/index.js';
 import { paced, sandboxWith } from '../../support/sandbox-harness.js';
-import { webhookReceiver, type ReceivedWebhook } from './webhook-receiver.js';
+import { webhookReceiver, type ReceivedWebhook } from '../../support/webhook-receiver.js';
 
 type InboundMessage = platformClient.Models.OpenInboundNormalizedMessage;
 type ConversationsApi = InstanceType<typeof platformClient.ConversationsApi>;

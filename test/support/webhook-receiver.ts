@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serveLocally } from '../../support/local-server.js';
+import { serveLocally } from './local-server.js';
 
 /** One webhook request as the receiver read it: the exact bytes and the headers. */
 export interface ReceivedWebhook {
