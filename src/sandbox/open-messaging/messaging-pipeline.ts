@@ -174,6 +174,11 @@ function acceptMessage(
     body: message,
     conversationId,
   });
+  const prefetched = prefetchConversationId(request.url) ? conversationId : undefined;
+  const body = normalizedMessage(message, integrationId, acceptance.genesysMessageId, prefetched);
+  const answered = sandbox.send(reply, { status: 200, body });
+  // Told after the answer is written: the agent's work never holds the inbound answer back.
+  // A repeated copy is the same guest message, so the agent answers its first copy only.
   if (!acceptance.duplicate) {
     sandbox.agent.openMessageAccepted({
       integrationId,
@@ -184,9 +189,7 @@ function acceptMessage(
       attachments: message.content?.length ?? 0,
     });
   }
-  const prefetched = prefetchConversationId(request.url) ? conversationId : undefined;
-  const body = normalizedMessage(message, integrationId, acceptance.genesysMessageId, prefetched);
-  return sandbox.send(reply, { status: 200, body });
+  return answered;
 }
 
 /** A receipt is a duplicate when the same receipt id reports the same status again. */
