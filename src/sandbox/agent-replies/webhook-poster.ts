@@ -101,9 +101,9 @@ export class WebhookPoster {
     this.log.push(delivery);
     for (let attempt = 1; attempt <= settings.maxRetries + 1; attempt++) {
       if (attempt > 1) {
-        this.counters.retries += 1;
         const waited = await this.backOff(settings.backoffMs * 2 ** (attempt - 2));
         if (!waited) break;
+        this.counters.retries += 1;
       }
       if (this.closing.aborted) break;
       const sentAt = new Date(this.now()).toISOString();

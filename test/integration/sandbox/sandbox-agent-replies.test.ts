@@ -211,13 +211,20 @@ describe('agent replies on the outbound webhook', () => {
       });
     await receipt(agentMessageId, 'Delivered');
     await receipt('not-an-agent-message', 'Failed');
+    await receipt(agentMessageId, 'Failed');
 
     expect(sandbox.agentMessages()[0]?.acknowledgements).toEqual([
       { status: 'Delivered', receivedAt: expect.any(String) as unknown },
+      {
+        status: 'Failed',
+        reasons: [{ code: 'GeneralError', message: 'no' }],
+        receivedAt: expect.any(String) as unknown,
+      },
     ]);
-    expect(sandbox.outboundStats().acknowledged).toBe(1);
+    expect(sandbox.outboundStats().acknowledged).toBe(2);
     expect(sandbox.received().map((request) => request.endpoint)).toEqual([
       'message',
+      'receipt',
       'receipt',
       'receipt',
     ]);
