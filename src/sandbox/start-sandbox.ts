@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AgentDesk } from './agent-replies/agent-desk.js';
+import { registerAgentRoutes } from './agent-replies/agent-routes.js';
 import type {
   SandboxAgentMessage,
   SandboxAgentReplies,
@@ -104,6 +105,9 @@ class SandboxServer implements RunningSandbox {
       },
     });
     registerOpenMessagingRoutes(this.app, this.openMessaging);
+    registerAgentRoutes(this.app, this.agent, (reply, answer) =>
+      this.openMessaging.send(reply, answer, false),
+    );
     this.webMessaging.register(this.app);
     const uploads = this.webMessaging.uploadsHttp;
     this.app.setNotFoundHandler((request, reply) =>

@@ -231,6 +231,31 @@ describe('agent replies on the outbound webhook', () => {
   });
 });
 
+describe('GET /__sandbox/outbound', () => {
+  it('lists the agent messages, the deliveries and the stats, uncounted', async () => {
+    const receiver = await webhookReceiver();
+    const sandbox = await served({ outboundWebhook: { url: receiver.url, secret: SECRET } });
+    const api = await loggedInApi(sandbox);
+    await send(api, guestMessage('guest-control'));
+    await sandbox.outboundSettled();
+    const before = sandbox.stats();
+
+    const response = await fetch(`${sandbox.url}/__sandbox/outbound`);
+    const wrongMethod = await fetch(`${sandbox.url}/__sandbox/outbound`, { method: 'POST' });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      agentMessages: sandbox.agentMessages(),
+      deliveries: sandbox.outboundDeliveries(),
+      stats: sandbox.outboundStats(),
+    });
+    expect(sandbox.outboundDeliveries()).toHaveLength(1);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET');
+    expect(sandbox.stats()).toEqual(before);
+  });
+});
+
 describe('retries as Genesys retries', () => {
   it('retries 500 three times, then delivers on 200: 4 attempts with the same bytes', async () => {
     const receiver = await webhookReceiver((nth) => (nth <= 3 ? 500 : 200));

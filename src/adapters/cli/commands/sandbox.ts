@@ -194,6 +194,10 @@ async function runSandbox(io: CliIo, options: SandboxCommandOptions): Promise<vo
           ? 'no webhook set, so Open Messaging replies are not posted'
           : `posted, signed, to ${webhook.url}`;
       writeLine(io.stdout, `# agent replies on: ${target}; Web Messaging replies go to the socket`);
+      writeLine(
+        io.stdout,
+        `# replies and webhook deliveries: GET ${sandbox.url}/__sandbox/outbound`,
+      );
     }
     writeLine(
       io.stdout,
