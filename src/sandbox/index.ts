@@ -7,7 +7,6 @@
 export { DEFAULT_SANDBOX_INTEGRATION_ID, startSandbox } from './start-sandbox.js';
 export { mulberry32 } from './faults/prng.js';
 export { SandboxSettingError, isSandboxSettingError } from './sandbox-setting-error.js';
-export { SIGNATURE_HEADER as WEBHOOK_SIGNATURE_HEADER } from './agent-replies/webhook-signature.js';
 export type {
   SandboxAcknowledgement,
   SandboxAgentAttachment,
