@@ -6,6 +6,20 @@
  */
 export { DEFAULT_SANDBOX_INTEGRATION_ID, startSandbox } from './start-sandbox.js';
 export { mulberry32 } from './faults/prng.js';
+export { SandboxSettingError, isSandboxSettingError } from './sandbox-setting-error.js';
+export type {
+  SandboxAcknowledgement,
+  SandboxAgentAttachment,
+  SandboxAgentMessage,
+  SandboxAgentReplies,
+  SandboxOriginatingEntity,
+  SandboxOutboundStats,
+  SandboxWebhookDelivery,
+  WebhookAttempt,
+  WebhookAttemptAnswer,
+  WebhookDelivery,
+  WebhookDeliveryOutcome,
+} from './agent-replies/types.js';
 export type { SandboxFaultRates } from './faults/fault-rates.js';
 export type {
   RunningSandbox,

@@ -1,6 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { AgentDesk } from './agent-replies/agent-desk.js';
+import { registerAgentRoutes } from './agent-replies/agent-routes.js';
+import type {
+  SandboxAgentMessage,
+  SandboxAgentReplies,
+  SandboxOutboundStats,
+  SandboxWebhookDelivery,
+  WebhookDelivery,
+} from './agent-replies/types.js';
 import type { SandboxFaultRates } from './faults/fault-rates.js';
 import { createSandboxApp } from './http/sandbox-app.js';
 import type { SandboxApp } from './http/sandbox-app.js';
@@ -17,13 +26,16 @@ import type {
   SandboxStats,
   ScriptStep,
 } from './open-messaging/types.js';
-import type { RunningSandbox, SandboxOptions } from './types.js';
+import type { RunningSandbox, SandboxOptions, SandboxOutboundWebhook } from './types.js';
 import { WebMessagingSandbox } from './web-messaging/web-messaging-sandbox.js';
 
 interface Settings extends OpenMessagingSettings {
   readonly host: string;
   readonly port: number;
   readonly webMessaging: NonNullable<SandboxOptions['webMessaging']>;
+  readonly agentReplies: SandboxAgentReplies | null;
+  readonly outboundWebhook: SandboxOutboundWebhook | null;
+  readonly webhookDelivery: SandboxWebhookDelivery;
 }
 
 const DEFAULT_CLIENT: SandboxClient = {
@@ -48,6 +60,9 @@ function resolveSettings(options: SandboxOptions): Settings {
     integrationIds: new Set(options.integrationIds ?? [DEFAULT_SANDBOX_INTEGRATION_ID]),
     now: options.now ?? Date.now,
     webMessaging: options.webMessaging ?? {},
+    agentReplies: options.agentReplies ?? null,
+    outboundWebhook: options.outboundWebhook ?? null,
+    webhookDelivery: options.webhookDelivery ?? {},
   };
 }
 
@@ -58,20 +73,30 @@ function resolveSettings(options: SandboxOptions): Settings {
 class SandboxServer implements RunningSandbox {
   private readonly app: SandboxApp;
   private readonly openMessaging: OpenMessagingSandbox;
+  private readonly agent: AgentDesk;
   /** Aborts pending slow answers so close() never waits on them. */
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
   private address: AddressInfo | undefined;
   readonly webMessaging: WebMessagingSandbox;
 
+  /** Throws a SandboxSettingError for an agent or webhook setting that cannot work. */
   constructor(private readonly settings: Settings) {
-    this.openMessaging = new OpenMessagingSandbox(settings, this.closing.signal);
+    this.agent = new AgentDesk({
+      agentReplies: settings.agentReplies,
+      outboundWebhook: settings.outboundWebhook,
+      webhookDelivery: settings.webhookDelivery,
+      now: settings.now,
+      closing: this.closing.signal,
+    });
+    this.openMessaging = new OpenMessagingSandbox(settings, this.closing.signal, this.agent);
     this.webMessaging = new WebMessagingSandbox(settings.webMessaging, {
       baseUrl: () => this.url,
       now: settings.now,
       seed: settings.seed,
       faults: settings.faults,
       closing: this.closing.signal,
+      agent: this.agent,
     });
     this.app = createSandboxApp({
       bodyLimit: settings.maxBodyBytes,
@@ -80,6 +105,9 @@ class SandboxServer implements RunningSandbox {
       },
     });
     registerOpenMessagingRoutes(this.app, this.openMessaging);
+    registerAgentRoutes(this.app, this.agent, (reply, answer) =>
+      this.openMessaging.send(reply, answer, false),
+    );
     this.webMessaging.register(this.app);
     const uploads = this.webMessaging.uploadsHttp;
     this.app.setNotFoundHandler((request, reply) =>
@@ -147,6 +175,39 @@ class SandboxServer implements RunningSandbox {
 
   reset(): void {
     this.openMessaging.reset();
+    this.agent.reset();
+  }
+
+  outboundWebhook(): SandboxOutboundWebhook | null {
+    return this.agent.outboundWebhook();
+  }
+
+  setOutboundWebhook(webhook: SandboxOutboundWebhook | null): void {
+    this.agent.setOutboundWebhook(webhook);
+  }
+
+  setAgentReplies(replies: SandboxAgentReplies | null): void {
+    this.agent.setAgentReplies(replies);
+  }
+
+  setWebhookDelivery(delivery: SandboxWebhookDelivery): void {
+    this.agent.setWebhookDelivery(delivery);
+  }
+
+  outboundDeliveries(): readonly WebhookDelivery[] {
+    return this.agent.deliveries();
+  }
+
+  agentMessages(): readonly SandboxAgentMessage[] {
+    return this.agent.agentMessages();
+  }
+
+  outboundStats(): SandboxOutboundStats {
+    return this.agent.stats();
+  }
+
+  outboundSettled(): Promise<void> {
+    return this.agent.settled();
   }
 
   close(): Promise<void> {
@@ -162,6 +223,7 @@ class SandboxServer implements RunningSandbox {
     this.openMessaging.close();
     this.closing.abort();
     this.webMessaging.close();
+    await this.agent.close();
     const { server } = this.app;
     const serverClosed = new Promise<void>((resolve) => {
       server.close(() => {

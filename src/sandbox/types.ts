@@ -2,6 +2,13 @@
  * The public shapes of the Sandbox Genesys: a loopback server speaking the Open Messaging
  * contract (OAuth, the inbound endpoints) and the Web Messaging guest API on the same port.
  */
+import type {
+  SandboxAgentMessage,
+  SandboxAgentReplies,
+  SandboxOutboundStats,
+  SandboxWebhookDelivery,
+  WebhookDelivery,
+} from './agent-replies/types.js';
 import type { SandboxFaultRates } from './faults/fault-rates.js';
 import type {
   ReceivedCopy,
@@ -42,8 +49,17 @@ export interface SandboxOptions {
    * The integration's `outboundNotificationWebhookUrl` and
    * `outboundNotificationWebhookSignatureSecretToken`: where agent replies are posted, signed as
    * Genesys signs them. Absent: the integration has no webhook configured and posts nothing.
+   * Replaceable at runtime with `setOutboundWebhook`; a secret of 15 characters or fewer is
+   * refused at start with a SandboxSettingError.
    */
   readonly outboundWebhook?: SandboxOutboundWebhook;
+  /**
+   * An agent (or bot) answers each accepted guest message: on the outbound webhook for Open
+   * Messaging, on the guest's socket for Web Messaging. Absent: nobody answers.
+   */
+  readonly agentReplies?: SandboxAgentReplies;
+  /** How webhooks are posted: timeout, retries, backoff, and the retry storm fault. */
+  readonly webhookDelivery?: SandboxWebhookDelivery;
   /**
    * The integration's Supported Content profile, as
    * `getConversationsMessagingSupportedcontentSupportedContentId` returns it; default one profile
@@ -87,8 +103,26 @@ export interface RunningSandbox extends AsyncDisposable {
   revokeAllTokens(): void;
   /** Every token ever issued, revoked or not, so security tests can scan logs for them. */
   issuedTokens(): readonly string[];
-  /** Forgets received messages and stats; tokens, conversations, faults and script stay. */
+  /**
+   * Forgets received messages, stats, webhook deliveries and agent messages; tokens,
+   * conversations, faults, script and the agent's settings stay.
+   */
   reset(): void;
+  /** The webhook agent replies go to now (the start setting, or the last `setOutboundWebhook`). */
+  outboundWebhook(): SandboxOutboundWebhook | null;
+  /** Where later webhooks go; null: none. Throws a SandboxSettingError for a short secret. */
+  setOutboundWebhook(webhook: SandboxOutboundWebhook | null): void;
+  /** Replaces the agent's reply settings for guest messages accepted from now on; null: none. */
+  setAgentReplies(replies: SandboxAgentReplies | null): void;
+  /** Replaces the delivery settings (retries, timeout, the storm) of webhooks posted from now on. */
+  setWebhookDelivery(delivery: SandboxWebhookDelivery): void;
+  /** Every copy of every webhook posted, with each attempt and its answer, in the order started. */
+  outboundDeliveries(): readonly WebhookDelivery[];
+  /** Every agent reply sent, with the receipts accepted for it. */
+  agentMessages(): readonly SandboxAgentMessage[];
+  outboundStats(): SandboxOutboundStats;
+  /** Resolves once no agent reply is waiting and no webhook is being delivered. */
+  outboundSettled(): Promise<void>;
   /** The Web Messaging Guest API served on the same port (WebSocket at /v1). */
   readonly webMessaging: SandboxWebMessaging;
   close(): Promise<void>;

@@ -176,7 +176,20 @@ function acceptMessage(
   });
   const prefetched = prefetchConversationId(request.url) ? conversationId : undefined;
   const body = normalizedMessage(message, integrationId, acceptance.genesysMessageId, prefetched);
-  return sandbox.send(reply, { status: 200, body });
+  const answered = sandbox.send(reply, { status: 200, body });
+  // Told after the answer is written: the agent's work never holds the inbound answer back.
+  // A repeated copy is the same guest message, so the agent answers its first copy only.
+  if (!acceptance.duplicate) {
+    sandbox.agent.openMessageAccepted({
+      integrationId,
+      guestId: message.channel.from.id,
+      guestMessageId: messageId,
+      genesysMessageId: acceptance.genesysMessageId,
+      text: message.text ?? '',
+      attachments: message.content?.length ?? 0,
+    });
+  }
+  return answered;
 }
 
 /** A receipt is a duplicate when the same receipt id reports the same status again. */
@@ -193,6 +206,11 @@ function acceptReceipt(
     duplicateKey: duplicateKey('receipt', integrationId, receipt.id, receipt.status),
     body: receipt,
     conversationId: sandbox.conversations.conversationFor(integrationId, receipt.channel.to.id),
+  });
+  sandbox.agent.receiptAccepted({
+    receiptId: receipt.id,
+    status: receipt.status,
+    ...(receipt.reasons === undefined ? {} : { reasons: receipt.reasons }),
   });
   const body = normalizedReceipt(receipt, integrationId, acceptance.genesysMessageId);
   return sandbox.send(reply, { status: 200, body });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply } from 'fastify';
+import type { AgentDesk } from '../agent-replies/agent-desk.js';
 import { FaultPlan } from '../faults/fault-plan.js';
 import type { SandboxFaultRates } from '../faults/fault-rates.js';
 import { sendAnswer } from '../http/answer.js';
@@ -51,6 +52,8 @@ export class OpenMessagingSandbox {
     readonly settings: OpenMessagingSettings,
     /** Aborted when the sandbox closes, so a pending slow answer never outlives it. */
     readonly closing: AbortSignal,
+    /** Told of each accepted guest message and receipt; it answers beside the inbound answer. */
+    readonly agent: Pick<AgentDesk, 'openMessageAccepted' | 'receiptAccepted'>,
   ) {
     this.tokens = new TokenRegistry(settings.clients, settings.tokenLifetimeSeconds);
     this.rateWindows = new RateWindows(settings.rateLimitPerMinute);

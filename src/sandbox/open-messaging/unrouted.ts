@@ -17,6 +17,7 @@ const FIXED_PATHS: ReadonlyMap<string, Unrouted> = new Map([
   // The control endpoints are not counted in the stats, their wrong methods neither.
   ['/__sandbox/messages', { kind: 'methodNotAllowed', allow: 'GET', counted: false }],
   ['/__sandbox/health', { kind: 'methodNotAllowed', allow: 'GET', counted: false }],
+  ['/__sandbox/outbound', { kind: 'methodNotAllowed', allow: 'GET', counted: false }],
 ]);
 
 const NOT_FOUND: Unrouted = { kind: 'notFound' };

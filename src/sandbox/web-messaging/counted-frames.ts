@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { AcceptedWebMessage } from '../agent-replies/agent-desk.js';
 import type { FaultDecision, FaultPlan } from '../faults/fault-plan.js';
 import type { GuestReplies } from './guest-replies.js';
 import type { GuestSessions } from './guest-sessions.js';
@@ -235,8 +236,17 @@ export class CountedFrames {
       genesysMessageId,
       receivedAt,
     });
+    const accepted: AcceptedWebMessage = {
+      sessionId: session.sessionId,
+      genesysMessageId,
+      text: typeof message['text'] === 'string' ? message['text'] : '',
+      attachments: checked.attachmentIds.length,
+    };
+    // The agent answers texts, not typing or presence events, after the guest's own answer.
+    const agentAnswers = checked.kind !== 'event';
     if (dropAfterAccept) {
       this.replies.drop(connection);
+      if (agentAnswers) this.tellAgent(session, accepted);
       return;
     }
     const echoed = {
@@ -250,5 +260,13 @@ export class CountedFrames {
       connection,
       responseFrame('StructuredMessage', echoed, tracingId, 'message'),
     );
+    if (agentAnswers) this.tellAgent(session, accepted);
+  }
+
+  /** The reply follows the session to whatever socket it is on when the agent answers. */
+  private tellAgent(session: Session, accepted: AcceptedWebMessage): void {
+    this.context.agent.webMessageAccepted(accepted, (body) => {
+      this.replies.push(session, 'StructuredMessage', body);
+    });
   }
 }

@@ -1,5 +1,6 @@
 /** The resolved options of the Web Messaging side and the state its parts share. */
 import type { WebSocket } from 'ws';
+import type { AgentDesk } from '../agent-replies/agent-desk.js';
 import type { SandboxFaultRates } from '../faults/fault-rates.js';
 import type {
   SandboxAllowedMedia,
@@ -52,6 +53,8 @@ export interface WebMessagingSandboxContext {
   readonly faults: SandboxFaultRates;
   /** Aborted when the sandbox closes, so delayed answers never outlive it. */
   readonly closing: AbortSignal;
+  /** Told of each accepted guest text; it pushes the agent's reply to the session's socket. */
+  readonly agent: Pick<AgentDesk, 'webMessageAccepted'>;
 }
 
 export interface Session {
