@@ -31,8 +31,10 @@ export async function decideReceipt(
   notice: AgentMessageNotice,
 ): Promise<AgentReceiptDecision> {
   // Only an agent's message addressed to a known conversation is acknowledged: a receipt is a
-  // transmission of that conversation, and Genesys' own receipts and typing need none.
+  // transmission of that conversation, and Genesys' own receipts and typing need none. The Web
+  // Messaging guest protocol has no receipts: a message heard on a guest's socket gets none.
   if (notice.type !== 'AgentMessageReceived' || notice.conversationRef === null) return null;
+  if (notice.channel !== 'open-messaging') return null;
   if (policy === 'off') return null;
   if (policy === 'delivered') return { status: 'Delivered' };
   return policy(notice);
