@@ -1,41 +1,7 @@
-import type {
-  AgentAttachment,
-  AgentChannel,
-  AgentMessageEventType,
-  AgentOrigin,
-  AgentTypingEvent,
-  GenesysReceiptReason,
-  GuestIdType,
-} from '../../domain/index.js';
+import type { AgentChannel, AgentMessageEventType, AgentOrigin } from '../../domain/index.js';
+import type { AgentMessageBody } from '../ports/agent-message-source.port.js';
 
-/**
- * One message from Genesys on the guest's side, as either door (the outbound webhook, a guest's
- * socket) reads it, before anything is recorded: the transport-neutral input of the recorder.
- */
-export interface AgentMessageArrival {
-  readonly channel: AgentChannel;
-  readonly genesysMessageId: string;
-  /** `channel.to`: the guest as Genesys names it (the id we sent as `channel.from.id`). */
-  readonly guest: { readonly id: string; readonly idType: GuestIdType | null };
-  readonly originatingEntity: AgentOrigin;
-  /** `channel.time` as sent; kept only when it is an ISO-8601 time. */
-  readonly sentAt: string | null;
-  readonly body: AgentMessageBody;
-}
-
-export type AgentMessageBody =
-  | {
-      readonly type: 'Text';
-      readonly text: string | null;
-      readonly attachments: readonly AgentAttachment[];
-    }
-  | { readonly type: 'Event'; readonly events: readonly AgentTypingEvent[] }
-  | {
-      readonly type: 'Receipt';
-      readonly status: string;
-      readonly reasons: readonly GenesysReceiptReason[];
-      readonly isFinalReceipt: boolean | null;
-    };
+export type { AgentMessageArrival, AgentMessageBody } from '../ports/agent-message-source.port.js';
 
 /**
  * What the embedding application hears (`Transmitter.onAgentMessage`) once a message is in the

@@ -17,7 +17,11 @@ const AGENT_TEXT = 'agent on the socket 4b2e';
  */
 async function guestProtocolServer() {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  await new Promise<void>((resolve) =>
+    server.once('listening', () => {
+      resolve();
+    }),
+  );
   const sockets: WebSocket[] = [];
   const frame = (cls: string, body: unknown, tracingId: string | null, type = 'response') =>
     JSON.stringify({
@@ -77,7 +81,9 @@ async function guestProtocolServer() {
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.terminate();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -95,7 +101,9 @@ async function setUp(): Promise<{
   const server = await guestProtocolServer();
   cleanups.push(() => server.close());
   const dir = mkdtempSync(join(tmpdir(), 'gtx-agent-ws-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const logger = new InMemoryLogger();
   const transmitter = buildTransmitter({
     ledger: { path: join(dir, 'ledger.db') },
