@@ -82,7 +82,11 @@ export const RECORDED_EVENT_SCHEMA = {
     position: { type: 'integer' },
     streamId: { type: 'string' },
     streamVersion: { type: 'integer' },
-    type: { type: 'string' },
+    type: {
+      type: 'string',
+      description:
+        'TransmissionRequested, TransmissionRejected, TransmissionAttemptStarted, TransmissionAttemptFailed, TransmissionDelivered, TransmissionDeadLettered; AgentMessageReceived, AgentEventReceived, GenesysReceiptReceived, AgentWebhookRefused; CommandIntakeFailed, GuestDataErased',
+    },
     schemaVersion: { type: 'integer' },
     recordedAt: { type: 'string', format: 'date-time' },
     data: {},
