@@ -128,6 +128,25 @@ describe('the outbound webhook signature', () => {
   });
 });
 
+describe('the outbound webhook body', () => {
+  it('is read as raw bytes whatever its content type says, or without one', async () => {
+    const plain = JSON.stringify(agentMessage('ctype-1', 'guest-ctype'));
+    const asText = await fetch(`${h.url}${PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'x-hub-signature-256': sign(plain) },
+      body: plain,
+    });
+    expect(asText.status).toBe(200);
+    const bytes = JSON.stringify(agentMessage('ctype-2', 'guest-ctype'));
+    const untyped = await fetch(`${h.url}${PATH}`, {
+      method: 'POST',
+      headers: { 'x-hub-signature-256': sign(bytes) },
+      body: new TextEncoder().encode(bytes),
+    });
+    expect(untyped.status).toBe(200);
+  });
+});
+
 describe('an agent message', () => {
   it('is recorded in the conversation of its guest, sealed, and acknowledged with one receipt', async () => {
     await guestConversation('guest-a', 'conv-a');
