@@ -5,6 +5,7 @@ import type {
   AgentMessageArrival,
   AgentMessageNotice,
 } from '../../../../src/application/agent-replies/agent-message-arrival.js';
+import { selectRows } from '../../../../src/application/audit/ledger-export.js';
 import { AnalyticsEventMapper } from '../../../../src/application/feed/analytics-mapper.js';
 import { ANALYTICS_EVENT_SCHEMA } from '../../../../src/application/feed/analytics-schema.js';
 import { readAllPages } from '../../../../src/application/ledger/ledger-pages.js';
@@ -135,6 +136,20 @@ describe("an agent message and the guest's privacy", () => {
       agentMessages: { total: 1, readable: 1 },
     });
     expect((await verifyChainAsync(readAllPages(h.ledger.events))).ok).toBe(true);
+  });
+});
+
+describe('the audit export of one guest', () => {
+  it("includes the agent's messages to that guest, and no other guest's", async () => {
+    const h = await withConversation({});
+    await h.transmitter.recordAgentMessage(arrival('a8', 'g1'));
+    await h.transmitter.recordAgentMessage(arrival('a9', 'g2'));
+    const head = await h.ledger.events.head();
+    const rows = [];
+    for await (const row of selectRows(h.ledger.events, { guests: ['g1'] }, head)) rows.push(row);
+    const streams = rows.map((row) => row.streamId);
+    expect(streams).toContain('agent-message-a8');
+    expect(streams).not.toContain('agent-message-a9');
   });
 });
 
