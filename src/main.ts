@@ -30,6 +30,7 @@ import {
 } from './adapters/postgres/postgres-ledger.module.js';
 import {
   CLOCK,
+  isAgentMessageSource,
   LEDGER,
   ID_GENERATOR,
   LOGGER,
@@ -54,6 +55,7 @@ import {
   type PipelineObserver,
 } from './application/transmission/delivery-pipeline.js';
 import { Transmitter, type TransmitterSettings } from './application/transmitter.js';
+import type { AgentReceiptPolicy } from './application/agent-replies/agent-receipts.js';
 import { GtxError, type RetryPolicyConfig } from './domain/index.js';
 import { compilePolicy, type PolicySettings } from './domain/policies/index.js';
 import type { ServiceIdentifier } from 'inversify';
@@ -113,6 +115,11 @@ export interface TransmitterOptions {
    * SQLite ledger. A PostgreSQL ledger needs it given: the key never lives beside the data.
    */
   readonly privacy?: PrivacyOptions;
+  /**
+   * How agent messages (the outbound webhook, a guest's socket) are acknowledged: `delivered`
+   * (default) sends a Delivered receipt for each, `off` none, a function decides per message.
+   */
+  readonly agentReceipts?: AgentReceiptPolicy;
   /** Bind any of these in place of the real adapters. */
   readonly adapters?: TransmitterAdapters;
   readonly observer?: PipelineObserver;
@@ -171,6 +178,7 @@ function transmitterModule(options: TransmitterOptions): ContainerModule {
               random,
               logger,
               vault,
+              ...(isAgentMessageSource(transport) ? { agentMessages: transport } : {}),
             },
             settings,
             options.observer ?? {},
@@ -213,6 +221,7 @@ export function transmitterSettings(options: TransmitterOptions): TransmitterSet
       reserve: Math.max(1, Math.min(pipeline.concurrency, Math.floor(perMinute / 60))),
     },
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+    agentReceipts: options.agentReceipts ?? 'delivered',
   };
 }
 

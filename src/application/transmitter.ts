@@ -8,12 +8,29 @@ import {
   type TypingInput,
 } from './commands/command-input.js';
 import type { ParsedCommand } from './commands/parsed-command.js';
+import type {
+  AgentMessageArrival,
+  AgentMessageHandler,
+} from './agent-replies/agent-message-arrival.js';
+import {
+  AgentMessageRecorder,
+  type RecordedAgentMessage,
+} from './agent-replies/agent-message-recorder.js';
+import type { AgentReceiptPolicy } from './agent-replies/agent-receipts.js';
+import { conversationEvents } from './agent-replies/conversation-events.js';
+import { GuestConversations } from './agent-replies/guest-conversations.js';
+import {
+  recordWebhookRefusal,
+  type RecordedWebhookRefusal,
+  type WebhookRefusal,
+} from './agent-replies/webhook-refusal-stream.js';
 import {
   recordIntakeFailure,
   type IntakeFailure,
   type RecordedIntakeFailure,
 } from './intake/intake-failure-stream.js';
 import type {
+  AgentMessageSource,
   Clock,
   IdGenerator,
   Ledger,
@@ -21,6 +38,7 @@ import type {
   MessagingTransport,
   PersonalDataVault,
   Random,
+  RecordedEvent,
   WorkerIdentity,
 } from './ports/index.js';
 import { RateLimiter, type RateLimiterOptions } from './rate-limit/rate-limiter.js';
@@ -54,6 +72,8 @@ export interface TransmitterDependencies {
   readonly logger: Logger;
   /** Seals personal content before it is stored and opens it before it is sent. */
   readonly vault: PersonalDataVault;
+  /** The transport's own connections, when they carry agent replies (Web Messaging sockets). */
+  readonly agentMessages?: AgentMessageSource;
 }
 
 export interface TransmitterSettings {
@@ -62,6 +82,8 @@ export interface TransmitterSettings {
   readonly rateLimit: RateLimiterOptions;
   /** How long `close()` lets in-flight attempts finish before aborting them. */
   readonly closeTimeoutMs: number;
+  /** How agent messages are acknowledged (default `delivered`). */
+  readonly agentReceipts?: AgentReceiptPolicy;
 }
 
 export interface SubmitManyOptions {
@@ -101,7 +123,9 @@ export class Transmitter {
   private readonly pipeline: DeliveryPipeline;
   private readonly rateLimiter: RateLimiter;
   private readonly follower: OutcomeFollower;
+  private readonly agentReplies: AgentMessageRecorder;
   private following: Subscription | null = null;
+  private stopListening: (() => void) | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -138,6 +162,19 @@ export class Transmitter {
         this.pipeline.wake();
       },
     });
+    this.agentReplies = new AgentMessageRecorder({
+      events: deps.ledger.events,
+      vault: deps.vault,
+      clock: deps.clock,
+      logger: deps.logger,
+      conversations: new GuestConversations(deps.ledger.events),
+      receipts: settings.agentReceipts ?? 'delivered',
+      acceptReceipt: async (input) => {
+        await this.service.accept(this.toCommand(input));
+      },
+      receiptRequested: async (commandId) =>
+        (await this.service.status(commandId)).status !== 'unknown',
+    });
   }
 
   /** The id this worker records in the metadata of every step it appends. */
@@ -157,6 +194,10 @@ export class Transmitter {
         exhaustMap(() => this.follower.poll()),
       )
       .subscribe();
+    this.stopListening ??=
+      this.deps.agentMessages?.listenForAgentMessages(async (arrival) => {
+        await this.recordAgentMessage(arrival);
+      }) ?? null;
     return this;
   }
 
@@ -261,7 +302,39 @@ export class Transmitter {
     );
   }
 
-  /** Fails fast when the transport cannot reach Genesys or its credentials are refused. */
+  /**
+   * Records one message from Genesys (an agent's reply, a typing event, Genesys' receipt for a
+   * guest message) in the conversation of its guest, once per Genesys message id, then requests
+   * the agent message's receipt and tells the `onAgentMessage` handlers. Resolves once it is in
+   * the ledger; a repeat resolves with `duplicate: true` and records nothing new.
+   */
+  async recordAgentMessage(arrival: AgentMessageArrival): Promise<RecordedAgentMessage> {
+    this.assertOpen();
+    return this.agentReplies.record(arrival);
+  }
+
+  /**
+   * Hears every message from Genesys after it is recorded (and again, `duplicate: true`, when
+   * Genesys retries one). Returns a function that stops it. A handler that throws is logged.
+   */
+  onAgentMessage(handler: AgentMessageHandler): () => void {
+    return this.agentReplies.onAgentMessage(handler);
+  }
+
+  /** Records a signed outbound-webhook body that was refused: size, hash, problems, no content. */
+  async recordAgentWebhookRefusal(refusal: WebhookRefusal): Promise<RecordedWebhookRefusal> {
+    this.assertOpen();
+    return recordWebhookRefusal(this.deps.ledger.events, refusal, this.deps.clock.now());
+  }
+
+  /**
+   * Both sides of one conversation in ledger order (content sealed as stored): the guest's
+   * transmissions with every attempt and outcome, and Genesys' messages, typing and receipts.
+   */
+  conversationEvents(conversationRef: string): Promise<readonly RecordedEvent[]> {
+    return conversationEvents(this.deps.ledger.events, conversationRef);
+  }
+
   /**
    * Resolves once the ledger is usable (connected and migrated) and the master key opens the
    * stored guest keys; rejects with the coded reason otherwise. Call before `start()`.
@@ -271,6 +344,7 @@ export class Transmitter {
     await this.deps.vault.verifyMasterKey?.();
   }
 
+  /** Fails fast when the transport cannot reach Genesys or its credentials are refused. */
   async verifyTransport(): Promise<void> {
     await this.deps.transport.verify?.();
   }
@@ -296,6 +370,7 @@ export class Transmitter {
 
   private async doClose(drain: boolean): Promise<void> {
     this.following?.unsubscribe();
+    this.stopListening?.();
     await this.pipeline.stop({ drain, timeoutMs: this.settings.closeTimeoutMs });
     this.outcomes.rejectAll(new TransmitterClosedError());
     await this.deps.transport.close();

@@ -31,6 +31,7 @@ export function transmitterOptionsFromSettings(settings: EnvironmentSettings): T
     pipeline: { concurrency: settings.GTX_CONCURRENCY },
     rateLimit: { perMinute: settings.GTX_RATE_LIMIT_PER_MINUTE },
     logLevel: settings.GTX_LOG_LEVEL,
+    agentReceipts: settings.GTX_AGENT_RECEIPTS,
     privacy: {
       ...(settings.GTX_MASTER_KEY === undefined ? {} : { masterKey: settings.GTX_MASTER_KEY }),
       ...(settings.GTX_MASTER_KEY_FILE === undefined

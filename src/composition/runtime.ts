@@ -80,6 +80,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       },
       rateLimit: { perMinute: options.rateLimitPerMinute ?? settings.GTX_RATE_LIMIT_PER_MINUTE },
       privacy: cliPrivacyOptions(settings, io),
+      agentReceipts: settings.GTX_AGENT_RECEIPTS,
       adapters: {
         logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
         ...(options.decorateLedger === undefined ? {} : { decorateLedger: options.decorateLedger }),

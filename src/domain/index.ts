@@ -5,3 +5,5 @@ export * from './time.js';
 export * from './transmission/events.js';
 export * from './transmission/retry-policy.js';
 export * from './transmission/transmission.js';
+export * from './agent-message/events.js';
+export * from './agent-message/agent-message.js';

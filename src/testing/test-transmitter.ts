@@ -32,7 +32,7 @@ export interface TestTransmitterBaseOptions<
   TLogger extends Logger,
 > extends Pick<
   TransmitterOptions,
-  'policy' | 'pipeline' | 'rateLimit' | 'closeTimeoutMs' | 'observer'
+  'policy' | 'pipeline' | 'rateLimit' | 'closeTimeoutMs' | 'observer' | 'agentReceipts'
 > {
   /** Default: an `InMemoryLedger` on the test's clock. */
   readonly ledger?: TLedger;
@@ -133,6 +133,7 @@ export function createTestTransmitter(
       rateLimit: options.rateLimit,
       closeTimeoutMs: options.closeTimeoutMs,
       observer: options.observer,
+      agentReceipts: options.agentReceipts,
       genesys,
     }),
     logLevel: 'silent',

@@ -17,6 +17,7 @@ import {
   type PipelineConfig,
 } from '../../src/application/transmission/delivery-pipeline.js';
 import { Transmitter } from '../../src/application/transmitter.js';
+import type { AgentReceiptPolicy } from '../../src/application/agent-replies/agent-receipts.js';
 import { asError, type RetryPolicyConfig } from '../../src/domain/index.js';
 import { compilePolicy, type PolicySettings } from '../../src/domain/policies/index.js';
 
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   readonly guestKeys?: GuestKeyStore;
   /** The vault's master key; workers sharing a ledger share it. Default a new one. */
   readonly masterKey?: MasterKey;
+  /** How agent messages are acknowledged; default `delivered`. */
+  readonly agentReceipts?: AgentReceiptPolicy;
 }
 
 export interface PipelineHarness {
@@ -83,6 +86,7 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
         reserve: 1,
       },
       closeTimeoutMs: 5_000,
+      ...(options.agentReceipts === undefined ? {} : { agentReceipts: options.agentReceipts }),
     },
   ).start();
 

@@ -39,6 +39,15 @@ export interface EnvironmentSettings {
   GTX_SHUTDOWN_TIMEOUT_MS: number;
   /** The content policy of every command that builds a transmitter (policy-file.ts). */
   GTX_POLICY_FILE?: string;
+  /**
+   * The Open Messaging integration's `outboundNotificationWebhookSignatureSecretToken`: with it,
+   * `gtx serve` receives agent replies on GTX_OUTBOUND_WEBHOOK_PATH.
+   */
+  GENESYS_OUTBOUND_WEBHOOK_SECRET?: string;
+  GTX_OUTBOUND_WEBHOOK_PATH: string;
+  GTX_OUTBOUND_WEBHOOK_BODY_LIMIT_BYTES: number;
+  /** How agent messages are acknowledged: a Delivered receipt each (default), or none. */
+  GTX_AGENT_RECEIPTS: 'delivered' | 'off';
 }
 
 /** Never echoed back in an error message. */
@@ -48,6 +57,7 @@ const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   'GTX_MASTER_KEY',
   'GTX_MASTER_KEY_FILE',
   'GTX_API_KEYS',
+  'GENESYS_OUTBOUND_WEBHOOK_SECRET',
   // A postgres:// URL may carry a password.
   'GTX_LEDGER',
 ]);
@@ -121,6 +131,27 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
     },
     GTX_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 0, maximum: 600_000, default: 10_000 },
     GTX_POLICY_FILE: { type: 'string', minLength: 1, nullable: true },
+    GENESYS_OUTBOUND_WEBHOOK_SECRET: {
+      type: 'string',
+      minLength: 16,
+      maxLength: 1024,
+      nullable: true,
+      description: 'longer than 15 characters, as Genesys requires of the signature secret',
+    },
+    GTX_OUTBOUND_WEBHOOK_PATH: {
+      type: 'string',
+      pattern: '^/[A-Za-z0-9._~/-]*$',
+      maxLength: 512,
+      default: '/v1/genesys/outbound',
+      description: 'a URL path such as /v1/genesys/outbound',
+    },
+    GTX_OUTBOUND_WEBHOOK_BODY_LIMIT_BYTES: {
+      type: 'integer',
+      minimum: 1024,
+      maximum: 67_108_864,
+      default: 262_144,
+    },
+    GTX_AGENT_RECEIPTS: { type: 'string', enum: ['delivered', 'off'], default: 'delivered' },
   },
   required: [],
   additionalProperties: true,

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { inject, injectable } from 'inversify';
-import { epochMsToIso, type ErasedContent, type TransmissionContent } from '../../domain/index.js';
+import { epochMsToIso, type ErasedContent } from '../../domain/index.js';
 import { canonicalJson } from '../../application/ledger/canonical-json.js';
 import { CLOCK, type Clock } from '../../application/ports/clock.port.js';
 import {
@@ -10,6 +10,7 @@ import {
 } from '../../application/ports/guest-key-store.port.js';
 import type {
   PersonalDataVault,
+  SealableContent,
   SealContext,
   SealedContent,
 } from '../../application/ports/personal-data-vault.port.js';
@@ -37,7 +38,7 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
     @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async seal(context: SealContext, content: TransmissionContent): Promise<SealedContent> {
+  async seal(context: SealContext, content: SealableContent): Promise<SealedContent> {
     const key = await this.guestKey(context.guestId);
     const dataKey = this.unwrap(key);
     const iv = randomBytes(IV_BYTES);
@@ -64,7 +65,7 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
   async open(
     context: SealContext,
     sealed: SealedContent,
-  ): Promise<TransmissionContent | ErasedContent> {
+  ): Promise<SealableContent | ErasedContent> {
     const { keyId } = sealed.sealed;
     const key = await this.keys.findById(keyId);
     if (key === null) return { kind: 'erased' };
@@ -90,7 +91,7 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
       throw new SealedContentInvalidError(keyId, 'it does not authenticate', error);
     }
     try {
-      return JSON.parse(plaintext) as TransmissionContent;
+      return JSON.parse(plaintext) as SealableContent;
     } catch (error) {
       throw new SealedContentInvalidError(keyId, 'the plaintext is not JSON', error);
     }

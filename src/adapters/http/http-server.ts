@@ -10,6 +10,7 @@ import { SchemaCompiler, type HttpPart } from './http-schemas.js';
 import { intakeRoutes } from './intake-routes.js';
 import { metricsRoute } from './metrics-route.js';
 import { openApiPlugin } from './openapi-plugin.js';
+import { outboundWebhookRoutes, type OutboundWebhookOptions } from './outbound-webhook-routes.js';
 import { probeRoutes } from './probe-routes.js';
 import { rateLimitPlugin } from './rate-limit-plugin.js';
 import type { Readiness } from './readiness.js';
@@ -26,6 +27,8 @@ export interface HttpApiSettings {
   readonly version: string;
   /** GTX_API_RATE_PER_MINUTE: requests per API key (per client address without keys). */
   readonly ratePerMinute: number;
+  /** Genesys' outbound webhook (agent replies); not served without its signature secret. */
+  readonly outboundWebhook?: Omit<OutboundWebhookOptions, 'transmitter' | 'logger'> | null;
 }
 
 export interface HttpApiDependencies {
@@ -84,6 +87,9 @@ export function buildHttpApi(deps: HttpApiDependencies, settings: HttpApiSetting
   void app.register(eventsRoutes, { ledger });
   void app.register(metricsRoute, { metrics });
   void app.register(probeRoutes, { readiness });
+  if (settings.outboundWebhook !== undefined && settings.outboundWebhook !== null) {
+    void app.register(outboundWebhookRoutes, { transmitter, logger, ...settings.outboundWebhook });
+  }
 
   return { app, close: (timeoutMs) => gate.close(app, timeoutMs) };
 }

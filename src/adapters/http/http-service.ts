@@ -128,6 +128,14 @@ export async function listenHttpService(
       bodyLimitBytes: settings.GTX_HTTP_BODY_LIMIT_BYTES,
       version: options.version,
       ratePerMinute: settings.GTX_API_RATE_PER_MINUTE,
+      outboundWebhook:
+        settings.GENESYS_OUTBOUND_WEBHOOK_SECRET === undefined
+          ? null
+          : {
+              path: settings.GTX_OUTBOUND_WEBHOOK_PATH,
+              secret: settings.GENESYS_OUTBOUND_WEBHOOK_SECRET,
+              bodyLimitBytes: settings.GTX_OUTBOUND_WEBHOOK_BODY_LIMIT_BYTES,
+            },
     },
   );
   try {
@@ -146,7 +154,15 @@ export async function listenHttpService(
       host,
     });
   }
-  logger.info('service listening', { host, port: address.port, sandbox: options.sandbox });
+  logger.info('service listening', {
+    host,
+    port: address.port,
+    sandbox: options.sandbox,
+    outboundWebhook:
+      settings.GENESYS_OUTBOUND_WEBHOOK_SECRET === undefined
+        ? null
+        : settings.GTX_OUTBOUND_WEBHOOK_PATH,
+  });
 
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {

@@ -59,6 +59,10 @@ export const openApiPlugin: FastifyPluginAsync<OpenApiOptions> = unencapsulated(
           { name: 'intake', description: 'Guest commands, recorded in the ledger before delivery' },
           { name: 'status', description: 'The state and history of one command' },
           { name: 'audit', description: 'The ledger, read by position' },
+          {
+            name: 'genesys',
+            description: "Genesys' side of the conversation: the signed outbound webhook",
+          },
           { name: 'operations', description: 'Metrics, probes and this document' },
         ],
         components: {

@@ -82,7 +82,11 @@ export const RECORDED_EVENT_SCHEMA = {
     position: { type: 'integer' },
     streamId: { type: 'string' },
     streamVersion: { type: 'integer' },
-    type: { type: 'string' },
+    type: {
+      type: 'string',
+      description:
+        'TransmissionRequested, TransmissionRejected, TransmissionAttemptStarted, TransmissionAttemptFailed, TransmissionDelivered, TransmissionDeadLettered; AgentMessageReceived, AgentEventReceived, GenesysReceiptReceived, AgentWebhookRefused; CommandIntakeFailed, GuestDataErased',
+    },
     schemaVersion: { type: 'integer' },
     recordedAt: { type: 'string', format: 'date-time' },
     data: {},
@@ -116,6 +120,33 @@ export const EVENTS_PAGE_SCHEMA = {
   },
 } as const;
 
+export const WEBHOOK_ACCEPTED_SCHEMA = {
+  $id: `${ID}/webhook-accepted.json`,
+  type: 'object',
+  required: ['recorded', 'duplicate', 'streamId', 'type', 'matched', 'receiptCommandId'],
+  properties: {
+    recorded: { type: 'boolean', enum: [true] },
+    duplicate: {
+      type: 'boolean',
+      description: 'This Genesys message id was recorded before (a retry): nothing new was written',
+    },
+    streamId: { type: 'string', description: 'The ledger stream of this message' },
+    type: {
+      type: 'string',
+      enum: ['AgentMessageReceived', 'AgentEventReceived', 'GenesysReceiptReceived'],
+    },
+    matched: {
+      type: 'boolean',
+      description:
+        'Recorded in a known conversation of the guest (false: unmatched, recorded all the same)',
+    },
+    receiptCommandId: {
+      type: ['string', 'null'],
+      description: 'The receipt command requested for an agent message, or null',
+    },
+  },
+} as const;
+
 /** Every shared schema by the name it has under `components.schemas` in the document. */
 export const COMPONENT_SCHEMAS: Readonly<Record<string, { readonly $id?: string }>> = {
   MessageInput: COMMAND_SCHEMAS.message,
@@ -127,6 +158,7 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, { readonly $id?: string 
   RecordedEvent: RECORDED_EVENT_SCHEMA,
   CommandStatus: COMMAND_STATUS_SCHEMA,
   EventsPage: EVENTS_PAGE_SCHEMA,
+  WebhookAccepted: WEBHOOK_ACCEPTED_SCHEMA,
 };
 
 /** A documented answer whose body is one of the shared schemas. */

@@ -8,7 +8,7 @@ export interface ExportFilter {
   /** Exclusive. */
   readonly until?: string;
   readonly streams?: readonly string[];
-  /** Transmission streams whose events carry one of these `data.guestId`s. */
+  /** Transmission and agent message streams whose events carry one of these `data.guestId`s. */
   readonly guests?: readonly string[];
   readonly types?: readonly string[];
 }

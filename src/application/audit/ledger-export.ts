@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { epochMsToIso, isoToEpochMs } from '../../domain/index.js';
+import { epochMsToIso, isAgentMessageStream, isoToEpochMs } from '../../domain/index.js';
 import { LedgerCorruptError } from '../errors.js';
 import { canonicalJson } from '../ledger/canonical-json.js';
 import { readAllPages } from '../ledger/ledger-pages.js';
@@ -132,7 +132,7 @@ export async function* selectRows(
   for await (const row of scan) {
     if (row.position > head.position) return;
     if (guests !== null) {
-      if (!isTransmissionStream(row.streamId)) continue;
+      if (!isTransmissionStream(row.streamId) && !isAgentMessageStream(row.streamId)) continue;
       const guestId = guestOf(row);
       if (guestId !== null && guests.has(guestId)) guestStreams.add(row.streamId);
       if (!guestStreams.has(row.streamId)) continue;

@@ -1,8 +1,10 @@
+import { isAgentMessageStream } from '../../domain/index.js';
 import type { AnalyticsEvent, EventStore, RecordedEvent } from '../ports/index.js';
 import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 import {
   contextOf,
   isTransmissionEventStream,
+  toAgentAnalyticsEvent,
   toAnalyticsEvent,
   type StreamContext,
 } from './analytics-payload.js';
@@ -22,8 +24,12 @@ export class AnalyticsEventMapper {
     private readonly cacheSize = DEFAULT_CACHE_SIZE,
   ) {}
 
-  /** Null for events outside transmission streams (feed bookkeeping): they are not analytics. */
+  /**
+   * Null for events outside transmission and agent message streams (feed bookkeeping, refused
+   * deliveries, erasures): they are not analytics.
+   */
   async map(recorded: RecordedEvent): Promise<AnalyticsEvent | null> {
+    if (isAgentMessageStream(recorded.streamId)) return toAgentAnalyticsEvent(recorded);
     if (!isTransmissionEventStream(recorded.streamId)) return null;
     const context = recorded.streamVersion === 1 ? null : await this.contextFor(recorded.streamId);
     const event = toAnalyticsEvent(recorded, context);

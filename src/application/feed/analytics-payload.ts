@@ -7,6 +7,7 @@ import type {
   AnalyticsStatus,
   RecordedEvent,
 } from '../ports/index.js';
+import { readAgentMessageEvent } from '../agent-replies/agent-message-reading.js';
 import { readTransmissionEvent } from '../ledger/transmission-projection.js';
 
 /**
@@ -170,6 +171,33 @@ function factsOf(event: TransmissionEvent): EventFacts {
         error: { ...NO_ERROR_FIELDS, reason: event.data.reason, message: event.data.detail },
       };
   }
+}
+
+/**
+ * Maps one recorded message from Genesys. Its stream has one event, naming guest and
+ * conversation itself: the mapping depends on this event alone. Nothing sealed is copied.
+ */
+export function toAgentAnalyticsEvent(recorded: RecordedEvent): AnalyticsEvent {
+  const event = readAgentMessageEvent(recorded);
+  const { data } = event;
+  return {
+    id: analyticsEventId(recorded),
+    type: recorded.type,
+    schemaVersion: event.schemaVersion,
+    position: recorded.position,
+    streamId: recorded.streamId,
+    commandId: null,
+    kind: null,
+    guestId: data.guestId,
+    conversation: { conversationRef: data.conversationRef, genesysConversationId: null },
+    status: data.conversationRef === null ? 'unmatched' : 'received',
+    attempt: null,
+    latencyMs: null,
+    genesysMessageId: data.genesysMessageId,
+    timestamp: recorded.recordedAt,
+    error: null,
+    contentSha256: event.type === 'AgentMessageReceived' ? event.data.contentSha256 : null,
+  };
 }
 
 /**

@@ -4,9 +4,20 @@ import type { FailureKind, OutboundKind } from '../../domain/index.js';
 // it from ledger events is application/feed/analytics-payload.ts's job. A field that changes
 // meaning or goes away bumps ANALYTICS_PAYLOAD_VERSION there.
 
-/** Where the transmission stands once this event happened. */
+/**
+ * Where the transmission stands once this event happened; for a message from Genesys (an agent
+ * reply, typing, Genesys' receipt), `received` in a known conversation or `unmatched`.
+ */
 export type AnalyticsStatus =
-  'pending' | 'rejected' | 'inFlight' | 'retryScheduled' | 'failed' | 'delivered' | 'deadLettered';
+  | 'pending'
+  | 'rejected'
+  | 'inFlight'
+  | 'retryScheduled'
+  | 'failed'
+  | 'delivered'
+  | 'deadLettered'
+  | 'received'
+  | 'unmatched';
 
 export interface AnalyticsError {
   readonly failureKind: FailureKind | null;

@@ -1,5 +1,12 @@
 import type { ServiceIdentifier } from 'inversify';
-import type { ErasedContent, TransmissionContent } from '../../domain/index.js';
+import type {
+  AgentMessageContent,
+  ErasedContent,
+  TransmissionContent,
+} from '../../domain/index.js';
+
+/** Personal content the vault seals: a guest's request, or an agent's message to the guest. */
+export type SealableContent = TransmissionContent | AgentMessageContent;
 
 /**
  * The stored form of a request's personal content: AES-256-GCM under the guest's data key.
@@ -34,13 +41,13 @@ export interface SealContext {
 /** Encrypts personal content per guest and opens it again, unless the guest was forgotten. */
 export interface PersonalDataVault {
   /** Seals with the guest's data key, creating the key on first use. */
-  seal(context: SealContext, content: TransmissionContent): Promise<SealedContent>;
+  seal(context: SealContext, content: SealableContent): Promise<SealedContent>;
   /**
    * The plaintext, or `{kind: 'erased'}` when the key is gone. A blob that fails to
    * authenticate rejects with `SEALED_CONTENT_INVALID`; a master key that does not unwrap the
    * guest key rejects with `MASTER_KEY_MISMATCH`.
    */
-  open(context: SealContext, sealed: SealedContent): Promise<TransmissionContent | ErasedContent>;
+  open(context: SealContext, sealed: SealedContent): Promise<SealableContent | ErasedContent>;
   /**
    * Checks that the master key unwraps a stored guest key (when any is stored), so a worker
    * given the wrong key refuses to start (`MASTER_KEY_MISMATCH`) instead of failing per message.

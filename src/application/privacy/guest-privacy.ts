@@ -4,7 +4,7 @@ import type { Clock } from '../ports/clock.port.js';
 import type { EventStore, RecordedEvent } from '../ports/event-store.port.js';
 import type { GuestKeyStore } from '../ports/guest-key-store.port.js';
 import type { GuestSessionEraser } from '../ports/guest-session-eraser.port.js';
-import { sealedContentOf } from './open-recorded-event.js';
+import { CONTENT_EVENT_TYPES, sealedContentOf } from './open-recorded-event.js';
 import { guestIdHash, guestStreamId } from './sealed-content.js';
 
 export const GUEST_DATA_ERASED = 'GuestDataErased';
@@ -55,15 +55,19 @@ export interface GuestPrivacyStatus {
   /** The key new content of this guest is sealed with, or null when there is none. */
   readonly activeKeyId: string | null;
   readonly erasures: readonly Erasure[];
-  readonly transmissions: {
-    readonly total: number;
-    /** Sealed, and their key still exists. */
-    readonly readable: number;
-    /** Sealed with a key that was destroyed. */
-    readonly erased: number;
-    /** Written before content was sealed: in the clear. */
-    readonly plain: number;
-  };
+  readonly transmissions: ContentCounts;
+  /** Agent messages addressed to the guest (their text and attachments sealed the same way). */
+  readonly agentMessages: ContentCounts;
+}
+
+export interface ContentCounts {
+  readonly total: number;
+  /** Sealed, and their key still exists. */
+  readonly readable: number;
+  /** Sealed with a key that was destroyed. */
+  readonly erased: number;
+  /** Written before content was sealed: in the clear. */
+  readonly plain: number;
 }
 
 export interface GuestPrivacyDependencies {
@@ -72,8 +76,6 @@ export interface GuestPrivacyDependencies {
   readonly sessions: GuestSessionEraser;
   readonly clock: Clock;
 }
-
-const CONTENT_TYPES = ['TransmissionRequested', 'TransmissionRejected'];
 
 /**
  * Forgetting a guest: the session tokens are deleted first (a credential, not content: nothing
@@ -126,10 +128,12 @@ export class GuestPrivacy {
     const hash = guestIdHash(guestId);
     const key = await this.deps.keys.findByGuest(hash);
     const erasures = erasuresOf(await this.deps.ledger.readStream(guestStreamId(guestId)));
-    const counts = { total: 0, readable: 0, erased: 0, plain: 0 };
+    const transmissions = { total: 0, readable: 0, erased: 0, plain: 0 };
+    const agentMessages = { total: 0, readable: 0, erased: 0, plain: 0 };
     const known = new Map<string, boolean>();
-    for await (const row of readAllPages(this.deps.ledger, { types: CONTENT_TYPES })) {
+    for await (const row of readAllPages(this.deps.ledger, { types: CONTENT_EVENT_TYPES })) {
       if ((row.data as { guestId?: unknown } | null)?.guestId !== guestId) continue;
+      const counts = row.type === 'AgentMessageReceived' ? agentMessages : transmissions;
       counts.total += 1;
       const sealed = sealedContentOf(row);
       if (sealed === null) {
@@ -144,7 +148,13 @@ export class GuestPrivacy {
       }
       counts[exists ? 'readable' : 'erased'] += 1;
     }
-    return { guestIdHash: hash, activeKeyId: key?.keyId ?? null, erasures, transmissions: counts };
+    return {
+      guestIdHash: hash,
+      activeKeyId: key?.keyId ?? null,
+      erasures,
+      transmissions,
+      agentMessages,
+    };
   }
 }
 

@@ -1,37 +1,59 @@
-import type { TransmissionContent } from '../../domain/index.js';
 import type { RecordedEvent } from '../ports/event-store.port.js';
 import type {
   PersonalDataVault,
+  SealableContent,
   SealContext,
   SealedContent,
 } from '../ports/personal-data-vault.port.js';
 import { contentSha256 } from '../transmission/content-hash.js';
 import { SealedContentInvalidError } from './privacy-errors.js';
-import { isSealedContent } from './sealed-content.js';
+import { agentContentContext, isSealedContent } from './sealed-content.js';
 
-const CONTENT_EVENT_TYPES: ReadonlySet<string> = new Set([
+const REQUEST_CONTENT_TYPES: ReadonlySet<string> = new Set([
   'TransmissionRequested',
   'TransmissionRejected',
 ]);
 
+/** Every event type that may carry sealed personal content. */
+export const CONTENT_EVENT_TYPES: readonly string[] = [
+  ...REQUEST_CONTENT_TYPES,
+  'AgentMessageReceived',
+];
+
 interface ContentData {
-  readonly commandId: string;
   readonly guestId: string;
   readonly contentSha256: string;
   readonly content: SealedContent;
 }
 
-/** The sealed content of a Requested/Rejected event and what it is bound to, if it has one. */
+/** What the event's content is bound to: the request's command, or the agent message. */
+function contextOf(
+  type: string,
+  data: Partial<Readonly<Record<string, unknown>>>,
+  guestId: string,
+): SealContext | null {
+  if (REQUEST_CONTENT_TYPES.has(type)) {
+    return typeof data['commandId'] === 'string' ? { guestId, commandId: data['commandId'] } : null;
+  }
+  if (type === 'AgentMessageReceived') {
+    const id = data['genesysMessageId'];
+    return typeof id === 'string' ? agentContentContext(guestId, id) : null;
+  }
+  return null;
+}
+
+/** The sealed content of an event and what it is bound to, if it has one. */
 export function sealedContentOf(
   recorded: Pick<RecordedEvent, 'type' | 'data'>,
 ): (ContentData & { readonly context: SealContext }) | null {
-  if (!CONTENT_EVENT_TYPES.has(recorded.type)) return null;
   const data = recorded.data as Partial<Readonly<Record<string, unknown>>> | null;
   if (typeof data !== 'object' || data === null) return null;
-  const { commandId, guestId, content, contentSha256: hash } = data;
-  if (typeof commandId !== 'string' || typeof guestId !== 'string') return null;
+  const { guestId, content, contentSha256: hash } = data;
+  if (typeof guestId !== 'string') return null;
   if (typeof hash !== 'string' || !isSealedContent(content)) return null;
-  return { commandId, guestId, contentSha256: hash, content, context: { guestId, commandId } };
+  const context = contextOf(recorded.type, data, guestId);
+  if (context === null) return null;
+  return { guestId, contentSha256: hash, content, context };
 }
 
 /**
@@ -50,7 +72,7 @@ export async function openRecordedEvent(
   return { ...recorded, data: { ...(recorded.data as object), content } };
 }
 
-function checkHash(sealed: ContentData, content: TransmissionContent): void {
+function checkHash(sealed: ContentData, content: SealableContent): void {
   if (contentSha256(content) === sealed.contentSha256) return;
   throw new SealedContentInvalidError(
     sealed.content.sealed.keyId,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SealedContent } from '../ports/personal-data-vault.port.js';
+import type { SealContext, SealedContent } from '../ports/personal-data-vault.port.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -41,4 +41,12 @@ export function guestIdHash(guestId: string): string {
 /** The stream that records erasures of one guest's data. */
 export function guestStreamId(guestId: string): string {
   return `guest-${guestIdHash(guestId)}`;
+}
+
+/**
+ * What an agent message's sealed content is bound to: the guest it was addressed to and the
+ * Genesys message id, so a blob copied into another message's event does not open.
+ */
+export function agentContentContext(guestId: string, genesysMessageId: string): SealContext {
+  return { guestId, commandId: `agent-message:${genesysMessageId}` };
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { TransmissionContent } from '../../domain/index.js';
+import type { SealableContent } from '../ports/personal-data-vault.port.js';
 import { canonicalJson } from '../ledger/canonical-json.js';
 
 /** Identifies a message in logs and analytics without its text. */
-export function contentSha256(content: TransmissionContent): string {
+export function contentSha256(content: SealableContent): string {
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }

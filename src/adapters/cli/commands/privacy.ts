@@ -80,9 +80,11 @@ function describeKeyErasure(result: ForgetResult): string {
 
 function describeStatus(status: GuestPrivacyStatus): string[] {
   const t = status.transmissions;
+  const a = status.agentMessages;
   return [
     `guest ${status.guestIdHash.slice(0, 16)}…: ${status.activeKeyId === null ? 'no active key' : `active key ${status.activeKeyId}`}`,
     `transmissions: ${t.total} (${t.readable} readable, ${t.erased} erased, ${t.plain} unsealed)`,
+    `agent messages: ${a.total} (${a.readable} readable, ${a.erased} erased, ${a.plain} unsealed)`,
     ...status.erasures.map(
       (e) => `erased key ${e.keyId} at ${e.erasedAt} (position ${e.position})`,
     ),
@@ -154,7 +156,7 @@ export const registerPrivacy: CommandRegistrar = (
   privacy
     .command('status')
     .description(
-      'show whether a guest has a data key, its erasures, and how many of its transmissions are readable or erased',
+      'show whether a guest has a data key, its erasures, and how many of its transmissions and agent messages are readable or erased',
     )
     .requiredOption('--guest <id>', 'the guest id')
     .option(

@@ -89,6 +89,17 @@ export const registerServe: CommandRegistrar = (
       '--consume <url>',
       'also record commands from this broker (nats:// or amqp://, see gtx consume --help)',
     );
+  command.addHelpText(
+    'after',
+    [
+      '',
+      "Agent replies: set GENESYS_OUTBOUND_WEBHOOK_SECRET to the Open Messaging integration's",
+      'outbound webhook signature secret (more than 15 characters) and point the integration at',
+      'https://YOUR-HOST/v1/genesys/outbound (GTX_OUTBOUND_WEBHOOK_PATH). Each signed message is',
+      'recorded in its guest conversation and acknowledged with a Delivered receipt',
+      '(GTX_AGENT_RECEIPTS=off for none). See docs/agent-replies.md.',
+    ].join('\n'),
+  );
   addConsumeOptions(command).action(async (options: ServeOptions) => {
     await serve(io, services, options);
   });

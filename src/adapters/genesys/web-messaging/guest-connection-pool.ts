@@ -9,6 +9,12 @@ export interface GuestConnectionPoolDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly store: GuestSessionStore;
+  /** Hears an agent's message on a guest's socket, with the guest it reached. */
+  readonly onAgentFrame?: (
+    guestId: string,
+    id: string,
+    body: Readonly<Record<string, unknown>>,
+  ) => void;
 }
 
 /**
@@ -36,7 +42,17 @@ export class GuestConnectionPool {
       return connection;
     }
     if (this.connections.size >= this.deps.options.maxOpenSessions) this.evictOne();
-    connection = new GuestConnection(key, this.deps);
+    const { onAgentFrame, ...deps } = this.deps;
+    connection = new GuestConnection(key, {
+      ...deps,
+      ...(onAgentFrame === undefined
+        ? {}
+        : {
+            onAgentFrame: (id, body) => {
+              onAgentFrame(guestId, id, body);
+            },
+          }),
+    });
     this.connections.set(key, connection);
     this.startSweep();
     return connection;

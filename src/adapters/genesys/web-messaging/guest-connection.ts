@@ -37,6 +37,8 @@ export interface GuestConnectionDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly store: GuestSessionStore;
+  /** Hears each Outbound StructuredMessage (an agent's reply) the server sends this guest. */
+  readonly onAgentFrame?: (id: string, body: Readonly<Record<string, unknown>>) => void;
 }
 
 function tracingOf(frame: ServerFrame): string | null {
@@ -370,6 +372,10 @@ export class GuestConnection {
       });
       if (frame.reason === 'expired' || frame.reason === 'cleared') this.sessionGone = true;
       this.socket?.close(1000);
+      return;
+    }
+    if (frame.kind === 'structured' && frame.direction === 'Outbound') {
+      this.deps.onAgentFrame?.(frame.id, frame.body);
       return;
     }
     for (const waiter of this.waiters) {

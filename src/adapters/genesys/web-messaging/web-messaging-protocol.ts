@@ -21,6 +21,8 @@ export type ServerFrame =
       readonly tracingId: string | null;
       readonly id: string;
       readonly direction: string | null;
+      /** The frame's body as sent: an Outbound one is an agent's message, read by agent-frames.ts. */
+      readonly body: Readonly<Record<string, unknown>>;
     }
   | {
       readonly kind: 'presignedUrl';
@@ -91,7 +93,7 @@ export function parseServerFrame(text: string): ServerFrame | null {
     case 'StructuredMessage': {
       const id = str(b['id']);
       if (id === null) return { kind: 'other', className };
-      return { kind: 'structured', tracingId, id, direction: str(b['direction']) };
+      return { kind: 'structured', tracingId, id, direction: str(b['direction']), body: b };
     }
     case 'PresignedUrlResponse': {
       const attachmentId = str(b['attachmentId']);

@@ -3,6 +3,8 @@ import { inject, injectable } from 'inversify';
 import {
   CLOCK,
   LOGGER,
+  type AgentMessageListener,
+  type AgentMessageSource,
   type Clock,
   type LogFields,
   type Logger,
@@ -10,7 +12,12 @@ import {
   type TransportOutcome,
   type TransportRequest,
 } from '../../../application/ports/index.js';
-import type { TransmissionContent, TransportFailure } from '../../../domain/index.js';
+import {
+  isGtxError,
+  type TransmissionContent,
+  type TransportFailure,
+} from '../../../domain/index.js';
+import { agentArrivalOfFrame } from './agent-frames.js';
 import { AttachmentSource } from './attachment-source.js';
 import { AttachmentUploader } from './attachment-upload.js';
 import { abortedFailure, GuestConnection } from './guest-connection.js';
@@ -51,7 +58,7 @@ export const UNSUPPORTED_BY_WEB_MESSAGING = 'UNSUPPORTED_BY_WEB_MESSAGING';
  * session limits each live in their own file beside it.
  */
 @injectable()
-export class WebMessagingTransport implements MessagingTransport {
+export class WebMessagingTransport implements MessagingTransport, AgentMessageSource {
   private readonly options: ResolvedWebMessagingOptions;
   private readonly logger: Logger;
   private readonly pool: GuestConnectionPool;
@@ -59,6 +66,7 @@ export class WebMessagingTransport implements MessagingTransport {
   private readonly attachments: AttachmentSource;
   private readonly uploader: AttachmentUploader;
   private readonly shutdown = new AbortController();
+  private agentListener: AgentMessageListener | null = null;
 
   constructor(
     @inject(WEB_MESSAGING_OPTIONS) options: WebMessagingOptions,
@@ -73,6 +81,9 @@ export class WebMessagingTransport implements MessagingTransport {
       clock,
       logger: this.logger,
       store,
+      onAgentFrame: (guestId, id, body) => {
+        this.agentFrame(guestId, id, body);
+      },
     });
     this.sender = new PacedMessageSender({
       clock,
@@ -86,6 +97,29 @@ export class WebMessagingTransport implements MessagingTransport {
       allowFiles: this.options.allowFileAttachments,
     });
     this.uploader = new AttachmentUploader({ options: this.options, clock });
+  }
+
+  listenForAgentMessages(listener: AgentMessageListener): () => void {
+    this.agentListener = listener;
+    return () => {
+      if (this.agentListener === listener) this.agentListener = null;
+    };
+  }
+
+  /**
+   * An agent's reply on a guest's socket goes to the listener (the transmitter records it).
+   * The socket has no retry: a record that fails is logged with its code, by ids only.
+   */
+  private agentFrame(guestId: string, id: string, body: Readonly<Record<string, unknown>>): void {
+    const listener = this.agentListener;
+    const arrival = agentArrivalOfFrame(id, body, guestId);
+    if (listener === null || arrival === null) return;
+    listener(arrival).catch((error: unknown) => {
+      this.logger.error('an agent message from a guest socket was not recorded', {
+        genesysMessageId: id,
+        code: isGtxError(error) ? error.code : error instanceof Error ? error.name : 'UNKNOWN',
+      });
+    });
   }
 
   /** Guest sockets currently held (observability and tests). */

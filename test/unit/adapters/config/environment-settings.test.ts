@@ -117,3 +117,36 @@ describe('the library options', () => {
     });
   });
 });
+
+describe('the outbound webhook settings', () => {
+  it('refuse a signature secret of 15 characters or fewer, without echoing it', () => {
+    const error = problemsOf({ GENESYS_OUTBOUND_WEBHOOK_SECRET: 'fifteen-chars15' }, true);
+    expect(error.problems.map((p) => p.setting)).toEqual(['GENESYS_OUTBOUND_WEBHOOK_SECRET']);
+    expect(error.message).not.toContain('fifteen-chars15');
+  });
+
+  it('default to /v1/genesys/outbound, 256 KiB and Delivered receipts', () => {
+    const settings = loadEnvironmentSettings(
+      { GENESYS_OUTBOUND_WEBHOOK_SECRET: 'sixteen-chars-16' },
+      null,
+    );
+    expect(settings).toMatchObject({
+      GENESYS_OUTBOUND_WEBHOOK_SECRET: 'sixteen-chars-16',
+      GTX_OUTBOUND_WEBHOOK_PATH: '/v1/genesys/outbound',
+      GTX_OUTBOUND_WEBHOOK_BODY_LIMIT_BYTES: 262_144,
+      GTX_AGENT_RECEIPTS: 'delivered',
+    });
+  });
+
+  it('name a path that is not one, and a receipts mode that does not exist', () => {
+    const error = problemsOf(
+      { GTX_OUTBOUND_WEBHOOK_PATH: 'genesys outbound', GTX_AGENT_RECEIPTS: 'sometimes' },
+      true,
+    );
+    expect(error.problems.map((p) => p.setting)).toEqual([
+      'GTX_OUTBOUND_WEBHOOK_PATH',
+      'GTX_AGENT_RECEIPTS',
+    ]);
+    expect(error.message).toContain('must be one of delivered, off');
+  });
+});

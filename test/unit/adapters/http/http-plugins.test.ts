@@ -131,6 +131,7 @@ describe('the OpenAPI document generated from the routes', () => {
       'ReceiptInput',
       'RecordedEvent',
       'TypingInput',
+      'WebhookAccepted',
     ]);
     const post = doc.paths['/v1/receipts']?.['post'];
     expect(post?.['requestBody']).toEqual({
