@@ -19,6 +19,7 @@ import type {
   Ledger,
   Logger,
   MessagingTransport,
+  GuestPseudonymiser,
   PersonalDataVault,
   Random,
   WorkerIdentity,
@@ -54,6 +55,8 @@ export interface TransmitterDependencies {
   readonly logger: Logger;
   /** Seals personal content before it is stored and opens it before it is sent. */
   readonly vault: PersonalDataVault;
+  /** Names guests and conversations in the ledger's clear fields (values, or keyed hashes). */
+  readonly pseudonymiser: GuestPseudonymiser;
 }
 
 export interface TransmitterSettings {
@@ -134,6 +137,7 @@ export class Transmitter {
       outcomes: this.outcomes,
       policy: settings.policy,
       vault: deps.vault,
+      pseudonymiser: deps.pseudonymiser,
       onAccepted: () => {
         this.pipeline.wake();
       },
@@ -269,6 +273,8 @@ export class Transmitter {
   async ready(): Promise<void> {
     await this.deps.ledger.ready?.();
     await this.deps.vault.verifyMasterKey?.();
+    // A writer whose GTX_PSEUDONYMISE disagrees with its ledger refuses here, before any work.
+    await this.deps.pseudonymiser.ready?.();
   }
 
   async verifyTransport(): Promise<void> {

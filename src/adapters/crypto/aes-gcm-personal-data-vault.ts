@@ -38,7 +38,9 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
   ) {}
 
   async seal(context: SealContext, content: TransmissionContent): Promise<SealedContent> {
-    const key = await this.guestKey(context.guestId);
+    // The key is the guest's (by the id in the content); the blob is bound to the id as the
+    // event stores it, which is a keyed hash on a pseudonymised ledger.
+    const key = await this.guestKey(content.guest.id);
     const dataKey = this.unwrap(key);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, dataKey, iv, { authTagLength: TAG_BYTES });
@@ -68,9 +70,6 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
     const { keyId } = sealed.sealed;
     const key = await this.keys.findById(keyId);
     if (key === null) return { kind: 'erased' };
-    if (key.guestIdHash !== guestIdHash(context.guestId)) {
-      throw new SealedContentInvalidError(keyId, 'it is bound to another guest');
-    }
     const dataKey = this.unwrap(key);
     let plaintext: string;
     try {
@@ -89,11 +88,18 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
     } catch (error) {
       throw new SealedContentInvalidError(keyId, 'it does not authenticate', error);
     }
+    let content: TransmissionContent;
     try {
-      return JSON.parse(plaintext) as TransmissionContent;
+      content = JSON.parse(plaintext) as TransmissionContent;
     } catch (error) {
       throw new SealedContentInvalidError(keyId, 'the plaintext is not JSON', error);
     }
+    // Checked on the opened content, not on the event's guest id: on a pseudonymised ledger
+    // the event holds a keyed hash this vault cannot compare with the key's owner.
+    if (guestIdHash(content.guest.id) !== key.guestIdHash) {
+      throw new SealedContentInvalidError(keyId, 'it is bound to another guest');
+    }
+    return content;
   }
 
   close(): Promise<void> {

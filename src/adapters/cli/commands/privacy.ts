@@ -29,7 +29,10 @@ function openedOnFirstUse(open: () => GuestSessionEraser): GuestSessionEraser {
   };
 }
 
-/** Runs `work` on the ledger and its key store; neither needs the master key. */
+/**
+ * Runs `work` on the ledger and its key store; neither needs the master key (`status` reads it
+ * on a pseudonymised ledger, to find the guest's transmissions).
+ */
 async function withPrivacy<T>(
   io: CliIo,
   services: CliServices,
@@ -42,12 +45,20 @@ async function withPrivacy<T>(
     const keys = services.openGuestKeys(target);
     try {
       const sessions = openedOnFirstUse(() => services.openGuestSessionEraser(io, target));
+      const lookup = services.openGuestLookup(io, target);
       try {
         return await work(
-          new GuestPrivacy({ ledger: ledger.events, keys, sessions, clock: services.clock }),
+          new GuestPrivacy({
+            ledger: ledger.events,
+            keys,
+            sessions,
+            clock: services.clock,
+            pseudonymiser: lookup.pseudonymiser,
+          }),
           keys,
         );
       } finally {
+        await lookup.close();
         await sessions.close();
       }
     } finally {
