@@ -62,9 +62,7 @@ describe('keyed pseudonyms', () => {
     expect(await pseudonymiser.guestId(EMAIL)).not.toBe(
       await keyedGuestPseudonymiser(b).guestId(EMAIL),
     );
-    expect(await pseudonymiser.guestId(EMAIL)).not.toBe(
-      await pseudonymiser.conversationRef(EMAIL),
-    );
+    expect(await pseudonymiser.guestId(EMAIL)).not.toBe(await pseudonymiser.conversationRef(EMAIL));
     expect(await clearGuestIds.guestId(EMAIL)).toBe(EMAIL);
     expect(await clearGuestIds.conversationRef(PHONE)).toBe(PHONE);
   });
@@ -90,7 +88,11 @@ function ledgerUnderTest(masterKey = MasterKey.generate()): LedgerUnderTest {
     clock,
     ledger,
     pseudonymiser: (use, enabled, master = masterKey) => {
-      const keyring = new WrappedPseudonymisationKeyring(() => keys, () => master, clock);
+      const keyring = new WrappedPseudonymisationKeyring(
+        () => keys,
+        () => master,
+        clock,
+      );
       return use === 'write'
         ? new LedgerGuestPseudonymiser({ keyring, use, enabled, events: ledger.events })
         : new LedgerGuestPseudonymiser({ keyring, use });
