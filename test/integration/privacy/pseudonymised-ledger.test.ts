@@ -5,7 +5,7 @@
  * forget, verify; and still after rotate-master-key. A writer whose setting disagrees with the
  * ledger is refused before it writes anything.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
@@ -167,6 +167,27 @@ function pseudonymisedSuite(name: string, makeLedger: () => PseudonymisedLedger)
         total: 2,
         readable: 2,
       });
+      const replayed = join(ledger.cwd, 'replayed.ndjson');
+      const replay = await gtx(
+        ledger,
+        oldKey,
+        'replay',
+        '--to',
+        replayed,
+        '--guest',
+        EMAIL,
+        '--json',
+      );
+      expect(replay.code).toBe(0);
+      // Requested, attempt started, delivered: of e1 and e2 only, named by the hash.
+      expect(JSON.parse(replay.stdout)).toMatchObject({ matched: 6, delivered: 6 });
+      const fed = readFileSync(replayed, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { guestId: string });
+      expect(new Set(fed.map((event) => event.guestId)).size).toBe(1);
+      expect(fed[0]?.guestId).toMatch(/^hmac:/);
+      expect(readFileSync(replayed, 'utf8')).not.toContain(EMAIL);
 
       const newKeyFile = join(ledger.cwd, 'new.key');
       writeFileSync(newKeyFile, `${newKey.bytes().toString('base64')}\n`, { mode: 0o600 });

@@ -126,7 +126,12 @@ export function registerAuditExport(audit: Command, io: CliIo, services: CliServ
     )
     .option('--until <iso>', 'only events recorded before this time')
     .option('--stream <id>', 'only this stream (repeatable)', collect, [])
-    .option('--guest <id>', 'only transmission streams of this guest id (repeatable)', collect, [])
+    .option(
+      '--guest <id>',
+      'only transmission streams of this guest id, as sent (repeatable; on a pseudonymised ledger hashed with its key first, which needs the master key)',
+      collect,
+      [],
+    )
     .option('--type <type>', 'only events of this type (repeatable)', collect, [])
     .option('--out <file>', 'write to this file atomically instead of standard output')
     .option(

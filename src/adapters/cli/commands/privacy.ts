@@ -113,7 +113,10 @@ export const registerPrivacy: CommandRegistrar = (
     .description(
       'destroy the guest’s data key: their texts, attachment names and profile fields become unreadable; the erasure is recorded and the ledger still verifies',
     )
-    .requiredOption('--guest <id>', 'the guest id the messages were sent for')
+    .requiredOption(
+      '--guest <id>',
+      'the guest id the messages were sent for, as sent (also on a pseudonymised ledger)',
+    )
     .option(
       '--ledger <path>',
       'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
@@ -167,7 +170,10 @@ export const registerPrivacy: CommandRegistrar = (
     .description(
       'show whether a guest has a data key, its erasures, and how many of its transmissions are readable or erased',
     )
-    .requiredOption('--guest <id>', 'the guest id')
+    .requiredOption(
+      '--guest <id>',
+      'the guest id as sent (hashed with the ledger key first on a pseudonymised ledger: needs the master key)',
+    )
     .option(
       '--ledger <path>',
       'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',

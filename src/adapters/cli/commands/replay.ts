@@ -124,7 +124,10 @@ export const registerReplay: CommandRegistrar = (
     .option('--until <iso>', 'events recorded before this time')
     .option('--from-position <n>', 'events at this ledger position or later', parsePositiveInteger)
     .option('--stream <id>', 'one stream, e.g. transmission-<commandId>')
-    .option('--guest <id>', "one guest's events")
+    .option(
+      '--guest <id>',
+      "one guest's events: the id as sent (on a pseudonymised ledger hashed with its key first, which needs the master key)",
+    )
     .option('--type <type>', 'one event type, e.g. TransmissionDelivered')
     .option('--batch-size <n>', 'events per batch (default 100)', parsePositiveInteger)
     .option('--dry-run', 'count what would be delivered; send nothing')
