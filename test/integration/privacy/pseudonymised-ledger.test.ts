@@ -332,3 +332,45 @@ pseudonymisedSuite('PostgreSQL', () => {
       }),
   };
 });
+
+describe('gtx send with GTX_PSEUDONYMISE', () => {
+  it('pseudonymises a new ledger file when set, and refuses the same ledger without it, writing nothing', async () => {
+    const dir = testDir('gtx-pseudonyms-cli-');
+    const env = {
+      GTX_LEDGER: join(dir, 'ledger.db'),
+      GTX_MASTER_KEY: MasterKey.generate().bytes().toString('base64'),
+    };
+    const send = (id: string, extra: Record<string, string>) =>
+      runGtx(
+        [
+          'send',
+          '--sandbox',
+          '--id',
+          id,
+          '--guest',
+          EMAIL,
+          '--conversation',
+          CONVERSATION,
+          '--text',
+          'hi',
+          '--json',
+        ],
+        { ...env, ...extra },
+        dir,
+      );
+    const on = await send('s1', { GTX_PSEUDONYMISE: 'guest-ids' });
+    expect(on.stderr).toBe('');
+    expect(on.code).toBe(0);
+    const off = await send('s2', {});
+    expect(off.code).not.toBe(0);
+    expect(off.stderr).toContain('PSEUDONYMISATION_REQUIRED');
+    expect(off.stderr).toContain('GTX_PSEUDONYMISE=guest-ids');
+    const places = [
+      ...sqliteTables(env.GTX_LEDGER, 'ledger'),
+      ...[fileIfPresent(`${env.GTX_LEDGER}-wal`, 'the WAL')].filter((p) => p !== null),
+    ];
+    expect(findLeaks(places, clearValues())).toEqual([]);
+    expect(findLeaks(places, textSpellings('s2', 'transmission-s2'))).toEqual([]);
+    expect(findLeaks(places, textSpellings('s1', 'transmission-s1'))).not.toEqual([]);
+  });
+});
