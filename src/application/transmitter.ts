@@ -187,6 +187,10 @@ export class Transmitter {
     options: SubmitManyOptions = {},
   ): Promise<SubmitManySummary> {
     const maxOutstanding = options.maxOutstanding ?? 1000;
+    // Commands in flight together reach the ledger in input order (so in each conversation's
+    // order) only if each takes the same steps; the pseudonymiser's first look at the ledger
+    // would hold up just the first few, so it is settled before any.
+    await this.deps.pseudonymiser.ready?.();
     const counts = {
       total: 0,
       delivered: 0,

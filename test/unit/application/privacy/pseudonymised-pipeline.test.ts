@@ -95,4 +95,33 @@ describe('a pseudonymised ledger in the pipeline (in-memory twin)', () => {
     expect(await privacy.status(PHONE)).toMatchObject({ transmissions: { readable: 1 } });
     await h.transmitter.close();
   });
+
+  it('records a batch in input order on a fresh ledger, so each conversation is delivered in order', async () => {
+    const h = pipelineHarness({ pseudonymiseGuestIds: true });
+    const inputs = ['x', 'y'].flatMap((c) =>
+      Array.from({ length: 6 }, (_, i) => ({
+        id: `${c}-${String(i)}`,
+        guest: { id: `${c}@example.org` },
+        conversation: c,
+        text: `${c} ${String(i)}`,
+      })),
+    );
+    const summary = h.transmitter.submitMany(inputs);
+    await h.clock.advanceUntil(() => h.transport.delivered().length === inputs.length, 60_000);
+    expect(await summary).toMatchObject({ total: 12, delivered: 12 });
+    const recorded: string[] = [];
+    for await (const row of readAllPages(h.ledger.events, { types: ['TransmissionRequested'] })) {
+      recorded.push((row.data as { commandId: string }).commandId);
+    }
+    expect(recorded).toEqual(inputs.map((input) => input.id));
+    for (const c of ['x', 'y']) {
+      expect(
+        h.transport
+          .delivered()
+          .filter((r) => r.commandId.startsWith(c))
+          .map((r) => r.commandId),
+      ).toEqual(inputs.filter((input) => input.conversation === c).map((input) => input.id));
+    }
+    await h.transmitter.close();
+  });
 });
