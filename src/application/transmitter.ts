@@ -271,8 +271,10 @@ export class Transmitter {
 
   /** Fails fast when the transport cannot reach Genesys or its credentials are refused. */
   /**
-   * Resolves once the ledger is usable (connected and migrated) and the master key opens the
-   * stored guest keys; rejects with the coded reason otherwise. Call before `start()`.
+   * Resolves once the ledger is usable (connected and migrated), the master key opens the
+   * stored guest keys and the pseudonymisation setting agrees with the ledger
+   * (PSEUDONYMISATION_REQUIRED, PSEUDONYMISATION_LEDGER_NOT_EMPTY); rejects with the coded
+   * reason otherwise. Call before `start()`.
    */
   async ready(): Promise<void> {
     await this.deps.ledger.ready?.();

@@ -37,9 +37,9 @@ export interface PrivacyModuleSettings extends PrivacyOptions {
 }
 
 /**
- * Binds the AES-GCM vault, its master key, its guest key store and the ledger's pseudonymiser. Everything is resolved
- * lazily: a container whose vault is replaced never reads or creates a key file, and opens no
- * guest key store.
+ * Binds the AES-GCM vault, its master key, its guest key store and the ledger's pseudonymiser.
+ * Everything is resolved lazily: a container whose vault is replaced never reads or creates a
+ * key file, and opens no guest key store (unless pseudonymisation is on).
  */
 export function privacyModule(settings: PrivacyModuleSettings): ContainerModule {
   return new ContainerModule(({ bind }) => {
