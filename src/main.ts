@@ -36,10 +36,12 @@ import {
   LOGGER,
   MESSAGING_TRANSPORT,
   GUEST_KEY_STORE,
+  GUEST_PSEUDONYMISER,
   PERSONAL_DATA_VAULT,
   RANDOM,
   WORKER_IDENTITY,
   type GuestKeyStore,
+  type GuestPseudonymiser,
   type Ledger,
   type WorkerIdentity,
   type PersonalDataVault,
@@ -54,6 +56,7 @@ import {
   type PipelineConfig,
   type PipelineObserver,
 } from './application/transmission/delivery-pipeline.js';
+import { clearGuestIds } from './application/privacy/guest-pseudonyms.js';
 import { Transmitter, type TransmitterSettings } from './application/transmitter.js';
 import type { AgentReceiptPolicy } from './application/agent-replies/agent-receipts.js';
 import { GtxError, type RetryPolicyConfig } from './domain/index.js';
@@ -74,6 +77,11 @@ export interface TransmitterAdapters {
   readonly vault?: PersonalDataVault;
   /** Where guest data keys live; default beside the ledger (in memory with `adapters.ledger` and no `ledger`). */
   readonly guestKeys?: GuestKeyStore;
+  /**
+   * How guest ids and conversation refs are stored; default by `privacy.pseudonymiseGuestIds`
+   * and the ledger. With `vault` given and pseudonymisation off: the values, as they are.
+   */
+  readonly pseudonymiser?: GuestPseudonymiser;
   /** Wraps the ledger the transmitter runs on (e.g. its event store in a timing decorator). */
   readonly decorateLedger?: (ledger: Ledger) => Ledger;
 }
@@ -167,6 +175,7 @@ function transmitterModule(options: TransmitterOptions): ContainerModule {
           random,
           logger,
           vault,
+          pseudonymiser,
         ) =>
           new Transmitter(
             {
@@ -179,6 +188,7 @@ function transmitterModule(options: TransmitterOptions): ContainerModule {
               logger,
               vault,
               ...(isAgentMessageSource(transport) ? { agentMessages: transport } : {}),
+              pseudonymiser,
             },
             settings,
             options.observer ?? {},
@@ -193,6 +203,7 @@ function transmitterModule(options: TransmitterOptions): ContainerModule {
           RANDOM,
           LOGGER,
           PERSONAL_DATA_VAULT,
+          GUEST_PSEUDONYMISER,
         ],
       )
       .inSingletonScope();
@@ -283,6 +294,14 @@ export function buildContainer(options: TransmitterOptions): Container {
     [RANDOM, adapters.random],
     [PERSONAL_DATA_VAULT, adapters.vault],
     [GUEST_KEY_STORE, adapters.guestKeys],
+    [
+      GUEST_PSEUDONYMISER,
+      // A replaced vault opens no guest key store; clear ids need none either.
+      adapters.pseudonymiser ??
+        (adapters.vault !== undefined && options.privacy?.pseudonymiseGuestIds !== true
+          ? clearGuestIds
+          : undefined),
+    ],
   ];
   for (const [token, adapter] of overrides) {
     if (adapter === undefined) continue;

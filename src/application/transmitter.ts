@@ -19,6 +19,7 @@ import {
 import type { AgentReceiptPolicy } from './agent-replies/agent-receipts.js';
 import { conversationEvents } from './agent-replies/conversation-events.js';
 import { GuestConversations } from './agent-replies/guest-conversations.js';
+import { conversationNamedAsStored } from './privacy/ledger-pseudonymiser.js';
 import {
   recordWebhookRefusal,
   type RecordedWebhookRefusal,
@@ -36,6 +37,7 @@ import type {
   Ledger,
   Logger,
   MessagingTransport,
+  GuestPseudonymiser,
   PersonalDataVault,
   Random,
   RecordedEvent,
@@ -74,6 +76,8 @@ export interface TransmitterDependencies {
   readonly vault: PersonalDataVault;
   /** The transport's own connections, when they carry agent replies (Web Messaging sockets). */
   readonly agentMessages?: AgentMessageSource;
+  /** Names guests and conversations in the ledger's clear fields (values, or keyed hashes). */
+  readonly pseudonymiser: GuestPseudonymiser;
 }
 
 export interface TransmitterSettings {
@@ -158,6 +162,20 @@ export class Transmitter {
       outcomes: this.outcomes,
       policy: settings.policy,
       vault: deps.vault,
+      pseudonymiser: deps.pseudonymiser,
+      onAccepted: () => {
+        this.pipeline.wake();
+      },
+    });
+    // Receipts for agent messages name their conversation as the ledger stores it.
+    const receipts = new TransmissionService({
+      events: deps.ledger.events,
+      clock: deps.clock,
+      logger: deps.logger,
+      outcomes: this.outcomes,
+      policy: settings.policy,
+      vault: deps.vault,
+      pseudonymiser: conversationNamedAsStored(deps.pseudonymiser),
       onAccepted: () => {
         this.pipeline.wake();
       },
@@ -169,8 +187,9 @@ export class Transmitter {
       logger: deps.logger,
       conversations: new GuestConversations(deps.ledger.events),
       receipts: settings.agentReceipts ?? 'delivered',
+      pseudonymiser: deps.pseudonymiser,
       acceptReceipt: async (input) => {
-        await this.service.accept(this.toCommand(input));
+        await receipts.accept(this.toCommand(input));
       },
       receiptRequested: async (commandId) =>
         (await this.service.status(commandId)).status !== 'unknown',
@@ -224,6 +243,10 @@ export class Transmitter {
     options: SubmitManyOptions = {},
   ): Promise<SubmitManySummary> {
     const maxOutstanding = options.maxOutstanding ?? 1000;
+    // Commands in flight together reach the ledger in input order (so in each conversation's
+    // order) only if each takes the same steps; the pseudonymiser's first look at the ledger
+    // would hold up just the first few, so it is settled before any.
+    await this.deps.pseudonymiser.ready?.();
     const counts = {
       total: 0,
       delivered: 0,
@@ -336,12 +359,16 @@ export class Transmitter {
   }
 
   /**
-   * Resolves once the ledger is usable (connected and migrated) and the master key opens the
-   * stored guest keys; rejects with the coded reason otherwise. Call before `start()`.
+   * Resolves once the ledger is usable (connected and migrated), the master key opens the
+   * stored guest keys and the pseudonymisation setting agrees with the ledger
+   * (PSEUDONYMISATION_REQUIRED, PSEUDONYMISATION_LEDGER_NOT_EMPTY); rejects with the coded
+   * reason otherwise. Call before `start()`.
    */
   async ready(): Promise<void> {
     await this.deps.ledger.ready?.();
     await this.deps.vault.verifyMasterKey?.();
+    // A writer whose GTX_PSEUDONYMISE disagrees with its ledger refuses here, before any work.
+    await this.deps.pseudonymiser.ready?.();
   }
 
   /** Fails fast when the transport cannot reach Genesys or its credentials are refused. */

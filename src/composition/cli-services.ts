@@ -17,6 +17,7 @@ import {
   openLedgerFile,
   openSettingsSink,
 } from './ledger-files.js';
+import { openGuestLookup } from './guest-lookup.js';
 import { copyLedgerBetween } from './ledger-copy.js';
 import { rotateLedgerMasterKey } from './master-key-rotation.js';
 import { openPersonalDataViewer } from './personal-data-viewer.js';
@@ -60,6 +61,7 @@ export function createCliServices(): CliServices {
     openGuestSessionEraser,
     rotateMasterKey: rotateLedgerMasterKey,
     openPersonalDataViewer,
+    openGuestLookup,
     copyLedger: (command) => copyLedgerBetween(command, clock),
     startService: async (io, options): Promise<CliService> => {
       const feed = new LateFeedProbe();

@@ -37,6 +37,7 @@ export function transmitterOptionsFromSettings(settings: EnvironmentSettings): T
       ...(settings.GTX_MASTER_KEY_FILE === undefined
         ? {}
         : { masterKeyFile: settings.GTX_MASTER_KEY_FILE }),
+      pseudonymiseGuestIds: settings.GTX_PSEUDONYMISE === 'guest-ids',
     },
   };
 }

@@ -12,6 +12,7 @@ export function cliPrivacyOptions(settings: EnvironmentSettings, io: CliIo): Pri
     ...(settings.GTX_MASTER_KEY_FILE === undefined
       ? {}
       : { masterKeyFile: settings.GTX_MASTER_KEY_FILE }),
+    pseudonymiseGuestIds: settings.GTX_PSEUDONYMISE === 'guest-ids',
     onKeyGenerated: (path) => {
       writeLine(
         io.stderr,

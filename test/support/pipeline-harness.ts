@@ -10,8 +10,14 @@ import {
 } from '../../src/adapters/memory/scripted-transport.js';
 import { AesGcmPersonalDataVault } from '../../src/adapters/crypto/aes-gcm-personal-data-vault.js';
 import { MasterKey } from '../../src/adapters/crypto/master-key.js';
+import { WrappedPseudonymisationKeyring } from '../../src/adapters/crypto/wrapped-pseudonymisation-keyring.js';
+import { LedgerGuestPseudonymiser } from '../../src/application/privacy/ledger-pseudonymiser.js';
 import { InMemoryGuestKeyStore } from '../../src/adapters/memory/in-memory-guest-key-store.js';
-import type { GuestKeyStore, Ledger } from '../../src/application/ports/index.js';
+import type {
+  GuestKeyStore,
+  GuestPseudonymiser,
+  Ledger,
+} from '../../src/application/ports/index.js';
 import {
   DEFAULT_PIPELINE_CONFIG,
   type PipelineConfig,
@@ -38,6 +44,8 @@ export interface HarnessOptions {
   readonly masterKey?: MasterKey;
   /** How agent messages are acknowledged; default `delivered`. */
   readonly agentReceipts?: AgentReceiptPolicy;
+  /** Store keyed hashes of guest ids and conversation refs (GTX_PSEUDONYMISE=guest-ids). */
+  readonly pseudonymiseGuestIds?: boolean;
 }
 
 export interface PipelineHarness {
@@ -47,6 +55,8 @@ export interface PipelineHarness {
   readonly clock: VirtualClock;
   readonly logger: InMemoryLogger;
   readonly guestKeys: GuestKeyStore;
+  /** The transmitter's names for guest ids and conversation refs, for lookups in a test. */
+  readonly pseudonymiser: GuestPseudonymiser;
   /** Advances virtual time until every promise has settled; returns their results. */
   settle<T>(promises: readonly Promise<T>[], maxMs?: number): Promise<T[]>;
 }
@@ -58,6 +68,17 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
   const transport = new ScriptedTransport({ clock, ...options.transport });
   const logger = new InMemoryLogger();
   const guestKeys = options.guestKeys ?? new InMemoryGuestKeyStore();
+  const masterKey = options.masterKey ?? MasterKey.generate();
+  const pseudonymiser = new LedgerGuestPseudonymiser({
+    keyring: new WrappedPseudonymisationKeyring(
+      () => guestKeys,
+      () => masterKey,
+      clock,
+    ),
+    events: ledger.events,
+    enabled: options.pseudonymiseGuestIds === true,
+    use: 'write',
+  });
   const transmitter = new Transmitter(
     {
       ledger,
@@ -67,11 +88,8 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
       ids: new SequentialIdGenerator('cmd'),
       random: new SeededRandom(7),
       logger,
-      vault: new AesGcmPersonalDataVault(
-        guestKeys,
-        options.masterKey ?? MasterKey.generate(),
-        clock,
-      ),
+      vault: new AesGcmPersonalDataVault(guestKeys, masterKey, clock),
+      pseudonymiser,
     },
     {
       policy: compilePolicy(options.policy),
@@ -111,7 +129,7 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
     return Promise.all(promises);
   }
 
-  return { transmitter, transport, ledger, clock, logger, guestKeys, settle };
+  return { transmitter, transport, ledger, clock, logger, guestKeys, pseudonymiser, settle };
 }
 
 export function message(id: string, conversation: string, text = `text of ${id}`) {

@@ -20,6 +20,7 @@ import type {
   Logger,
   Random,
 } from '../../application/ports/index.js';
+import type { GuestPseudonymiser } from '../../application/ports/guest-pseudonymiser.port.js';
 import type { MasterKeyRotationReport } from '../../application/privacy/master-key-rotation.js';
 import type { CliIo } from './cli-io.js';
 import type { CliRuntime, RuntimeOptions } from './cli-runtime.js';
@@ -37,6 +38,12 @@ export interface ForgettingGuestKeyStore extends GuestKeyStore {
 export interface OpenedPersonalDataViewer {
   /** A `RowViewer` for `gtx audit export`: decrypted content, or `{erased: true}`. */
   readonly viewer: RowViewer;
+  close(): Promise<void>;
+}
+
+/** How a ledger names guests and conversations, for a lookup by the value the user typed. */
+export interface OpenedGuestLookup {
+  readonly pseudonymiser: GuestPseudonymiser;
   close(): Promise<void>;
 }
 
@@ -139,6 +146,11 @@ export interface CliServices {
   ): Promise<MasterKeyRotationReport>;
   /** Decrypts the ledger's personal content; the master key is read, never created. */
   openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPersonalDataViewer;
+  /**
+   * The ledger's names for a guest id or conversation ref typed by the user (`--guest`): the
+   * value, or its keyed hash on a pseudonymised ledger (whose master key is read, never made).
+   */
+  openGuestLookup(io: CliIo, ledgerPath: string): OpenedGuestLookup;
   /** Copies one ledger (file or PostgreSQL) into an empty one, keeping positions and hashes. */
   copyLedger(command: LedgerCopyCommand): Promise<LedgerCopySummary>;
   /** `gtx serve`: the HTTP service on a verified transmitter, and the analytics feed. */

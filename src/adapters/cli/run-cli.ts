@@ -39,7 +39,8 @@ export function buildProgram(
 ${EXIT_CODES_HELP}
 Settings come from the environment and ./.env (see README): GENESYS_ENVIRONMENT,
 GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_INTEGRATION_ID, GENESYS_API_URL,
-GTX_LEDGER, GTX_RATE_LIMIT_PER_MINUTE, GTX_CONCURRENCY, GTX_LOG_LEVEL.`,
+GTX_LEDGER, GTX_RATE_LIMIT_PER_MINUTE, GTX_CONCURRENCY, GTX_LOG_LEVEL, GTX_PSEUDONYMISE
+(guest-ids: keyed hashes of guest ids and conversation refs in a new ledger).`,
   );
   for (const register of registrars) register(program, io, services);
   return program;

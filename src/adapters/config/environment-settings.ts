@@ -29,6 +29,11 @@ export interface EnvironmentSettings {
   GTX_MASTER_KEY?: string;
   /** A file holding GTX_MASTER_KEY's value; default `<ledger>.key`, created on first use. */
   GTX_MASTER_KEY_FILE?: string;
+  /**
+   * `guest-ids`: the ledger stores keyed hashes (HMAC-SHA-256) of guest ids and conversation
+   * refs instead of the values (docs/privacy.md); `off` (default): the values.
+   */
+  GTX_PSEUDONYMISE: 'off' | 'guest-ids';
   GTX_HTTP_HOST: string;
   GTX_HTTP_PORT: number;
   /** Comma-separated bearer keys of `gtx serve`; none means loopback only, without auth. */
@@ -113,6 +118,12 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
       description: 'base64 of 32 random bytes (openssl rand -base64 32)',
     },
     GTX_MASTER_KEY_FILE: { type: 'string', minLength: 1, nullable: true },
+    GTX_PSEUDONYMISE: {
+      type: 'string',
+      enum: ['off', 'guest-ids'],
+      default: 'off',
+      description: 'off, or guest-ids to store keyed hashes of guest ids and conversation refs',
+    },
     GTX_HTTP_HOST: { type: 'string', minLength: 1, maxLength: 255, default: '127.0.0.1' },
     GTX_HTTP_PORT: { type: 'integer', minimum: 0, maximum: 65_535, default: 8080 },
     GTX_API_KEYS: {

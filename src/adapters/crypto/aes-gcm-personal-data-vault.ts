@@ -15,7 +15,7 @@ import type {
   SealedContent,
 } from '../../application/ports/personal-data-vault.port.js';
 import { SealedContentInvalidError } from '../../application/privacy/privacy-errors.js';
-import { guestIdHash } from '../../application/privacy/sealed-content.js';
+import { guestIdHash, sealedContentOwner } from '../../application/privacy/sealed-content.js';
 import { formatWraps, unwrapDataKey, wrapDataKey } from './guest-key-wrapping.js';
 import { MASTER_KEY, type MasterKey } from './master-key.js';
 
@@ -39,7 +39,9 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
   ) {}
 
   async seal(context: SealContext, content: SealableContent): Promise<SealedContent> {
-    const key = await this.guestKey(context.guestId);
+    // The key is the guest's (by the id in the content); the blob is bound to the id as the
+    // event stores it, which is a keyed hash on a pseudonymised ledger.
+    const key = await this.guestKey(sealedContentOwner(content));
     const dataKey = this.unwrap(key);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, dataKey, iv, { authTagLength: TAG_BYTES });
@@ -69,9 +71,6 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
     const { keyId } = sealed.sealed;
     const key = await this.keys.findById(keyId);
     if (key === null) return { kind: 'erased' };
-    if (key.guestIdHash !== guestIdHash(context.guestId)) {
-      throw new SealedContentInvalidError(keyId, 'it is bound to another guest');
-    }
     const dataKey = this.unwrap(key);
     let plaintext: string;
     try {
@@ -90,11 +89,18 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
     } catch (error) {
       throw new SealedContentInvalidError(keyId, 'it does not authenticate', error);
     }
+    let content: SealableContent;
     try {
-      return JSON.parse(plaintext) as SealableContent;
+      content = JSON.parse(plaintext) as SealableContent;
     } catch (error) {
       throw new SealedContentInvalidError(keyId, 'the plaintext is not JSON', error);
     }
+    // Checked on the opened content, not on the event's guest id: on a pseudonymised ledger
+    // the event holds a keyed hash this vault cannot compare with the key's owner.
+    if (guestIdHash(sealedContentOwner(content)) !== key.guestIdHash) {
+      throw new SealedContentInvalidError(keyId, 'it is bound to another guest');
+    }
+    return content;
   }
 
   close(): Promise<void> {

@@ -14,6 +14,7 @@ import type { ReceiptInput } from '../commands/command-input.js';
 import type {
   Clock,
   EventStore,
+  GuestPseudonymiser,
   Logger,
   PersonalDataVault,
   RecordedEvent,
@@ -34,6 +35,8 @@ export interface AgentMessageRecorderDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly conversations: Pick<GuestConversations, 'conversationOf'>;
+  /** How the ledger names the guest in clear fields: the id, or its keyed hash. */
+  readonly pseudonymiser: Pick<GuestPseudonymiser, 'guestId'>;
   readonly receipts: AgentReceiptPolicy;
   /** Puts a receipt command in the ledger (idempotent by its id); resolves once it is there. */
   readonly acceptReceipt: (input: { readonly kind: 'receipt' } & ReceiptInput) => Promise<void>;
@@ -68,8 +71,9 @@ export class AgentMessageRecorder {
 
   async record(arrival: AgentMessageArrival): Promise<RecordedAgentMessage> {
     const { deps } = this;
-    const conversationRef = await deps.conversations.conversationOf(arrival.guest.id);
-    const event = this.eventOf(arrival, conversationRef);
+    const storedGuestId = await deps.pseudonymiser.guestId(arrival.guest.id);
+    const conversationRef = await deps.conversations.conversationOf(storedGuestId);
+    const event = this.eventOf(arrival, storedGuestId, conversationRef);
     const streamId = agentMessageStreamId(event);
     const existing = await deps.events.readStream(streamId);
     const state = existing.reduce(foldRecorded, initialAgentMessageState);
@@ -127,11 +131,15 @@ export class AgentMessageRecorder {
     };
   }
 
-  private eventOf(arrival: AgentMessageArrival, conversationRef: string | null): AgentMessageEvent {
+  private eventOf(
+    arrival: AgentMessageArrival,
+    storedGuestId: string,
+    conversationRef: string | null,
+  ): AgentMessageEvent {
     const address = {
       genesysMessageId: arrival.genesysMessageId,
       channel: arrival.channel,
-      guestId: arrival.guest.id,
+      guestId: storedGuestId,
       conversationRef,
       originatingEntity: arrival.originatingEntity,
       sentAt: arrival.sentAt,
@@ -142,6 +150,7 @@ export class AgentMessageRecorder {
       case 'Text': {
         const content = {
           kind: 'agentMessage' as const,
+          guestId: arrival.guest.id,
           ...(body.text === null ? {} : { text: body.text }),
           attachments: body.attachments,
         };

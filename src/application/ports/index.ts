@@ -17,3 +17,4 @@ export * from './outcome-publisher.port.js';
 export * from './guest-session-eraser.port.js';
 export * from './master-key-rewrapper.port.js';
 export * from './agent-message-source.port.js';
+export * from './guest-pseudonymiser.port.js';

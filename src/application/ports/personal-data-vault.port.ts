@@ -34,13 +34,14 @@ export interface SealedContent {
  * another command's event does not open.
  */
 export interface SealContext {
+  /** The guest id as the event stores it: the id, or its keyed hash on a pseudonymised ledger. */
   readonly guestId: string;
   readonly commandId: string;
 }
 
 /** Encrypts personal content per guest and opens it again, unless the guest was forgotten. */
 export interface PersonalDataVault {
-  /** Seals with the guest's data key, creating the key on first use. */
+  /** Seals with the data key of the content's guest, creating the key on first use. */
   seal(context: SealContext, content: SealableContent): Promise<SealedContent>;
   /**
    * The plaintext, or `{kind: 'erased'}` when the key is gone. A blob that fails to

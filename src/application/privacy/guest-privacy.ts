@@ -3,6 +3,7 @@ import { readAllPages } from '../ledger/ledger-pages.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventStore, RecordedEvent } from '../ports/event-store.port.js';
 import type { GuestKeyStore } from '../ports/guest-key-store.port.js';
+import type { GuestPseudonymiser } from '../ports/guest-pseudonymiser.port.js';
 import type { GuestSessionEraser } from '../ports/guest-session-eraser.port.js';
 import { CONTENT_EVENT_TYPES, sealedContentOf } from './open-recorded-event.js';
 import { guestIdHash, guestStreamId } from './sealed-content.js';
@@ -75,6 +76,8 @@ export interface GuestPrivacyDependencies {
   readonly keys: GuestKeyStore;
   readonly sessions: GuestSessionEraser;
   readonly clock: Clock;
+  /** Finds a guest's transmissions by the ledger's name for the id (`status` only). */
+  readonly pseudonymiser: GuestPseudonymiser;
 }
 
 /**
@@ -128,11 +131,12 @@ export class GuestPrivacy {
     const hash = guestIdHash(guestId);
     const key = await this.deps.keys.findByGuest(hash);
     const erasures = erasuresOf(await this.deps.ledger.readStream(guestStreamId(guestId)));
+    const storedGuestId = await this.deps.pseudonymiser.guestId(guestId);
     const transmissions = { total: 0, readable: 0, erased: 0, plain: 0 };
     const agentMessages = { total: 0, readable: 0, erased: 0, plain: 0 };
     const known = new Map<string, boolean>();
     for await (const row of readAllPages(this.deps.ledger, { types: CONTENT_EVENT_TYPES })) {
-      if ((row.data as { guestId?: unknown } | null)?.guestId !== guestId) continue;
+      if ((row.data as { guestId?: unknown } | null)?.guestId !== storedGuestId) continue;
       const counts = row.type === 'AgentMessageReceived' ? agentMessages : transmissions;
       counts.total += 1;
       const sealed = sealedContentOf(row);

@@ -47,3 +47,32 @@ export class MasterKeyMissingError extends GtxError {
     );
   }
 }
+
+/**
+ * Pseudonymisation was turned on for a ledger that already stores guest ids and conversation
+ * refs in clear: new rows would be named by keyed hashes and old ones by values, so no lookup
+ * would find a guest's whole history. Nothing is written.
+ */
+export class PseudonymisationLedgerNotEmptyError extends GtxError {
+  constructor() {
+    super(
+      'PSEUDONYMISATION_LEDGER_NOT_EMPTY',
+      'GTX_PSEUDONYMISE=guest-ids (privacy.pseudonymiseGuestIds): this ledger already stores guest ids and conversation refs in clear; ' +
+        'pseudonymisation starts with a new, empty ledger (turn the setting off to keep using this one)',
+    );
+  }
+}
+
+/**
+ * The ledger names guests and conversations by keyed hashes, and this writer was configured to
+ * write them in clear: its rows would not be found by the ledger's lookups. Nothing is written.
+ */
+export class PseudonymisationRequiredError extends GtxError {
+  constructor() {
+    super(
+      'PSEUDONYMISATION_REQUIRED',
+      'this ledger stores guest ids and conversation refs as keyed hashes: set GTX_PSEUDONYMISE=guest-ids ' +
+        '(privacy.pseudonymiseGuestIds: true) to write to it; a pseudonymised ledger cannot go back to clear ids',
+    );
+  }
+}

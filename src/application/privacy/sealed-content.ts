@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { SealContext, SealedContent } from '../ports/personal-data-vault.port.js';
+import type {
+  SealableContent,
+  SealContext,
+  SealedContent,
+} from '../ports/personal-data-vault.port.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -49,4 +53,13 @@ export function guestStreamId(guestId: string): string {
  */
 export function agentContentContext(guestId: string, genesysMessageId: string): SealContext {
   return { guestId, commandId: `agent-message:${genesysMessageId}` };
+}
+
+/**
+ * The guest whose data key seals `content`: the real id, carried inside the sealed content so
+ * that on a pseudonymised ledger (where events hold a keyed hash) the key can still be found,
+ * and erased with it.
+ */
+export function sealedContentOwner(content: SealableContent): string {
+  return content.kind === 'agentMessage' ? content.guestId : content.guest.id;
 }

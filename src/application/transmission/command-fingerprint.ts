@@ -5,6 +5,7 @@ import {
   type TransmissionEvent,
 } from '../../domain/index.js';
 import type { ParsedCommand } from '../commands/parsed-command.js';
+import type { GuestPseudonymiser } from '../ports/guest-pseudonymiser.port.js';
 import { contentSha256 } from './content-hash.js';
 
 /**
@@ -34,6 +35,22 @@ export function fingerprintOf(command: ParsedCommand): CommandFingerprint {
     guestId: command.guest.id,
     conversationRef: command.conversationRef,
     contentSha256: contentSha256(contentOf(command)),
+  };
+}
+
+/**
+ * The fingerprint as the ledger would record it: guest id and conversation ref named by the
+ * ledger's pseudonymiser, so a repeated command is compared with what is stored.
+ */
+export async function storedFingerprintOf(
+  command: ParsedCommand,
+  pseudonymiser: GuestPseudonymiser,
+): Promise<CommandFingerprint> {
+  const fingerprint = fingerprintOf(command);
+  return {
+    ...fingerprint,
+    guestId: await pseudonymiser.guestId(fingerprint.guestId),
+    conversationRef: await pseudonymiser.conversationRef(fingerprint.conversationRef),
   };
 }
 

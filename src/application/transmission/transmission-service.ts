@@ -10,6 +10,7 @@ import type { ParsedCommand } from '../commands/parsed-command.js';
 import type {
   Clock,
   EventStore,
+  GuestPseudonymiser,
   Logger,
   PersonalDataVault,
   RecordedEvent,
@@ -20,6 +21,7 @@ import {
   differencesOf,
   fingerprintOf,
   recordedFingerprint,
+  storedFingerprintOf,
   type CommandFingerprint,
 } from './command-fingerprint.js';
 import { decideRequests, validateCommands } from './operators/validate.operator.js';
@@ -35,6 +37,8 @@ export interface ServiceDependencies {
   readonly policy: CompiledPolicy;
   /** Seals each request's personal content before it is appended. */
   readonly vault: PersonalDataVault;
+  /** How the ledger stores guest ids and conversation refs (clear, or keyed hashes). */
+  readonly pseudonymiser: GuestPseudonymiser;
   /** Called after a new transmission is in the ledger, so the pipeline fetches it at once. */
   readonly onAccepted: () => void;
 }
@@ -89,7 +93,9 @@ export class TransmissionService {
         decideRequests(() => this.deps.clock.now()),
       ),
     );
-    const sealed = await Promise.all(events.map((event) => sealEventData(event, this.deps.vault)));
+    const sealed = await Promise.all(
+      events.map((event) => sealEventData(event, this.deps.vault, this.deps.pseudonymiser)),
+    );
     try {
       await this.deps.events.append({
         streamId: transmissionStreamId(commandId),
@@ -199,7 +205,10 @@ export class TransmissionService {
     if (recorded.length === 0) return null;
     const { events } = loadTransmission(recorded);
     const before = recordedFingerprint(events);
-    const differences = before === null ? [] : differencesOf(before, fingerprintOf(command));
+    const differences =
+      before === null
+        ? []
+        : differencesOf(before, await storedFingerprintOf(command, this.deps.pseudonymiser));
     if (differences.length > 0) {
       this.deps.logger.info('command id reused for a different command', {
         commandId,

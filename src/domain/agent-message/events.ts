@@ -25,6 +25,11 @@ export interface AgentAttachment {
 /** The personal part of an agent's message: sealed per guest like a guest's own content. */
 export interface AgentMessageContent {
   readonly kind: 'agentMessage';
+  /**
+   * The guest it was sent to, as Genesys names it (`channel.to.id`): sealed with the rest, so
+   * the guest's key is found by it even where the event's clear fields hold a keyed hash.
+   */
+  readonly guestId: string;
   readonly text?: string;
   readonly attachments: readonly AgentAttachment[];
 }

@@ -27,7 +27,7 @@ const message: AgentMessageReceivedV1 = {
     ...address,
     contentSha256: 'a'.repeat(64),
     attachmentCount: 0,
-    content: { kind: 'agentMessage', text: 'hello', attachments: [] },
+    content: { kind: 'agentMessage', guestId: 'guest-1', text: 'hello', attachments: [] },
   },
 };
 

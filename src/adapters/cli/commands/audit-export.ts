@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { parseExportFilter } from '../../../application/audit/export-filter.js';
+import { parseExportFilter, type ExportFilter } from '../../../application/audit/export-filter.js';
 import {
   EXPORT_FORMATS,
   writeExport,
@@ -32,12 +32,30 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** `--guest` as the ledger stores guest ids: keyed hashes on a pseudonymised ledger. */
+async function storedGuestsOf(
+  services: CliServices,
+  io: CliIo,
+  path: string,
+  filter: ExportFilter,
+): Promise<ExportFilter> {
+  if (filter.guests === undefined || filter.guests.length === 0) return filter;
+  const lookup = services.openGuestLookup(io, path);
+  try {
+    const { pseudonymiser } = lookup;
+    const guests = await Promise.all(filter.guests.map((guest) => pseudonymiser.guestId(guest)));
+    return { ...filter, guests };
+  } finally {
+    await lookup.close();
+  }
+}
+
 async function exportLedger(
   io: CliIo,
   services: CliServices,
   options: ExportOptions,
 ): Promise<void> {
-  const filter = parseExportFilter({
+  const typedFilter = parseExportFilter({
     since: options.since,
     until: options.until,
     streams: options.stream,
@@ -46,6 +64,7 @@ async function exportLedger(
   });
   const clock = services.clock;
   const path = existingLedgerTarget(io, options.ledger);
+  const filter = await storedGuestsOf(services, io, path, typedFilter);
   // Rows are exported as stored (sealed content); --reveal adds each row's decrypted view.
   const opened = options.reveal === true ? services.openPersonalDataViewer(io, path) : undefined;
   const viewer: RowViewer | undefined = opened?.viewer;
@@ -107,7 +126,12 @@ export function registerAuditExport(audit: Command, io: CliIo, services: CliServ
     )
     .option('--until <iso>', 'only events recorded before this time')
     .option('--stream <id>', 'only this stream (repeatable)', collect, [])
-    .option('--guest <id>', 'only transmission streams of this guest id (repeatable)', collect, [])
+    .option(
+      '--guest <id>',
+      'only transmission streams of this guest id, as sent (repeatable; on a pseudonymised ledger hashed with its key first, which needs the master key)',
+      collect,
+      [],
+    )
     .option('--type <type>', 'only events of this type (repeatable)', collect, [])
     .option('--out <file>', 'write to this file atomically instead of standard output')
     .option(

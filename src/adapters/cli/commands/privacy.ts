@@ -29,7 +29,10 @@ function openedOnFirstUse(open: () => GuestSessionEraser): GuestSessionEraser {
   };
 }
 
-/** Runs `work` on the ledger and its key store; neither needs the master key. */
+/**
+ * Runs `work` on the ledger and its key store; neither needs the master key (`status` reads it
+ * on a pseudonymised ledger, to find the guest's transmissions).
+ */
 async function withPrivacy<T>(
   io: CliIo,
   services: CliServices,
@@ -42,12 +45,20 @@ async function withPrivacy<T>(
     const keys = services.openGuestKeys(target);
     try {
       const sessions = openedOnFirstUse(() => services.openGuestSessionEraser(io, target));
+      const lookup = services.openGuestLookup(io, target);
       try {
         return await work(
-          new GuestPrivacy({ ledger: ledger.events, keys, sessions, clock: services.clock }),
+          new GuestPrivacy({
+            ledger: ledger.events,
+            keys,
+            sessions,
+            clock: services.clock,
+            pseudonymiser: lookup.pseudonymiser,
+          }),
           keys,
         );
       } finally {
+        await lookup.close();
         await sessions.close();
       }
     } finally {
@@ -104,7 +115,10 @@ export const registerPrivacy: CommandRegistrar = (
     .description(
       'destroy the guest’s data key: their texts, attachment names and profile fields become unreadable; the erasure is recorded and the ledger still verifies',
     )
-    .requiredOption('--guest <id>', 'the guest id the messages were sent for')
+    .requiredOption(
+      '--guest <id>',
+      'the guest id the messages were sent for, as sent (also on a pseudonymised ledger)',
+    )
     .option(
       '--ledger <path>',
       'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
@@ -158,7 +172,10 @@ export const registerPrivacy: CommandRegistrar = (
     .description(
       'show whether a guest has a data key, its erasures, and how many of its transmissions and agent messages are readable or erased',
     )
-    .requiredOption('--guest <id>', 'the guest id')
+    .requiredOption(
+      '--guest <id>',
+      'the guest id as sent (hashed with the ledger key first on a pseudonymised ledger: needs the master key)',
+    )
     .option(
       '--ledger <path>',
       'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',

@@ -5,6 +5,7 @@ import {
   type ReplaySummary,
 } from '../../../application/feed/analytics-replay.js';
 import { writeLine, type CliIo } from '../cli-io.js';
+import { resolveLedgerPath } from '../cli-ledger.js';
 import { openFeedDependencies } from '../feed-dependencies.js';
 import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
@@ -27,15 +28,38 @@ interface ReplayCliOptions {
   readonly json?: boolean;
 }
 
-function filtersOf(options: ReplayCliOptions): ReplayFilters {
+/** The filters as the ledger stores them: `--guest` is a keyed hash on a pseudonymised ledger. */
+async function filtersOf(
+  io: CliIo,
+  services: CliServices,
+  options: ReplayCliOptions,
+): Promise<ReplayFilters> {
+  const guestId =
+    options.guest === undefined
+      ? undefined
+      : await storedGuestId(io, services, resolveLedgerPath(io, options.ledger), options.guest);
   return {
     ...(options.since === undefined ? {} : { since: options.since }),
     ...(options.until === undefined ? {} : { until: options.until }),
     ...(options.fromPosition === undefined ? {} : { fromPosition: options.fromPosition }),
     ...(options.stream === undefined ? {} : { streamId: options.stream }),
-    ...(options.guest === undefined ? {} : { guestId: options.guest }),
+    ...(guestId === undefined ? {} : { guestId }),
     ...(options.type === undefined ? {} : { type: options.type }),
   };
+}
+
+async function storedGuestId(
+  io: CliIo,
+  services: CliServices,
+  ledgerPath: string,
+  guestId: string,
+): Promise<string> {
+  const lookup = services.openGuestLookup(io, ledgerPath);
+  try {
+    return await lookup.pseudonymiser.guestId(guestId);
+  } finally {
+    await lookup.close();
+  }
 }
 
 function describeReplay(summary: ReplaySummary): string[] {
@@ -58,7 +82,7 @@ async function replay(io: CliIo, services: CliServices, options: ReplayCliOption
   const bar: { current: Progress | null } = { current: null };
   try {
     const summary = await replayAnalytics(opened.dependencies, {
-      filters: filtersOf(options),
+      filters: await filtersOf(io, services, options),
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       dryRun: options.dryRun === true,
       resume: options.resume === true,
@@ -100,7 +124,10 @@ export const registerReplay: CommandRegistrar = (
     .option('--until <iso>', 'events recorded before this time')
     .option('--from-position <n>', 'events at this ledger position or later', parsePositiveInteger)
     .option('--stream <id>', 'one stream, e.g. transmission-<commandId>')
-    .option('--guest <id>', "one guest's events")
+    .option(
+      '--guest <id>',
+      "one guest's events: the id as sent (on a pseudonymised ledger hashed with its key first, which needs the master key)",
+    )
     .option('--type <type>', 'one event type, e.g. TransmissionDelivered')
     .option('--batch-size <n>', 'events per batch (default 100)', parsePositiveInteger)
     .option('--dry-run', 'count what would be delivered; send nothing')

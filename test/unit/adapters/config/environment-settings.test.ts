@@ -109,6 +109,25 @@ describe('the library options', () => {
     });
   });
 
+  it('GTX_PSEUDONYMISE is off by default, guest-ids turns privacy.pseudonymiseGuestIds on, anything else is refused', () => {
+    const sandbox = {
+      GENESYS_API_URL: 'http://127.0.0.1:9000',
+      GENESYS_CLIENT_ID: 'sandbox-client',
+      GENESYS_CLIENT_SECRET: 'sandbox-secret',
+      GENESYS_INTEGRATION_ID: 'integration-1',
+    };
+    expect(transmitterOptionsFromEnv(sandbox).privacy?.pseudonymiseGuestIds).toBe(false);
+    expect(
+      transmitterOptionsFromEnv({ ...sandbox, GTX_PSEUDONYMISE: 'guest-ids' }).privacy
+        ?.pseudonymiseGuestIds,
+    ).toBe(true);
+    const [problem] = problemsOf({ GTX_PSEUDONYMISE: 'yes' }, true).problems;
+    expect(problem).toEqual({
+      setting: 'GTX_PSEUDONYMISE',
+      reason: 'must be one of off, guest-ids (got "yes")',
+    });
+  });
+
   it('transmitterOptionsFromEnv names everything missing at once', () => {
     const error = thrownBy(() => transmitterOptionsFromEnv({ GTX_TRANSPORT: 'web-messaging' }));
     expect(error).toMatchObject({

@@ -69,7 +69,10 @@ describe('AES-GCM personal data vault', () => {
     const { vault } = vaultWith();
     const a = await vault.seal(context, content);
     const b = await vault.seal(context, content);
-    const other = await vault.seal({ guestId: 'guest-2', commandId: 'cmd-9' }, content);
+    const other = await vault.seal(
+      { guestId: 'guest-2', commandId: 'cmd-9' },
+      { ...content, guest: { id: 'guest-2', idType: 'Opaque' } },
+    );
     expect(a.sealed.keyId).toBe(b.sealed.keyId);
     expect(other.sealed.keyId).not.toBe(a.sealed.keyId);
     expect(a.sealed.iv).not.toBe(b.sealed.iv);
@@ -87,6 +90,15 @@ describe('AES-GCM personal data vault', () => {
     expect(await codeOf(vault.open({ guestId: 'guest-2', commandId: 'cmd-1' }, sealed))).toBe(
       'SEALED_CONTENT_INVALID',
     );
+  });
+
+  it("keys by the content's guest and binds to the guest id as stored (a pseudonym)", async () => {
+    const { vault, keys } = vaultWith();
+    const stored = { guestId: 'hmac:pseudonym-of-guest-1', commandId: 'cmd-1' };
+    const sealed = await vault.seal(stored, content);
+    expect((await keys.findByGuest(guestIdHash('guest-1')))?.keyId).toBe(sealed.sealed.keyId);
+    expect(await vault.open(stored, sealed)).toEqual(content);
+    expect(await codeOf(vault.open(context, sealed))).toBe('SEALED_CONTENT_INVALID');
   });
 
   it('refuses a tampered tag, ciphertext or IV', async () => {

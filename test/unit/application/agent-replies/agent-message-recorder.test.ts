@@ -1,3 +1,4 @@
+import { clearGuestIds } from '../../../../src/application/privacy/guest-pseudonyms.js';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
@@ -120,6 +121,7 @@ describe("an agent message and the guest's privacy", () => {
       keys: guestKeys,
       sessions: new WebMessagingGuestSessionEraser(new InMemoryGuestSessionStore(), 'deployment-1'),
       clock: h.clock,
+      pseudonymiser: clearGuestIds,
     });
     expect(await privacy.status('g1')).toMatchObject({
       agentMessages: { total: 1, readable: 1, erased: 0 },

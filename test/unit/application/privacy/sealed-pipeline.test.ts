@@ -70,6 +70,7 @@ describe('sealed personal content in the pipeline', () => {
       keys: h.guestKeys,
       sessions: new WebMessagingGuestSessionEraser(new InMemoryGuestSessionStore(), 'deployment-1'),
       clock: h.clock,
+      pseudonymiser: h.pseudonymiser,
     });
     expect(await privacy.forget('g2')).toMatchObject({ status: 'erased' });
     const [outcome] = await h.settle([submitted]);
@@ -90,6 +91,7 @@ describe('sealed personal content in the pipeline', () => {
       keys: h.guestKeys,
       sessions: new WebMessagingGuestSessionEraser(new InMemoryGuestSessionStore(), 'deployment-1'),
       clock: h.clock,
+      pseudonymiser: h.pseudonymiser,
     });
     await privacy.forget('ga');
     const [outcome] = await h.settle([h.transmitter.submit(secretMessage('b1', 'gb'))]);
