@@ -38,6 +38,7 @@ export const ANALYTICS_EVENT_SCHEMA = {
         'TransmissionAttemptFailed',
         'TransmissionDelivered',
         'TransmissionDeadLettered',
+        'TransmissionRedriven',
       ],
     },
     schemaVersion: { type: 'integer', minimum: 1 },
