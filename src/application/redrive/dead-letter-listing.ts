@@ -84,7 +84,9 @@ export async function* listDeadLetters(
   for (;;) {
     const page = await ledger.work.listDeadLettered({ afterPosition, limit: PAGE });
     for (const found of page) {
-      const entry = entryOf(loadTransmission(await ledger.events.readStream(found.streamId)).events);
+      const entry = entryOf(
+        loadTransmission(await ledger.events.readStream(found.streamId)).events,
+      );
       if (entry !== null && passes(entry, filter)) yield { ...entry, position: found.position };
     }
     const last = page.at(-1);

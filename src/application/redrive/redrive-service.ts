@@ -7,7 +7,10 @@ import {
 } from '../../domain/index.js';
 import type { Clock, EventStore, Logger, PersonalDataVault } from '../ports/index.js';
 import { UnknownCommandError } from '../transmission/transmission-service.js';
-import { loadOpenedTransmission, type LoadedTransmission } from '../transmission/transmission-stream.js';
+import {
+  loadOpenedTransmission,
+  type LoadedTransmission,
+} from '../transmission/transmission-stream.js';
 import type { RedriveRequest } from './redrive-request.js';
 
 export interface RedriveDependencies {
