@@ -68,7 +68,7 @@ export type RedriveRefusal = 'rejected' | 'notDeadLettered' | 'contentErased';
 const REDRIVE_REFUSALS: Readonly<Record<RedriveRefusal, string>> = {
   rejected: 'the policies rejected it: nothing was ever to be sent',
   notDeadLettered: 'only a dead-lettered transmission can be re-driven',
-  contentErased: "its content was erased (the guest was forgotten): there is nothing to send",
+  contentErased: 'its content was erased (the guest was forgotten): there is nothing to send',
 };
 
 /** A redrive of a transmission that is not a dead letter that can be sent again. */

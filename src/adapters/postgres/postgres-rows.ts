@@ -139,7 +139,7 @@ export function toProjection(raw: RawRow): TransmissionProjection {
     );
   }
   // Written by this adapter from a folded domain state, and its status checked above.
-  const state = storedState(parsed as TransmissionState);
+  const state = storedState(parsed);
   return {
     streamId: text(raw, 'streamId', lastPosition),
     commandId: text(raw, 'commandId', lastPosition),

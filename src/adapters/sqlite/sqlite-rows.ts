@@ -122,7 +122,7 @@ export function toProjection(raw: unknown): TransmissionProjection {
     );
   }
   // Written by this adapter from a folded domain state, and its status checked above.
-  const state = storedState(parsed as TransmissionState);
+  const state = storedState(parsed);
   return {
     streamId: text(row, 'streamId', lastPosition),
     commandId: text(row, 'commandId', lastPosition),

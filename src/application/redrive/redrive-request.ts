@@ -25,7 +25,7 @@ function checkedText(field: string, value: unknown, maxChars: number): string {
   if (typeof value !== 'string') throw new RedriveInputInvalidError(field, 'must be a string');
   const text = value.trim();
   if (text.length === 0) throw new RedriveInputInvalidError(field, 'must not be empty');
-  if ([...text].length > maxChars) {
+  if (text.length > maxChars) {
     throw new RedriveInputInvalidError(field, `must be at most ${String(maxChars)} characters`);
   }
   if (CONTROL.test(text)) {

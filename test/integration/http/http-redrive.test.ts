@@ -93,7 +93,11 @@ describe('POST /v1/messages/:id/redrive', () => {
   });
 
   it('refuses a command the policies rejected with 409 REDRIVE_NOT_ALLOWED, recording nothing', async () => {
-    const sent = await h.post('/v1/messages', { id: 'http-rejected', guest: { id: 'g' }, text: '' });
+    const sent = await h.post('/v1/messages', {
+      id: 'http-rejected',
+      guest: { id: 'g' },
+      text: '',
+    });
     expect(sent.status).toBe(422);
     const response = await redrive('http-rejected', { reason: 'try anyway' });
     expect(response.status).toBe(409);

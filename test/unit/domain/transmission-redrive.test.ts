@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decide,
   DEFAULT_RETRY_POLICY,
-  evolve,
   fold,
-  initialState,
   isGtxError,
   type RetryPolicyConfig,
   type TransmissionCommand,

@@ -187,7 +187,7 @@ async function redrive(
     ...(options.ledger === undefined ? {} : { ledgerPath: options.ledger }),
   });
   const tally: RedriveTally = { refused: 0, outcomes: [] };
-  let outcomes: TransmissionOutcome[] = [];
+  let outcomes: TransmissionOutcome[];
   try {
     const targets = await targetsOf(runtime.transmitter, ids, options);
     if (targets.length === 0 && options.json !== true) {
