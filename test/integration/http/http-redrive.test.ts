@@ -70,6 +70,8 @@ describe('POST /v1/messages/:id/redrive', () => {
     const redriven = final.events.find((e) => e.type === 'TransmissionRedriven');
     expect(redriven?.data).toMatchObject({ operator: 'key-2', reason: 'integration re-enabled' });
     expect(copiesOf('http-dl-1')).toBe(1);
+    const metrics = await (await h.call('/metrics')).text();
+    expect(metrics).toMatch(/^gtx_redrives_total\{previous_reason="permanentFailure"\} [1-9]/m);
   });
 
   it('a retried POST with the same Idempotency-Key re-opens nothing and sends nothing again', async () => {
