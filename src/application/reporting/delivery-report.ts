@@ -118,12 +118,23 @@ export class DeliveryReportBuilder {
         this.deadLettered += 1;
         increment(this.deadLetteredByReason, event.data.reason);
         return;
+      case 'TransmissionRedriven':
+        // Open again: its dead letter no longer counts, so a later delivery is not counted twice.
+        this.deadLettered -= 1;
+        decrement(this.deadLetteredByReason, event.data.previousReason);
+        return;
     }
   }
 }
 
 function increment(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function decrement(counts: Record<string, number>, key: string): void {
+  const left = (counts[key] ?? 0) - 1;
+  if (left > 0) counts[key] = left;
+  else delete counts[key];
 }
 
 /** Reads the whole ledger in pages: right after a restart, since it needs no state of its own. */

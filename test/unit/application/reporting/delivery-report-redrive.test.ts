@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { createInMemoryLedger } from '../../../../src/adapters/memory/in-memory-work-queue.js';
+import { VirtualClock } from '../../../../src/adapters/clock/virtual-clock.js';
+import { DeliveryReportBuilder } from '../../../../src/application/reporting/delivery-report.js';
+import {
+  appendTransmission,
+  T0,
+  transmission,
+} from '../../../../src/testing/contracts/transmission-fixtures.js';
+
+describe('delivery report with redrives', () => {
+  it('counts a re-driven transmission once: delivered after its redrive, no longer dead-lettered', async () => {
+    const ledger = createInMemoryLedger(new VirtualClock(T0));
+    await appendTransmission(ledger.events, 'r1', [
+      transmission.requested('r1', 'conv-r'),
+      transmission.started(1),
+      transmission.failed(1, null),
+      transmission.deadLettered(1),
+      transmission.redriven('dead-letter-1', 1),
+      transmission.started(2),
+      transmission.delivered(2),
+    ]);
+    await appendTransmission(ledger.events, 'r2', [
+      transmission.requested('r2', 'conv-r'),
+      transmission.started(1),
+      transmission.failed(1, null),
+      transmission.deadLettered(1),
+    ]);
+    const builder = new DeliveryReportBuilder();
+    for (const event of await ledger.events.readAll({ afterPosition: 0, limit: 100 })) {
+      builder.add(event);
+    }
+    expect(builder.build()).toMatchObject({
+      requested: 2,
+      delivered: 1,
+      deadLettered: 1,
+      deadLetteredByReason: { permanentFailure: 1 },
+      open: 0,
+      attempts: 3,
+      deliveryRate: 0.5,
+    });
+    await ledger.close();
+  });
+});
