@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +110,16 @@ describe('gtx dead-letters', () => {
       attemptsBefore: 1,
     });
     expect((await runGtx(['dead-letters', 'list', '--json'], env)).stdout).toBe('');
+    // The redrive is one more link of the chain: the ledger still verifies, and exports it.
+    const verified = await runGtx(['audit', 'verify'], env);
+    expect(verified.stderr).toBe('');
+    expect(verified.code).toBe(0);
+    const exported = await runGtx(
+      ['audit', 'export', '--type', 'TransmissionRedriven', '--out', join(dir, 'redrives.ndjson')],
+      env,
+    );
+    expect(exported.code).toBe(0);
+    expect(readFileSync(join(dir, 'redrives.ndjson'), 'utf8')).toContain('"operator":"ops-anna"');
   });
 
   it('re-driving the same dead letter again sends nothing; a new redrive of a delivered one is refused', async () => {
