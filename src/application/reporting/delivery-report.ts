@@ -72,7 +72,7 @@ export class DeliveryReportBuilder {
       rejected: this.rejected,
       rejectedByCode: { ...this.rejectedByCode },
       deadLettered: this.deadLettered,
-      deadLetteredByReason: { ...this.deadLetteredByReason },
+      deadLetteredByReason: positive(this.deadLetteredByReason),
       open: this.requested - final,
       attempts: this.attempts,
       retried: this.retried,
@@ -132,9 +132,12 @@ function increment(counts: Record<string, number>, key: string): void {
 }
 
 function decrement(counts: Record<string, number>, key: string): void {
-  const left = (counts[key] ?? 0) - 1;
-  if (left > 0) counts[key] = left;
-  else delete counts[key];
+  counts[key] = (counts[key] ?? 0) - 1;
+}
+
+/** The counts above zero: a reason every dead letter of which was re-driven is not listed. */
+function positive(counts: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
 }
 
 /** Reads the whole ledger in pages: right after a restart, since it needs no state of its own. */

@@ -20,6 +20,22 @@ describe('delivery report with redrives', () => {
       transmission.started(2),
       transmission.delivered(2),
     ]);
+    await appendTransmission(ledger.events, 'r3', [
+      transmission.requested('r3', 'conv-s'),
+      transmission.started(1),
+      transmission.failed(1, null),
+      {
+        ...transmission.deadLettered(1),
+        data: { ...transmission.deadLettered(1).data, reason: 'deadlineExceeded' },
+      },
+      {
+        ...transmission.redriven('dead-letter-1', 1),
+        data: {
+          ...transmission.redriven('dead-letter-1', 1).data,
+          previousReason: 'deadlineExceeded',
+        },
+      },
+    ]);
     await appendTransmission(ledger.events, 'r2', [
       transmission.requested('r2', 'conv-r'),
       transmission.started(1),
@@ -31,14 +47,15 @@ describe('delivery report with redrives', () => {
       builder.add(event);
     }
     expect(builder.build()).toMatchObject({
-      requested: 2,
+      requested: 3,
       delivered: 1,
       deadLettered: 1,
-      deadLetteredByReason: { permanentFailure: 1 },
-      open: 0,
-      attempts: 3,
+      open: 1,
+      attempts: 4,
       deliveryRate: 0.5,
     });
+    // Every deadlineExceeded dead letter was re-driven: that reason is not listed at all.
+    expect(builder.build().deadLetteredByReason).toEqual({ permanentFailure: 1 });
     await ledger.close();
   });
 });
