@@ -121,7 +121,8 @@ const NOT_REDRIVABLE: ReadonlySet<string> = new Set(['REDRIVE_NOT_ALLOWED', 'COM
 
 interface RedriveTally {
   refused: number;
-  outcomes: Promise<TransmissionOutcome>[];
+  /** Re-driven now or before: their outcomes are waited for once every redrive is recorded. */
+  toWaitFor: string[];
 }
 
 async function redriveOne(
@@ -154,7 +155,7 @@ async function redriveOne(
   }
   if (options.json === true) writeLine(io.stdout, JSON.stringify(result));
   else writeLine(io.stdout, describeRedrive(result));
-  if (options.wait) tally.outcomes.push(transmitter.outcome(commandId));
+  tally.toWaitFor.push(commandId);
 }
 
 function describeRedrive(result: RedriveResult): string {
@@ -186,7 +187,7 @@ async function redrive(
     startPipeline: options.wait,
     ...(options.ledger === undefined ? {} : { ledgerPath: options.ledger }),
   });
-  const tally: RedriveTally = { refused: 0, outcomes: [] };
+  const tally: RedriveTally = { refused: 0, toWaitFor: [] };
   let outcomes: TransmissionOutcome[];
   try {
     const targets = await targetsOf(runtime.transmitter, ids, options);
@@ -197,9 +198,10 @@ async function redrive(
       await redriveOne(io, runtime.transmitter, commandId, operator, options, tally);
     }
     const style = styleOf(io.stdout, io);
+    const waitFor = options.wait ? tally.toWaitFor : [];
     outcomes = await Promise.all(
-      tally.outcomes.map(async (pending) => {
-        const outcome = await pending;
+      waitFor.map(async (commandId) => {
+        const outcome = await runtime.transmitter.outcome(commandId);
         if (options.json === true) writeLine(io.stdout, JSON.stringify(outcome));
         else
           for (const line of describeOutcome(outcome))

@@ -2,11 +2,31 @@ import { describe, expect, it } from 'vitest';
 import { createInMemoryLedger } from '../../../../src/adapters/memory/in-memory-work-queue.js';
 import { VirtualClock } from '../../../../src/adapters/clock/virtual-clock.js';
 import { DeliveryReportBuilder } from '../../../../src/application/reporting/delivery-report.js';
+import type { TransmissionEvent } from '../../../../src/domain/index.js';
 import {
   appendTransmission,
+  at,
   T0,
   transmission,
 } from '../../../../src/testing/contracts/transmission-fixtures.js';
+
+const deadlineExceeded: TransmissionEvent = {
+  type: 'TransmissionDeadLettered',
+  schemaVersion: 1,
+  data: { reason: 'deadlineExceeded', detail: 'too late', attempts: 1, deadLetteredAt: at(2000) },
+};
+const redrivenAfterDeadline: TransmissionEvent = {
+  type: 'TransmissionRedriven',
+  schemaVersion: 1,
+  data: {
+    redriveId: 'dead-letter-1',
+    reason: 'retry now',
+    operator: 'ops',
+    previousReason: 'deadlineExceeded',
+    attemptsBefore: 1,
+    redrivenAt: at(3000),
+  },
+};
 
 describe('delivery report with redrives', () => {
   it('counts a re-driven transmission once: delivered after its redrive, no longer dead-lettered', async () => {
@@ -24,17 +44,8 @@ describe('delivery report with redrives', () => {
       transmission.requested('r3', 'conv-s'),
       transmission.started(1),
       transmission.failed(1, null),
-      {
-        ...transmission.deadLettered(1),
-        data: { ...transmission.deadLettered(1).data, reason: 'deadlineExceeded' },
-      },
-      {
-        ...transmission.redriven('dead-letter-1', 1),
-        data: {
-          ...transmission.redriven('dead-letter-1', 1).data,
-          previousReason: 'deadlineExceeded',
-        },
-      },
+      deadlineExceeded,
+      redrivenAfterDeadline,
     ]);
     await appendTransmission(ledger.events, 'r2', [
       transmission.requested('r2', 'conv-r'),
