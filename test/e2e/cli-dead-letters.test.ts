@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { runGtx } from '../support/cli-harness.js';
+import { postgresTestSchema, requirePostgres } from '../support/postgres.js';
 import { paced } from '../support/sandbox-harness.js';
 
 const PACE = paced();
@@ -217,5 +218,36 @@ describe('gtx dead-letters', () => {
     const missing = await runGtx(['dead-letters', 'redrive', 'dl-1'], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("required option '--reason <text>'");
+  });
+});
+
+describe('gtx dead-letters on a PostgreSQL ledger', () => {
+  const schema = postgresTestSchema();
+  let pgEnv: Record<string, string>;
+  beforeAll(async () => {
+    await requirePostgres();
+    pgEnv = { ...env, GTX_LEDGER: `${schema.url}?schema=${schema.schema}` };
+  });
+  afterAll(async () => {
+    await schema.drop();
+  });
+
+  it('lists and re-drives a dead letter from the projection there, delivering it once', async () => {
+    sandbox.script([{ answer: { kind: 'status', status: 400 } }]);
+    const sent = await runGtx(
+      ['send', '--guest', 'guest-pg', '--id', 'dl-pg', '--text', 'x'],
+      pgEnv,
+    );
+    expect(sent.code).toBe(3);
+    const listed = await runGtx(['dead-letters', 'list', '--json', '--code', 'HTTP_400'], pgEnv);
+    expect(jsonLines(listed.stdout)).toEqual([
+      expect.objectContaining({ commandId: 'dl-pg', reason: 'permanentFailure' }),
+    ]);
+    const redriven = await runGtx(['dead-letters', 'redrive', '--all', '--reason', 'fixed'], pgEnv);
+    expect(redriven.code).toBe(0);
+    expect(redriven.stdout).toContain('re-opened dl-pg');
+    expect(redriven.stdout).toContain('delivered dl-pg');
+    expect(copiesOf('dl-pg')).toBe(1);
+    expect((await runGtx(['dead-letters', 'list', '--json'], pgEnv)).stdout).toBe('');
   });
 });
