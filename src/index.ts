@@ -87,3 +87,12 @@ export {
   type CommandIntakeFailedV1Data,
 } from './application/intake/intake-failure-stream.js';
 export { UnknownCommandError } from './application/transmission/transmission-service.js';
+export { RedriveNotAllowedError, type RedriveRefusal } from './domain/index.js';
+export type { TransmissionRedrivenV1 } from './domain/index.js';
+export { RedriveInputInvalidError } from './application/redrive/redrive-errors.js';
+export type { RedriveInput } from './application/redrive/redrive-request.js';
+export type { RedriveResult } from './application/redrive/redrive-service.js';
+export type {
+  DeadLetterEntry,
+  DeadLetterFilterInput,
+} from './application/redrive/dead-letter-listing.js';

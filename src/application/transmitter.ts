@@ -45,6 +45,14 @@ import type {
 } from './ports/index.js';
 import { RateLimiter, type RateLimiterOptions } from './rate-limit/rate-limiter.js';
 import {
+  listDeadLetters,
+  parseDeadLetterFilter,
+  type DeadLetterEntry,
+  type DeadLetterFilterInput,
+} from './redrive/dead-letter-listing.js';
+import { parseRedriveInput, type RedriveInput } from './redrive/redrive-request.js';
+import { RedriveService, type RedriveResult } from './redrive/redrive-service.js';
+import {
   DeliveryPipeline,
   type PipelineConfig,
   type PipelineObserver,
@@ -124,6 +132,7 @@ export type AnyCommandInput =
 export class Transmitter {
   private readonly outcomes = new OutcomeRegistry();
   private readonly service: TransmissionService;
+  private readonly redrives: RedriveService;
   private readonly pipeline: DeliveryPipeline;
   private readonly rateLimiter: RateLimiter;
   private readonly follower: OutcomeFollower;
@@ -193,6 +202,15 @@ export class Transmitter {
       },
       receiptRequested: async (commandId) =>
         (await this.service.status(commandId)).status !== 'unknown',
+    });
+    this.redrives = new RedriveService({
+      events: deps.ledger.events,
+      clock: deps.clock,
+      logger: deps.logger,
+      vault: deps.vault,
+      onRedriven: () => {
+        this.pipeline.wake();
+      },
     });
   }
 
@@ -309,6 +327,21 @@ export class Transmitter {
   outcome(commandId: string): Promise<TransmissionOutcome> {
     this.assertOpen();
     return this.service.awaitOutcome(commandId);
+  }
+
+  /**
+   * Re-opens a dead-lettered transmission for new attempts with the same Genesys messageId
+   * (REDRIVE_NOT_ALLOWED for a rejected, open, delivered or erased one). Repeating a redrive
+   * id re-opens nothing; wait for the new outcome with `outcome(commandId)`.
+   */
+  async redrive(input: RedriveInput): Promise<RedriveResult> {
+    this.assertOpen();
+    return this.redrives.redrive(parseRedriveInput(input));
+  }
+
+  /** The transmissions dead-lettered now, oldest first, filtered by time and code. */
+  deadLetters(filter: DeadLetterFilterInput = {}): AsyncGenerator<DeadLetterEntry> {
+    return listDeadLetters(this.deps.ledger, parseDeadLetterFilter(filter));
   }
 
   /**

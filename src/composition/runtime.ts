@@ -89,7 +89,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
     try {
       await transmitter.ready();
       await transmitter.verifyTransport();
-      transmitter.start();
+      if (options.startPipeline !== false) transmitter.start();
     } catch (error) {
       await transmitter.close({ drain: false });
       throw error;

@@ -61,3 +61,23 @@ export class InvalidPolicyConfigError extends GtxError {
 export function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
+
+/** Why a transmission cannot be re-driven; `details.why` carries it for callers to branch on. */
+export type RedriveRefusal = 'rejected' | 'notDeadLettered' | 'contentErased';
+
+const REDRIVE_REFUSALS: Readonly<Record<RedriveRefusal, string>> = {
+  rejected: 'the policies rejected it: nothing was ever to be sent',
+  notDeadLettered: 'only a dead-lettered transmission can be re-driven',
+  contentErased: 'its content was erased (the guest was forgotten): there is nothing to send',
+};
+
+/** A redrive of a transmission that is not a dead letter that can be sent again. */
+export class RedriveNotAllowedError extends GtxError {
+  constructor(why: RedriveRefusal, status: string) {
+    super(
+      'REDRIVE_NOT_ALLOWED',
+      `cannot re-drive a transmission that is ${status}: ${REDRIVE_REFUSALS[why]}`,
+      { details: { why, status } },
+    );
+  }
+}

@@ -31,6 +31,11 @@ export interface RuntimeOptions {
   readonly ledgerPath?: string;
   readonly sandboxOptions?: SandboxOptions;
   readonly policy?: PolicySettings;
+  /**
+   * False: record only, deliver nothing (`--no-wait`): the pipeline is not started, so this
+   * run neither claims work nor leaves an attempt half-done; a running worker delivers it.
+   */
+  readonly startPipeline?: boolean;
 }
 
 export interface CliRuntime {

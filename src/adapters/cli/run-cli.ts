@@ -70,6 +70,7 @@ const EXIT_BY_ERROR_CODE: Readonly<Record<string, ExitCode>> = {
   BROKER_SOURCE_FAILED: EXIT.brokerUnavailable,
   BROKER_AUTH_FAILED: EXIT.brokerAuthFailed,
   BROKER_NOT_FOUND: EXIT.brokerNotFound,
+  REDRIVE_NOT_ALLOWED: EXIT.redriveRefused,
 };
 
 function exitCodeFor(error: unknown, io: CliIo): ExitCode {

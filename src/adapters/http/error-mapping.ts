@@ -7,6 +7,13 @@ import { errorBody, HttpProblem } from './error-body.js';
 import { problemsOf } from './http-schemas.js';
 import { unencapsulated } from './unencapsulated.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The code of a body that does not match the route's schema (INVALID_COMMAND_INPUT). */
+    readonly bodyErrorCode?: string;
+  }
+}
+
 /** Failures of a dependency rather than of the request: the answer is 503. */
 const OUTAGE_CODES: ReadonlySet<string> = new Set([
   'TRANSMITTER_CLOSED',
@@ -39,7 +46,8 @@ export const errorMappingPlugin: FastifyPluginCallback<ErrorMappingOptions> = un
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       if (error.validation !== undefined) {
         const part = error.validationContext ?? 'body';
-        const code = part === 'body' ? 'INVALID_COMMAND_INPUT' : 'INVALID_REQUEST';
+        const bodyCode = request.routeOptions.config.bodyErrorCode ?? 'INVALID_COMMAND_INPUT';
+        const code = part === 'body' ? bodyCode : 'INVALID_REQUEST';
         const problems = problemsOf(error.validation as Parameters<typeof problemsOf>[0]);
         return reply
           .code(400)

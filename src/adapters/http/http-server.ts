@@ -16,6 +16,7 @@ import { rateLimitPlugin } from './rate-limit-plugin.js';
 import type { Readiness } from './readiness.js';
 import { requestContextPlugin, requestIdOf } from './request-context-plugin.js';
 import { ShutdownGate } from './shutdown-gate.js';
+import { redriveRoutes } from './redrive-routes.js';
 import { statusRoutes } from './status-routes.js';
 
 export type { ErrorBody } from './error-body.js';
@@ -84,6 +85,7 @@ export function buildHttpApi(deps: HttpApiDependencies, settings: HttpApiSetting
   void app.register(openApiPlugin, { version: settings.version });
   void app.register(intakeRoutes, { transmitter, metrics, logger, maxBatch: settings.maxBatch });
   void app.register(statusRoutes, { transmitter });
+  void app.register(redriveRoutes, { transmitter, logger });
   void app.register(eventsRoutes, { ledger });
   void app.register(metricsRoute, { metrics });
   void app.register(probeRoutes, { readiness });

@@ -58,6 +58,10 @@ export const openApiPlugin: FastifyPluginAsync<OpenApiOptions> = unencapsulated(
         tags: [
           { name: 'intake', description: 'Guest commands, recorded in the ledger before delivery' },
           { name: 'status', description: 'The state and history of one command' },
+          {
+            name: 'dead letters',
+            description: 'Re-open dead-lettered transmissions for new attempts',
+          },
           { name: 'audit', description: 'The ledger, read by position' },
           {
             name: 'genesys',

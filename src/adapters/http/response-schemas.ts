@@ -147,6 +147,27 @@ export const WEBHOOK_ACCEPTED_SCHEMA = {
   },
 } as const;
 
+export const REDRIVE_RESULT_SCHEMA = {
+  $id: `${ID}/redrive-result.json`,
+  type: 'object',
+  required: ['commandId', 'redriveId', 'status', 'previousReason', 'statusUrl'],
+  properties: {
+    commandId: { type: 'string' },
+    redriveId: { type: 'string' },
+    status: {
+      type: 'string',
+      enum: ['redriven', 'alreadyRedriven'],
+      description: 'alreadyRedriven: this redrive id was recorded before; nothing re-opened again',
+    },
+    previousReason: {
+      type: ['string', 'null'],
+      enum: ['permanentFailure', 'attemptsExhausted', 'deadlineExceeded', null],
+      description: 'The dead letter this redrive ended; null when it was already re-driven',
+    },
+    statusUrl: { type: 'string' },
+  },
+} as const;
+
 /** Every shared schema by the name it has under `components.schemas` in the document. */
 export const COMPONENT_SCHEMAS: Readonly<Record<string, { readonly $id?: string }>> = {
   MessageInput: COMMAND_SCHEMAS.message,
@@ -159,6 +180,7 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, { readonly $id?: string 
   CommandStatus: COMMAND_STATUS_SCHEMA,
   EventsPage: EVENTS_PAGE_SCHEMA,
   WebhookAccepted: WEBHOOK_ACCEPTED_SCHEMA,
+  RedriveResult: REDRIVE_RESULT_SCHEMA,
 };
 
 /** A documented answer whose body is one of the shared schemas. */

@@ -21,6 +21,8 @@ import type { Ledger } from '../../application/ports/ledger.port.js';
 import { ledgerOf } from '../../application/ledger/ledger-pair.js';
 import type {
   ClaimRequest,
+  DeadLetteredTransmission,
+  DeadLetterPageRequest,
   TransmissionCounts,
   TransmissionWorkQueue,
   WorkClaim,
@@ -150,6 +152,21 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
       }
       return counts;
     });
+  }
+
+  listDeadLettered(page: DeadLetterPageRequest): Promise<readonly DeadLetteredTransmission[]> {
+    return this.run(() =>
+      [...this.projections.values()]
+        .filter((p) => p.status === 'deadLettered' && p.lastPosition > page.afterPosition)
+        .sort((a, b) => a.lastPosition - b.lastPosition)
+        .slice(0, Math.max(0, Math.floor(page.limit)))
+        .map((p) => ({
+          streamId: p.streamId,
+          commandId: p.commandId,
+          conversationRef: p.conversationRef,
+          position: p.lastPosition,
+        })),
+    );
   }
 
   rebuild(): Promise<void> {

@@ -1,9 +1,15 @@
 import { LedgerCorruptError } from '../../application/errors.js';
 import { canonicalJson } from '../../application/ledger/canonical-json.js';
 import type { StoredRow } from '../../application/ledger/ledger-rows.js';
-import type { TransmissionProjection } from '../../application/ledger/transmission-projection.js';
+import {
+  storedState,
+  type TransmissionProjection,
+} from '../../application/ledger/transmission-projection.js';
 import type { ClaimHold } from '../../application/ledger/work-claims.js';
-import type { OpenTransmission } from '../../application/ports/work-queue.port.js';
+import type {
+  DeadLetteredTransmission,
+  OpenTransmission,
+} from '../../application/ports/work-queue.port.js';
 import type { TransmissionState } from '../../domain/index.js';
 
 /*
@@ -133,7 +139,7 @@ export function toProjection(raw: RawRow): TransmissionProjection {
     );
   }
   // Written by this adapter from a folded domain state, and its status checked above.
-  const state = parsed as TransmissionState;
+  const state = storedState(parsed);
   return {
     streamId: text(raw, 'streamId', lastPosition),
     commandId: text(raw, 'commandId', lastPosition),
@@ -162,4 +168,15 @@ export function projectionValues(projection: TransmissionProjection): unknown[] 
     projection.lastVersion,
     canonicalJson(projection.state),
   ];
+}
+
+/** One row of a dead-letter listing. */
+export function toDeadLettered(row: RawRow): DeadLetteredTransmission {
+  const position = integer(row, 'position', 0);
+  return {
+    streamId: text(row, 'streamId', position),
+    commandId: text(row, 'commandId', position),
+    conversationRef: text(row, 'conversationRef', position),
+    position,
+  };
 }

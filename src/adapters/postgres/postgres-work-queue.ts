@@ -13,6 +13,8 @@ import { checkClaimGuard } from '../../application/ledger/work-claims.js';
 import type { AppendRequest, RecordedEvent } from '../../application/ports/event-store.port.js';
 import type {
   ClaimRequest,
+  DeadLetteredTransmission,
+  DeadLetterPageRequest,
   TransmissionCounts,
   TransmissionWorkQueue,
   WorkClaim,
@@ -24,6 +26,7 @@ import {
   fenceOf,
   projectionValues,
   toClaimHold,
+  toDeadLettered,
   toOpenTransmission,
   toProjection,
   toStoredRow,
@@ -153,6 +156,19 @@ export class PostgresWorkQueue implements TransmissionWorkQueue, PostgresInlineP
       }
     }
     return counts;
+  }
+
+  async listDeadLettered(
+    page: DeadLetterPageRequest,
+  ): Promise<readonly DeadLetteredTransmission[]> {
+    this.assertOpen();
+    const limit = Math.max(0, Math.floor(page.limit));
+    if (limit === 0) return [];
+    const result = await this.database.query(this.statements.deadLettered, [
+      page.afterPosition,
+      limit,
+    ]);
+    return result.rows.map(toDeadLettered);
   }
 
   /** Refolds every transmission stream, under the chain lock so no append interleaves. */

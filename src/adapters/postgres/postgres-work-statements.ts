@@ -15,7 +15,8 @@ export function workStatements(s: string) {
         status, retry_at_ms, sequence, attempts, last_position, last_version, state)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
       ON CONFLICT (stream_id) DO UPDATE SET status = excluded.status,
-        retry_at_ms = excluded.retry_at_ms, attempts = excluded.attempts,
+        retry_at_ms = excluded.retry_at_ms, sequence = excluded.sequence,
+        attempts = excluded.attempts,
         last_position = excluded.last_position, last_version = excluded.last_version,
         state = excluded.state`,
     // The claim columns are the queue's own: an append changes the status, never the holder.
@@ -23,7 +24,7 @@ export function workStatements(s: string) {
         status, retry_at_ms, sequence)
       VALUES ($1, $2, $3, $4, $5, $6)
       ON CONFLICT (stream_id) DO UPDATE SET status = excluded.status,
-        retry_at_ms = excluded.retry_at_ms`,
+        retry_at_ms = excluded.retry_at_ms, sequence = excluded.sequence`,
     deleteOpen: `DELETE FROM ${s}.open_transmissions WHERE stream_id = $1`,
     clearOpen: `DELETE FROM ${s}.open_transmissions`,
     clearTransmissions: `DELETE FROM ${s}.transmissions`,
@@ -66,6 +67,10 @@ export function workStatements(s: string) {
     notify: `SELECT pg_notify($1, 'work')`,
     holders: `SELECT DISTINCT claim_owner AS owner FROM ${s}.open_transmissions
       WHERE claim_owner IS NOT NULL AND claim_until_ms > $1`,
+    deadLettered: `SELECT stream_id AS "streamId", command_id AS "commandId",
+        conversation_ref AS "conversationRef", last_position AS position
+      FROM ${s}.transmissions WHERE status = 'deadLettered' AND last_position > $1
+      ORDER BY last_position LIMIT $2`,
     countByStatus: `SELECT status, COUNT(*)::int AS count FROM ${s}.transmissions
       GROUP BY status`,
   };

@@ -1,9 +1,15 @@
 import { LedgerCorruptError } from '../../application/errors.js';
 import type { StoredRow } from '../../application/ledger/ledger-rows.js';
 import { canonicalJson } from '../../application/ledger/canonical-json.js';
-import type { TransmissionProjection } from '../../application/ledger/transmission-projection.js';
+import {
+  storedState,
+  type TransmissionProjection,
+} from '../../application/ledger/transmission-projection.js';
 import type { ClaimHold } from '../../application/ledger/work-claims.js';
-import type { OpenTransmission } from '../../application/ports/work-queue.port.js';
+import type {
+  DeadLetteredTransmission,
+  OpenTransmission,
+} from '../../application/ports/work-queue.port.js';
 import type { TransmissionState } from '../../domain/index.js';
 
 /*
@@ -116,7 +122,7 @@ export function toProjection(raw: unknown): TransmissionProjection {
     );
   }
   // Written by this adapter from a folded domain state, and its status checked above.
-  const state = parsed as TransmissionState;
+  const state = storedState(parsed);
   return {
     streamId: text(row, 'streamId', lastPosition),
     commandId: text(row, 'commandId', lastPosition),
@@ -143,5 +149,17 @@ export function fromProjection(projection: TransmissionProjection): Record<strin
     lastPosition: projection.lastPosition,
     lastVersion: projection.lastVersion,
     state: canonicalJson(projection.state),
+  };
+}
+
+/** One row of a dead-letter listing. */
+export function toDeadLettered(raw: unknown): DeadLetteredTransmission {
+  const row = raw as RawRow;
+  const position = integer(row, 'position', 0);
+  return {
+    streamId: text(row, 'streamId', position),
+    commandId: text(row, 'commandId', position),
+    conversationRef: text(row, 'conversationRef', position),
+    position,
   };
 }

@@ -14,6 +14,8 @@ import { checkClaimGuard, type ClaimHold } from '../../application/ledger/work-c
 import type { AppendRequest, RecordedEvent } from '../../application/ports/event-store.port.js';
 import type {
   ClaimRequest,
+  DeadLetteredTransmission,
+  DeadLetterPageRequest,
   TransmissionCounts,
   TransmissionWorkQueue,
   WorkClaim,
@@ -23,6 +25,7 @@ import type { SqliteEventStore } from './sqlite-event-store.js';
 import { prepareStatements } from './sqlite-statements.js';
 import {
   fromProjection,
+  toDeadLettered,
   toClaimHold,
   toProjection,
   toStoredRow,
@@ -118,6 +121,14 @@ export class SqliteWorkQueue implements TransmissionWorkQueue, InlineProjection 
       }
       return counts;
     });
+  }
+
+  listDeadLettered(page: DeadLetterPageRequest): Promise<readonly DeadLetteredTransmission[]> {
+    return this.reading(() =>
+      this.statements.deadLettered
+        .all({ afterPosition: page.afterPosition, limit: Math.max(0, Math.floor(page.limit)) })
+        .map(toDeadLettered),
+    );
   }
 
   rebuild(): Promise<void> {

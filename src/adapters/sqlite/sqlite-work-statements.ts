@@ -16,7 +16,7 @@ const SQL = {
       VALUES (@streamId, @commandId, @conversationRef, @status, @retryAtMs, @sequence, @attempts,
       @lastPosition, @lastVersion, @state)
       ON CONFLICT (stream_id) DO UPDATE SET status = excluded.status,
-      retry_at_ms = excluded.retry_at_ms, attempts = excluded.attempts,
+      retry_at_ms = excluded.retry_at_ms, sequence = excluded.sequence, attempts = excluded.attempts,
       last_position = excluded.last_position, last_version = excluded.last_version,
       state = excluded.state`,
   // The claim columns are the queue's own: an append changes the status, never the holder.
@@ -24,7 +24,7 @@ const SQL = {
       status, retry_at_ms, sequence)
       VALUES (@streamId, @commandId, @conversationRef, @status, @retryAtMs, @sequence)
       ON CONFLICT (stream_id) DO UPDATE SET status = excluded.status,
-      retry_at_ms = excluded.retry_at_ms`,
+      retry_at_ms = excluded.retry_at_ms, sequence = excluded.sequence`,
   deleteOpen: 'DELETE FROM open_transmissions WHERE stream_id = ?',
   clearTransmissions: 'DELETE FROM transmissions',
   clearOpen: 'DELETE FROM open_transmissions',
@@ -48,6 +48,10 @@ const SQL = {
       WHERE claim_owner = ?`,
   holders: `SELECT DISTINCT claim_owner AS owner FROM open_transmissions
       WHERE claim_owner IS NOT NULL AND claim_until_ms > ? ORDER BY claim_owner`,
+  deadLettered: `SELECT stream_id AS streamId, command_id AS commandId,
+      conversation_ref AS conversationRef, last_position AS position FROM transmissions
+      WHERE status = 'deadLettered' AND last_position > @afterPosition
+      ORDER BY last_position LIMIT @limit`,
   countByStatus: 'SELECT status, COUNT(*) AS count FROM transmissions GROUP BY status',
 } as const;
 

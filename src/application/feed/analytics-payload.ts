@@ -170,6 +170,9 @@ function factsOf(event: TransmissionEvent): EventFacts {
         attempt: event.data.attempts,
         error: { ...NO_ERROR_FIELDS, reason: event.data.reason, message: event.data.detail },
       };
+    case 'TransmissionRedriven':
+      // Open again and waiting for an attempt; the operator and their reason stay in the ledger.
+      return { ...none, status: 'pending' };
   }
 }
 

@@ -41,6 +41,7 @@ export const ANALYTICS_EVENT_SCHEMA = {
         'AgentMessageReceived',
         'AgentEventReceived',
         'GenesysReceiptReceived',
+        'TransmissionRedriven',
       ],
     },
     schemaVersion: { type: 'integer', minimum: 1 },

@@ -25,7 +25,10 @@ export interface TransmissionProjection {
   readonly conversationRef: string;
   readonly status: Exclude<TransmissionStatus, 'none'>;
   readonly retryAtMs: number | null;
-  /** Position of the stream's first event: the order within its conversation. */
+  /**
+   * The order within its conversation: the position of the stream's first event, or of the
+   * redrive that re-opened it last.
+   */
   readonly sequence: number;
   readonly attempts: number;
   readonly lastPosition: number;
@@ -56,6 +59,15 @@ export function toOpenTransmission(projection: OpenTransmissionProjection): Open
     retryAtMs: projection.retryAtMs,
     sequence: projection.sequence,
   };
+}
+
+/**
+ * A folded state as a projection row stored it. Rows written before the redrive fields existed
+ * lack them and get the initial values: decisions fold the stream's own events, and the row
+ * only continues the fold, so no rebuild is needed after an upgrade.
+ */
+export function storedState(stored: Partial<TransmissionState>): TransmissionState {
+  return { ...initialState, ...stored };
 }
 
 /** Reads a stored row as a domain event, or throws `InvalidTransmissionEventError`. */
@@ -117,12 +129,30 @@ function applyRow(
   const invalid = (reason: string): InvalidTransmissionEventError =>
     new InvalidTransmissionEventError(row.streamId, row.position, reason);
   if (current === null) return startProjection(row, event, invalid);
+  if (event.type === 'TransmissionRedriven') return reopen(current, event, row, invalid);
   if (!isOpenProjection(current))
     throw invalid(`${event.type} after the transmission became ${current.status}`);
   if (event.type === 'TransmissionRequested' || event.type === 'TransmissionRejected') {
     throw invalid(`${event.type} on a transmission that was already requested`);
   }
   return withState(current, evolve(current.state, event), row);
+}
+
+/**
+ * A redrive re-opens a dead letter as work. Its place in the conversation is the redrive's
+ * position, not the request's: it waits behind whatever of its conversation is open already
+ * (queued while it lay dead), instead of holding those up again behind a message that failed.
+ */
+function reopen(
+  current: TransmissionProjection,
+  event: TransmissionEvent,
+  row: RecordedEvent,
+  invalid: (reason: string) => InvalidTransmissionEventError,
+): TransmissionProjection {
+  if (current.status !== 'deadLettered') {
+    throw invalid(`${event.type} of a transmission that is ${current.status}, not dead-lettered`);
+  }
+  return { ...withState(current, evolve(current.state, event), row), sequence: row.position };
 }
 
 function startProjection(
@@ -194,14 +224,14 @@ export function projectStored(
 }
 
 /**
- * Whether writing `next` over `current` may have made work claimable: a new open transmission,
- * or one that became final (the next of its conversation becomes the head). Work queues that
- * can push tell waiting workers then.
+ * Whether writing `next` over `current` may have made work claimable: a new (or re-opened)
+ * open transmission, or one that became final (the next of its conversation becomes the head).
+ * Work queues that can push tell waiting workers then.
  */
 export function mayFreeWork(
   current: TransmissionProjection | null,
   next: TransmissionProjection,
 ): boolean {
-  if (current === null) return isOpenProjection(next);
-  return isOpenProjection(current) && !isOpenProjection(next);
+  if (current === null || !isOpenProjection(current)) return isOpenProjection(next);
+  return !isOpenProjection(next);
 }

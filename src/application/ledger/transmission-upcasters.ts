@@ -105,6 +105,17 @@ const V1_FIELDS: Readonly<Record<TransmissionEventType, Readonly<Record<string, 
     attempts: COUNT,
     deadLetteredAt: ISO,
   },
+  TransmissionRedriven: {
+    redriveId: NON_EMPTY,
+    reason: NON_EMPTY,
+    operator: NON_EMPTY,
+    previousReason: [
+      oneOf('permanentFailure', 'attemptsExhausted', 'deadlineExceeded'),
+      'permanentFailure, attemptsExhausted or deadlineExceeded',
+    ],
+    attemptsBefore: COUNT,
+    redrivenAt: ISO,
+  },
 };
 
 function checkFields(type: TransmissionEventType, data: unknown): void {

@@ -8,7 +8,10 @@ export interface OpenTransmission {
   readonly conversationRef: string;
   readonly status: Extract<TransmissionStatus, 'pending' | 'inFlight'>;
   readonly retryAtMs: number | null;
-  /** Position of the transmission's first event: the order within its conversation. */
+  /**
+   * The order within its conversation: the position of the transmission's first event, or of
+   * the redrive that re-opened it last.
+   */
   readonly sequence: number;
 }
 
@@ -37,6 +40,21 @@ export interface TransmissionCounts {
   readonly deadLettered: number;
 }
 
+/** A transmission whose last event is a dead letter, as the projection holds it. */
+export interface DeadLetteredTransmission {
+  readonly streamId: string;
+  readonly commandId: string;
+  readonly conversationRef: string;
+  /** Position of the dead letter (the stream's last event): the order of a listing. */
+  readonly position: number;
+}
+
+export interface DeadLetterPageRequest {
+  /** Dead letters after this position; 0 for the first page. */
+  readonly afterPosition: number;
+  readonly limit: number;
+}
+
 /**
  * The inline projection of transmission streams as work for any number of workers. Only the
  * oldest open transmission of a conversation can be claimed, and only while nobody holds a live
@@ -59,6 +77,8 @@ export interface TransmissionWorkQueue {
   /** Owners holding a claim whose lease has not expired by `nowMs`. */
   holders(nowMs: number): Promise<readonly string[]>;
   counts(): Promise<TransmissionCounts>;
+  /** Transmissions dead-lettered now (not re-driven since), oldest dead letter first. */
+  listDeadLettered(page: DeadLetterPageRequest): Promise<readonly DeadLetteredTransmission[]>;
   /** Rebuilds the projection from the events, the source of truth (claims are dropped). */
   rebuild(): Promise<void>;
   /**

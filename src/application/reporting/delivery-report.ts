@@ -72,7 +72,7 @@ export class DeliveryReportBuilder {
       rejected: this.rejected,
       rejectedByCode: { ...this.rejectedByCode },
       deadLettered: this.deadLettered,
-      deadLetteredByReason: { ...this.deadLetteredByReason },
+      deadLetteredByReason: positive(this.deadLetteredByReason),
       open: this.requested - final,
       attempts: this.attempts,
       retried: this.retried,
@@ -118,12 +118,26 @@ export class DeliveryReportBuilder {
         this.deadLettered += 1;
         increment(this.deadLetteredByReason, event.data.reason);
         return;
+      case 'TransmissionRedriven':
+        // Open again: its dead letter no longer counts, so a later delivery is not counted twice.
+        this.deadLettered -= 1;
+        decrement(this.deadLetteredByReason, event.data.previousReason);
+        return;
     }
   }
 }
 
 function increment(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function decrement(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) - 1;
+}
+
+/** The counts above zero: a reason every dead letter of which was re-driven is not listed. */
+function positive(counts: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
 }
 
 /** Reads the whole ledger in pages: right after a restart, since it needs no state of its own. */

@@ -123,6 +123,27 @@ export interface TransmissionDeadLetteredV1 {
   };
 }
 
+/**
+ * An operator re-opened a dead-lettered transmission for new attempts with the same Genesys
+ * `messageId`. The attempt budget starts afresh: no failure counts against `maxAttempts` yet,
+ * and the retry policy's deadline counts from the first attempt after the redrive.
+ */
+export interface TransmissionRedrivenV1 {
+  readonly type: 'TransmissionRedriven';
+  readonly schemaVersion: 1;
+  readonly data: {
+    /** Names this redrive: repeating a redrive with the same id re-opens nothing. */
+    readonly redriveId: string;
+    readonly reason: string;
+    readonly operator: string;
+    /** The dead letter this redrive ends. */
+    readonly previousReason: RedrivableDeadLetterReason;
+    /** Attempts started before the redrive; attempt numbers go on from here. */
+    readonly attemptsBefore: number;
+    readonly redrivenAt: string;
+  };
+}
+
 export type DeadLetterReason =
   | 'permanentFailure'
   | 'attemptsExhausted'
@@ -130,13 +151,17 @@ export type DeadLetterReason =
   /** The guest's personal content was erased before it could be delivered: nothing is sent. */
   | 'contentErased';
 
+/** Erased content cannot be sent, so its dead letter is the one a redrive cannot re-open. */
+export type RedrivableDeadLetterReason = Exclude<DeadLetterReason, 'contentErased'>;
+
 export type TransmissionEvent =
   | TransmissionRequestedV1
   | TransmissionRejectedV1
   | TransmissionAttemptStartedV1
   | TransmissionAttemptFailedV1
   | TransmissionDeliveredV1
-  | TransmissionDeadLetteredV1;
+  | TransmissionDeadLetteredV1
+  | TransmissionRedrivenV1;
 
 export type TransmissionEventType = TransmissionEvent['type'];
 
@@ -147,8 +172,10 @@ export const TRANSMISSION_EVENT_TYPES: readonly TransmissionEventType[] = [
   'TransmissionAttemptFailed',
   'TransmissionDelivered',
   'TransmissionDeadLettered',
+  'TransmissionRedriven',
 ];
 
+/** The events after which a transmission is final, until a redrive re-opens a dead letter. */
 export const FINAL_EVENT_TYPES: ReadonlySet<TransmissionEventType> = new Set([
   'TransmissionRejected',
   'TransmissionDelivered',

@@ -1,8 +1,9 @@
 import type { OutboundCommand, OutboundKind } from '../commands.js';
-import { IllegalTransitionError } from '../errors.js';
+import { IllegalTransitionError, RedriveNotAllowedError } from '../errors.js';
 import { epochMsToIso, isoToEpochMs } from '../time.js';
 import type { Violation } from '../violation.js';
 import type {
+  DeadLetterReason,
   TransmissionContent,
   TransmissionEvent,
   TransmissionRequestedV1,
@@ -31,6 +32,12 @@ export interface TransmissionState {
   readonly firstAttemptAtMs: number | null;
   /** When the next attempt is due; null means now. */
   readonly retryAtMs: number | null;
+  /** Dead letters so far, re-driven ones included: names the default redrive id. */
+  readonly deadLetters: number;
+  /** Why the transmission is dead-lettered now; null while it is not. */
+  readonly deadLetterReason: DeadLetterReason | null;
+  /** Every redrive recorded, by id: a repeated one is a no-op. */
+  readonly redriveIds: readonly string[];
 }
 
 export const initialState: TransmissionState = {
@@ -43,6 +50,9 @@ export const initialState: TransmissionState = {
   countedFailures: 0,
   firstAttemptAtMs: null,
   retryAtMs: null,
+  deadLetters: 0,
+  deadLetterReason: null,
+  redriveIds: [],
 };
 
 export type TransmissionCommand =
@@ -69,7 +79,18 @@ export type TransmissionCommand =
       readonly nowMs: number;
     }
   /** The content was erased before delivery: end the transmission without sending it. */
-  | { readonly type: 'AbandonErased'; readonly nowMs: number };
+  | { readonly type: 'AbandonErased'; readonly nowMs: number }
+  /** An operator re-opens a dead letter for new attempts. */
+  | {
+      readonly type: 'Redrive';
+      /** Null names the redrive after the dead letter it re-opens (`defaultRedriveId`). */
+      readonly redriveId: string | null;
+      readonly reason: string;
+      readonly operator: string;
+      /** Whether the recorded content can no longer be opened (the guest was forgotten). */
+      readonly contentErased: boolean;
+      readonly nowMs: number;
+    };
 
 export const FINAL_STATUSES: ReadonlySet<TransmissionStatus> = new Set([
   'rejected',
@@ -119,7 +140,47 @@ export function decide(
       return decideDelivery(command, state);
     case 'AbandonErased':
       return decideAbandonErased(command, state);
+    case 'Redrive':
+      return decideRedrive(command, state);
   }
+}
+
+/**
+ * The id a redrive gets when the caller names none: the dead letter it re-opens. Two operators
+ * (or one retried request) re-driving the same dead letter therefore re-open it once.
+ */
+export function defaultRedriveId(state: TransmissionState): string {
+  return `dead-letter-${String(state.deadLetters)}`;
+}
+
+function decideRedrive(
+  command: Extract<TransmissionCommand, { type: 'Redrive' }>,
+  state: TransmissionState,
+): readonly TransmissionEvent[] {
+  const redriveId = command.redriveId ?? defaultRedriveId(state);
+  // Checked first: a repeated redrive changes nothing, whatever happened since the first one.
+  if (state.redriveIds.includes(redriveId)) return [];
+  if (state.status === 'rejected') throw new RedriveNotAllowedError('rejected', state.status);
+  if (state.status !== 'deadLettered' || state.deadLetterReason === null) {
+    throw new RedriveNotAllowedError('notDeadLettered', state.status);
+  }
+  if (state.deadLetterReason === 'contentErased' || command.contentErased) {
+    throw new RedriveNotAllowedError('contentErased', state.status);
+  }
+  return [
+    {
+      type: 'TransmissionRedriven',
+      schemaVersion: 1,
+      data: {
+        redriveId,
+        reason: command.reason,
+        operator: command.operator,
+        previousReason: state.deadLetterReason,
+        attemptsBefore: state.attempts,
+        redrivenAt: epochMsToIso(command.nowMs),
+      },
+    },
+  ];
 }
 
 function decideAbandonErased(
@@ -298,7 +359,25 @@ export function evolve(state: TransmissionState, event: TransmissionEvent): Tran
     case 'TransmissionDelivered':
       return { ...state, status: 'delivered', retryAtMs: null };
     case 'TransmissionDeadLettered':
-      return { ...state, status: 'deadLettered', retryAtMs: null };
+      return {
+        ...state,
+        status: 'deadLettered',
+        retryAtMs: null,
+        deadLetters: state.deadLetters + 1,
+        deadLetterReason: event.data.reason,
+      };
+    case 'TransmissionRedriven':
+      // A fresh budget: failures count from zero, and the deadline (and the delivery's latency)
+      // from the first attempt after the redrive. Attempt numbers go on, so each stays unique.
+      return {
+        ...state,
+        status: 'pending',
+        countedFailures: 0,
+        firstAttemptAtMs: null,
+        retryAtMs: null,
+        deadLetterReason: null,
+        redriveIds: [...state.redriveIds, event.data.redriveId],
+      };
   }
 }
 

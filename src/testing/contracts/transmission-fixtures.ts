@@ -111,6 +111,20 @@ export const transmission = {
       },
     };
   },
+  redriven(redriveId: string, attemptsBefore: number): TransmissionEvent {
+    return {
+      type: 'TransmissionRedriven',
+      schemaVersion: 1,
+      data: {
+        redriveId,
+        reason: 'the far side is fixed',
+        operator: 'operator-1',
+        previousReason: 'permanentFailure',
+        attemptsBefore,
+        redrivenAt: at(attemptsBefore * 1000 + 40),
+      },
+    };
+  },
 };
 
 /** Appends a whole transmission stream in one request. */

@@ -255,6 +255,112 @@ export function workQueueContract(
       });
     });
 
+    it('lists what is dead-lettered now, oldest dead letter first, a page at a time', async (ledger) => {
+      await seed(ledger);
+      await appendTransmission(ledger.events, 'h1', [
+        transmission.requested('h1', 'conv-h'),
+        transmission.started(1),
+        transmission.failed(1, null),
+        transmission.deadLettered(1),
+      ]);
+      const all = await ledger.work.listDeadLettered({ afterPosition: 0, limit: 10 });
+      expect(all.map((d) => [d.commandId, d.conversationRef])).toEqual([
+        ['g1', 'conv-g'],
+        ['h1', 'conv-h'],
+      ]);
+      expect(all[0]).toEqual({
+        streamId: transmissionStreamId('g1'),
+        commandId: 'g1',
+        conversationRef: 'conv-g',
+        position: 18,
+      });
+      const [first] = await ledger.work.listDeadLettered({ afterPosition: 0, limit: 1 });
+      const rest = await ledger.work.listDeadLettered({
+        afterPosition: first?.position ?? 0,
+        limit: 10,
+      });
+      expect(rest.map((d) => d.commandId)).toEqual(['h1']);
+    });
+
+    it('a redrive re-opens a dead letter behind what its conversation already has open', async (ledger) => {
+      await seed(ledger);
+      await appendTransmission(ledger.events, 'g2', [transmission.requested('g2', 'conv-g')]);
+      await ledger.events.append({
+        streamId: transmissionStreamId('g1'),
+        expectedVersion: 4,
+        events: [toNewEvent(transmission.redriven('r-1', 1), 'g1')],
+      });
+      expect(await ledger.work.counts()).toEqual({
+        open: 9,
+        rejected: 1,
+        delivered: 1,
+        deadLettered: 0,
+      });
+      expect(await ledger.work.listDeadLettered({ afterPosition: 0, limit: 10 })).toEqual([]);
+      const first = await ledger.work.claim(by('w1'));
+      expect(first.map((c) => c.commandId)).toEqual(['a1', 'c1', 'd2', 'e1', 'g2']);
+      const g2 = first.find((c) => c.commandId === 'g2');
+      if (g2 === undefined) throw new Error('g2 was not claimed');
+      await appendUnder(ledger, g2, 1, transmission.started(1));
+      await appendUnder(ledger, g2, 2, transmission.delivered(1));
+      const [g1] = await ledger.work.claim(by('w2'));
+      // The re-opened transmission's place is its redrive's position, after g2's request.
+      expect(g1).toMatchObject({
+        commandId: 'g1',
+        status: 'pending',
+        retryAtMs: null,
+        sequence: 20,
+        fence: 1,
+      });
+      if (g1 === undefined) throw new Error('g1 was not claimed');
+      await appendUnder(ledger, g1, 5, transmission.started(2));
+      await appendUnder(ledger, g1, 6, transmission.delivered(2));
+      expect((await ledger.work.counts()).delivered).toBe(3);
+    });
+
+    it('rebuild keeps a re-opened transmission in its redrive place', async (ledger) => {
+      await seed(ledger);
+      await ledger.events.append({
+        streamId: transmissionStreamId('g1'),
+        expectedVersion: 4,
+        events: [toNewEvent(transmission.redriven('r-1', 1), 'g1')],
+      });
+      await appendTransmission(ledger.events, 'g2', [transmission.requested('g2', 'conv-g')]);
+      await ledger.work.rebuild();
+      const claims = await ledger.work.claim(by('w1'));
+      expect(claims.map((c) => [c.commandId, c.sequence])).toEqual([
+        ['a1', 1],
+        ['c1', 6],
+        ['d2', 10],
+        ['e1', 11],
+        ['g1', 19],
+      ]);
+    });
+
+    it('refuses a redrive of what is not dead-lettered, writing nothing', async (ledger) => {
+      await seed(ledger);
+      const head = await ledger.events.head();
+      for (const [commandId, version] of [
+        ['f1', 1],
+        ['a1', 1],
+        ['d1', 3],
+      ] as const) {
+        const redrive = ledger.events.append({
+          streamId: transmissionStreamId(commandId),
+          expectedVersion: version,
+          events: [toNewEvent(transmission.redriven('r-1', 0), commandId)],
+        });
+        expect(await codeOf(redrive)).toBe('LEDGER_INVALID_EVENT');
+      }
+      expect(await ledger.events.head()).toEqual(head);
+      expect(await ledger.work.counts()).toEqual({
+        open: 7,
+        rejected: 1,
+        delivered: 1,
+        deadLettered: 1,
+      });
+    });
+
     it('refuses everything with LEDGER_CLOSED once closed', async (ledger) => {
       await ledger.close();
       expect(await codeOf(ledger.work.claim(by('w1')))).toBe('LEDGER_CLOSED');
@@ -262,6 +368,9 @@ export function workQueueContract(
       expect(await codeOf(ledger.work.releaseOwner('w1'))).toBe('LEDGER_CLOSED');
       expect(await codeOf(ledger.work.holders(T0))).toBe('LEDGER_CLOSED');
       expect(await codeOf(ledger.work.counts())).toBe('LEDGER_CLOSED');
+      expect(await codeOf(ledger.work.listDeadLettered({ afterPosition: 0, limit: 1 }))).toBe(
+        'LEDGER_CLOSED',
+      );
       expect(await codeOf(ledger.work.rebuild())).toBe('LEDGER_CLOSED');
       await ledger.close();
     });

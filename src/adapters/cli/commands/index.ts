@@ -2,6 +2,7 @@ import type { CommandRegistrar } from '../run-cli.js';
 import { registerAudit } from './audit.js';
 import { registerCompletion } from './completion.js';
 import { registerConsume } from './consume.js';
+import { registerDeadLetters } from './dead-letters.js';
 import { registerDemo } from './demo.js';
 import { registerFeed } from './feed.js';
 import { registerLedger } from './ledger.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerDemo,
   registerSend,
   registerStatus,
+  registerDeadLetters,
   registerSandbox,
   registerServe,
   registerConsume,

@@ -35,6 +35,8 @@ function summarise(recorded: RecordedEvent): string {
       return `Genesys message ${event.data.genesysMessageId}, conversation ${event.data.genesysConversationId ?? '-'}, ${event.data.latencyMs} ms`;
     case 'TransmissionDeadLettered':
       return `${event.data.reason}: ${event.data.detail}`;
+    case 'TransmissionRedriven':
+      return `re-driven by ${event.data.operator} (${event.data.redriveId}, was ${event.data.previousReason}): ${event.data.reason}`;
   }
 }
 

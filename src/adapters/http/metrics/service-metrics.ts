@@ -69,6 +69,7 @@ export class ServiceMetrics implements LedgerAppendListener {
   private readonly attempts: Counter;
   private readonly failures: Counter<'kind'>;
   private readonly deadLetters: Counter<'reason'>;
+  private readonly redrives: Counter<'previous_reason'>;
   private readonly latency: Histogram;
   private readonly appendSeconds: Histogram<'result'>;
   private readonly transportAnswers: Counter<'result'>;
@@ -108,6 +109,11 @@ export class ServiceMetrics implements LedgerAppendListener {
       name: 'gtx_dead_letters_total',
       help: 'Transmissions dead-lettered, by reason',
       labelNames: ['reason'],
+    });
+    this.redrives = counter({
+      name: 'gtx_redrives_total',
+      help: 'Dead letters re-driven for new attempts, by the reason of the dead letter',
+      labelNames: ['previous_reason'],
     });
     this.latency = new Histogram({
       name: 'gtx_delivery_latency_seconds',
@@ -214,6 +220,11 @@ export class ServiceMetrics implements LedgerAppendListener {
         case 'TransmissionDeadLettered':
           this.commands.inc({ outcome: 'dead_lettered' });
           this.deadLetters.inc({ reason: readString(event.data, 'reason') ?? 'unknown' });
+          break;
+        case 'TransmissionRedriven':
+          this.redrives.inc({
+            previous_reason: readString(event.data, 'previousReason') ?? 'unknown',
+          });
           break;
         default:
           break;

@@ -130,9 +130,16 @@ describe('the OpenAPI document generated from the routes', () => {
       'MessageInput',
       'ReceiptInput',
       'RecordedEvent',
+      'RedriveResult',
       'TypingInput',
       'WebhookAccepted',
     ]);
+    expect(doc.paths['/v1/messages/{id}/redrive']?.['post']?.['responses']).toMatchObject({
+      202: {
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/RedriveResult' } } },
+      },
+      409: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    });
     const post = doc.paths['/v1/receipts']?.['post'];
     expect(post?.['requestBody']).toEqual({
       required: true,

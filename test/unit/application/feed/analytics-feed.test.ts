@@ -24,6 +24,10 @@ import {
   SECRET_TEXT,
   seedTransmission,
 } from '../../../support/feed/feed-fixtures.js';
+import {
+  appendTransmission,
+  transmission,
+} from '../../../../src/testing/contracts/transmission-fixtures.js';
 
 function setup(settings: Partial<FeedSettings> = {}, random: Random = new ScriptedRandom([0.5])) {
   const clock = new VirtualClock();
@@ -275,6 +279,37 @@ describe('AnalyticsFeed (virtual time)', () => {
           expect.stringMatching(new RegExp(`^evt_${String(e.position)}_[0-9a-f]{16}$`)) as unknown,
       ),
     );
+  });
+
+  it('maps a redrive as a new event type, pending again, without the operator or their reason', async () => {
+    const t = setup({ batchSize: 100 });
+    await appendTransmission(t.ledger, 'r', [
+      transmission.requested('r', 'conv-r'),
+      transmission.started(1),
+      transmission.failed(1, null),
+      transmission.deadLettered(1),
+      transmission.redriven('dead-letter-1', 1),
+      transmission.started(2),
+      transmission.delivered(2),
+    ]);
+    const summary = t.feed.run({ once: true });
+    await t.clock.advanceBy(0);
+    expect(await summary).toMatchObject({ events: 7 });
+    const [batch] = t.sink.accepted();
+    const json = JSON.stringify(batchBody(batch!));
+    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+    const validate = ajv.compile(ANALYTICS_BATCH_SCHEMA);
+    expect(validate(JSON.parse(json)), JSON.stringify(validate.errors)).toBe(true);
+    expect(batch!.events[4]).toMatchObject({
+      type: 'TransmissionRedriven',
+      status: 'pending',
+      attempt: null,
+      error: null,
+      commandId: 'r',
+      conversation: { conversationRef: 'conv-r' },
+    });
+    expect(json).not.toContain('operator-1');
+    expect(json).not.toContain('the far side is fixed');
   });
 
   it('starting mid-stream still names guest and conversation, with the same payload as before', async () => {
