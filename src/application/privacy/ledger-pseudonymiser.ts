@@ -94,9 +94,10 @@ async function holdsClearIds(events: EventStore): Promise<boolean> {
  * cannot be turned back from. Guest ids are still named as usual.
  */
 export function conversationNamedAsStored(pseudonymiser: GuestPseudonymiser): GuestPseudonymiser {
+  const ready = pseudonymiser.ready?.bind(pseudonymiser);
   return {
     guestId: (guestId) => pseudonymiser.guestId(guestId),
     conversationRef: (conversationRef) => Promise.resolve(conversationRef),
-    ...(pseudonymiser.ready === undefined ? {} : { ready: () => pseudonymiser.ready!() }),
+    ...(ready === undefined ? {} : { ready }),
   };
 }
