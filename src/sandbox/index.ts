@@ -9,6 +9,7 @@ export { mulberry32 } from './faults/prng.js';
 export type { SandboxFaultRates } from './faults/fault-rates.js';
 export type {
   RunningSandbox,
+  SandboxIntegrationState,
   SandboxOptions,
   SandboxOutboundWebhook,
   SandboxSupportedContent,

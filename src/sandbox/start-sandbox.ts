@@ -4,6 +4,8 @@ import type { Duplex } from 'node:stream';
 import type { SandboxFaultRates } from './faults/fault-rates.js';
 import { createSandboxApp } from './http/sandbox-app.js';
 import type { SandboxApp } from './http/sandbox-app.js';
+import { registerIntegrationRoutes } from './open-messaging/integration-routes.js';
+import { IntegrationSettings } from './open-messaging/integration-settings.js';
 import { OpenMessagingSandbox } from './open-messaging/open-messaging-sandbox.js';
 import type { OpenMessagingSettings } from './open-messaging/open-messaging-sandbox.js';
 import {
@@ -17,13 +19,19 @@ import type {
   SandboxStats,
   ScriptStep,
 } from './open-messaging/types.js';
-import type { RunningSandbox, SandboxOptions } from './types.js';
+import type {
+  RunningSandbox,
+  SandboxIntegrationState,
+  SandboxOptions,
+  SandboxSupportedContent,
+} from './types.js';
 import { WebMessagingSandbox } from './web-messaging/web-messaging-sandbox.js';
 
 interface Settings extends OpenMessagingSettings {
   readonly host: string;
   readonly port: number;
   readonly webMessaging: NonNullable<SandboxOptions['webMessaging']>;
+  readonly integrations: IntegrationSettings;
 }
 
 const DEFAULT_CLIENT: SandboxClient = {
@@ -48,6 +56,11 @@ function resolveSettings(options: SandboxOptions): Settings {
     integrationIds: new Set(options.integrationIds ?? [DEFAULT_SANDBOX_INTEGRATION_ID]),
     now: options.now ?? Date.now,
     webMessaging: options.webMessaging ?? {},
+    integrations: new IntegrationSettings(
+      options.outboundWebhook,
+      options.supportedContent,
+      options.integrationState,
+    ),
   };
 }
 
@@ -80,6 +93,7 @@ class SandboxServer implements RunningSandbox {
       },
     });
     registerOpenMessagingRoutes(this.app, this.openMessaging);
+    registerIntegrationRoutes(this.app, this.openMessaging, settings.integrations, () => this.url);
     this.webMessaging.register(this.app);
     const uploads = this.webMessaging.uploadsHttp;
     this.app.setNotFoundHandler((request, reply) =>
@@ -143,6 +157,14 @@ class SandboxServer implements RunningSandbox {
 
   issuedTokens(): readonly string[] {
     return this.openMessaging.issuedTokens();
+  }
+
+  setIntegrationState(state: SandboxIntegrationState): void {
+    this.settings.integrations.setState(state);
+  }
+
+  setSupportedContent(content: SandboxSupportedContent): void {
+    this.settings.integrations.setSupportedContent(content);
   }
 
   reset(): void {

@@ -16,3 +16,4 @@ export * from './command-source.port.js';
 export * from './outcome-publisher.port.js';
 export * from './guest-session-eraser.port.js';
 export * from './master-key-rewrapper.port.js';
+export * from './integration-directory.port.js';
