@@ -32,7 +32,7 @@ export interface TestTransmitterBaseOptions<
   TLogger extends Logger,
 > extends Pick<
   TransmitterOptions,
-  'policy' | 'pipeline' | 'rateLimit' | 'closeTimeoutMs' | 'observer'
+  'policy' | 'mediaTypes' | 'pipeline' | 'rateLimit' | 'closeTimeoutMs' | 'observer'
 > {
   /** Default: an `InMemoryLedger` on the test's clock. */
   readonly ledger?: TLedger;
@@ -129,6 +129,7 @@ export function createTestTransmitter(
   const container = buildContainer({
     ...pickDefined({
       policy: options.policy,
+      mediaTypes: options.mediaTypes,
       pipeline: options.pipeline,
       rateLimit: options.rateLimit,
       closeTimeoutMs: options.closeTimeoutMs,

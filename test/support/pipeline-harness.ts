@@ -16,6 +16,7 @@ import {
   DEFAULT_PIPELINE_CONFIG,
   type PipelineConfig,
 } from '../../src/application/transmission/delivery-pipeline.js';
+import { fixedPolicy } from '../../src/application/policy/policy-source.js';
 import { Transmitter } from '../../src/application/transmitter.js';
 import { asError, type RetryPolicyConfig } from '../../src/domain/index.js';
 import { compilePolicy, type PolicySettings } from '../../src/domain/policies/index.js';
@@ -71,7 +72,7 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
       ),
     },
     {
-      policy: compilePolicy(options.policy),
+      policy: fixedPolicy(compilePolicy(options.policy)),
       pipeline: {
         ...DEFAULT_PIPELINE_CONFIG,
         ...options.pipeline,

@@ -39,6 +39,15 @@ export interface EnvironmentSettings {
   GTX_SHUTDOWN_TIMEOUT_MS: number;
   /** The content policy of every command that builds a transmitter (policy-file.ts). */
   GTX_POLICY_FILE?: string;
+  /**
+   * Where the supported media types come from: the policy (`local`, the default) or the Open
+   * Messaging integration's Supported Content profile (`from-integration`).
+   */
+  GTX_MEDIA_POLICY: 'local' | 'from-integration';
+  /** How often `from-integration` reads the profile again. */
+  GTX_MEDIA_POLICY_REFRESH_MS: number;
+  /** `gtx doctor`: the largest difference from Genesys' clock that passes. */
+  GTX_CLOCK_SKEW_MAX_MS: number;
 }
 
 /** Never echoed back in an error message. */
@@ -121,6 +130,14 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
     },
     GTX_SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 0, maximum: 600_000, default: 10_000 },
     GTX_POLICY_FILE: { type: 'string', minLength: 1, nullable: true },
+    GTX_MEDIA_POLICY: { type: 'string', enum: ['local', 'from-integration'], default: 'local' },
+    GTX_MEDIA_POLICY_REFRESH_MS: {
+      type: 'integer',
+      minimum: 1000,
+      maximum: 86_400_000,
+      default: 300_000,
+    },
+    GTX_CLOCK_SKEW_MAX_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5000 },
   },
   required: [],
   additionalProperties: true,
