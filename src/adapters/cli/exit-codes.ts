@@ -14,6 +14,8 @@ export const EXIT = {
   brokerAuthFailed: 8,
   /** `gtx consume`: the stream, consumer, queue or exchange does not exist. */
   brokerNotFound: 9,
+  /** `gtx doctor`: at least one check failed. */
+  doctorFailed: 10,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -23,4 +25,5 @@ export const EXIT_CODES_HELP =
   'Exit codes: 0 delivered or ok, 1 usage or configuration error, 2 rejected by validation,\n' +
   '3 dead-lettered, 4 Genesys authentication failed, 5 ledger verification failed,\n' +
   '6 a command id already used for a different command, 7 broker unreachable (or its source\n' +
-  'stopped), 8 broker refused the credentials, 9 broker stream, consumer, queue or exchange missing.';
+  'stopped), 8 broker refused the credentials, 9 broker stream, consumer, queue or exchange missing,\n' +
+  '10 gtx doctor found a failing check.';

@@ -39,10 +39,7 @@ describe('withSupportedMediaTypes', () => {
     expect(narrowed.settings.maxAttachments).toBe(3);
     expect(narrowed.blockedPatterns).toBe(base.blockedPatterns);
     expect(() => withSupportedMediaTypes(base, ['image/*', 'images'])).toThrow(
-      expect.objectContaining({
-        code: 'INVALID_POLICY_CONFIG',
-        message: expect.stringContaining('supportedMediaTypes[1]'),
-      }),
+      /supportedMediaTypes\[1\]: must be a media type/,
     );
   });
 });

@@ -3,6 +3,7 @@ import { registerAudit } from './audit.js';
 import { registerCompletion } from './completion.js';
 import { registerConsume } from './consume.js';
 import { registerDemo } from './demo.js';
+import { registerDoctor } from './doctor.js';
 import { registerFeed } from './feed.js';
 import { registerLedger } from './ledger.js';
 import { registerPrivacy } from './privacy.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerDemo,
   registerSend,
   registerStatus,
+  registerDoctor,
   registerSandbox,
   registerServe,
   registerConsume,
