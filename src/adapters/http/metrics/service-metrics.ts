@@ -145,6 +145,9 @@ export class ServiceMetrics implements LedgerAppendListener {
       help: 'Reads of the integration Supported Content profile (GTX_MEDIA_POLICY=from-integration) by outcome: updated, unchanged, failed (the last profile is kept)',
       labelNames: ['outcome'],
     });
+    for (const outcome of ['updated', 'unchanged', 'failed']) {
+      this.mediaPolicyRefreshes.inc({ outcome }, 0);
+    }
     this.workerInfo = new Gauge<'worker'>({
       name: 'gtx_worker_info',
       help: 'Always 1, labelled with the worker id this process records in the ledger (event metadata "worker")',
