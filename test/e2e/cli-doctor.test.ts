@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { EXIT } from '../../src/adapters/cli/exit-codes.js';
-import type { SandboxOptions } from '../../src/sandbox/index.js';
+import type { RunningSandbox, SandboxOptions } from '../../src/sandbox/index.js';
 import { makeLedgerFile, tamperWith } from '../integration/audit/audit-fixture.js';
 import { runGtx, type CliRun } from '../support/cli-harness.js';
 import { postgresTestSchema } from '../support/postgres.js';
@@ -30,6 +30,7 @@ const CHECKS = [
 ];
 
 interface Setup {
+  readonly sandbox: RunningSandbox;
   readonly dir: string;
   readonly ledger: string;
   readonly env: Record<string, string>;
@@ -44,6 +45,7 @@ async function setup(
   const ledger = join(dir, 'ledger.db');
   await makeLedgerFile(ledger, 12);
   return {
+    sandbox,
     dir,
     ledger,
     env: {
@@ -96,6 +98,17 @@ describe('gtx doctor', () => {
       'PASS webhook — https://replies.example.com/genesys?… (signature secret set)',
     );
     expectNoSecrets(run);
+  });
+
+  it('logs no token, secret or webhook query even at GTX_LOG_LEVEL=debug', async () => {
+    const s = await setup({}, { GTX_LOG_LEVEL: 'debug' });
+    const run = await doctor(s);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('obtained a Genesys access token');
+    expectNoSecrets(run);
+    const tokens = s.sandbox.issuedTokens();
+    expect(tokens.length).toBeGreaterThan(0);
+    for (const token of tokens) expect(`${run.stdout}${run.stderr}`).not.toContain(token);
   });
 
   it('--json prints one object with every check and the overall result', async () => {

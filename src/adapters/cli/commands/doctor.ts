@@ -74,6 +74,12 @@ export const registerDoctor: CommandRegistrar = (
         'Checks that need a token (or the integration) are "not checked" when it cannot be had.',
         'Nothing secret is printed: not the client secret, not the webhook signature secret.',
         '',
+        'It reads the same settings as every command (GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET,',
+        'GENESYS_INTEGRATION_ID, GTX_LEDGER, GTX_POLICY_FILE…). Against a local sandbox:',
+        '  gtx sandbox --port 9000 &',
+        '  GENESYS_API_URL=http://127.0.0.1:9000 GENESYS_CLIENT_ID=sandbox-client \\',
+        '  GENESYS_CLIENT_SECRET=sandbox-secret GENESYS_INTEGRATION_ID=sandbox-integration gtx doctor',
+        '',
         'Exit codes: 0 every check passes, 10 at least one fails, 1 bad usage.',
       ].join('\n'),
     )
