@@ -87,3 +87,14 @@ export {
   type CommandIntakeFailedV1Data,
 } from './application/intake/intake-failure-stream.js';
 export { UnknownCommandError } from './application/transmission/transmission-service.js';
+export {
+  openIntegrationMediaTypes,
+  type IntegrationMediaTypesSettings,
+  type OpenedMediaPolicy,
+} from './composition/media-policy.js';
+export {
+  IntegrationMediaTypes,
+  MediaPolicyUnavailableError,
+  type MediaTypesObserver,
+} from './application/policy/integration-media-types.js';
+export type { MediaTypeSource } from './application/policy/policy-source.js';
