@@ -96,3 +96,14 @@ export type {
   DeadLetterEntry,
   DeadLetterFilterInput,
 } from './application/redrive/dead-letter-listing.js';
+export {
+  openIntegrationMediaTypes,
+  type IntegrationMediaTypesSettings,
+  type OpenedMediaPolicy,
+} from './composition/media-policy.js';
+export {
+  IntegrationMediaTypes,
+  MediaPolicyUnavailableError,
+  type MediaTypesObserver,
+} from './application/policy/integration-media-types.js';
+export type { MediaTypeSource } from './application/policy/policy-source.js';

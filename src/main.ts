@@ -57,6 +57,11 @@ import {
   type PipelineObserver,
 } from './application/transmission/delivery-pipeline.js';
 import { clearGuestIds } from './application/privacy/guest-pseudonyms.js';
+import {
+  fixedPolicy,
+  policyWithMediaTypes,
+  type MediaTypeSource,
+} from './application/policy/policy-source.js';
 import { Transmitter, type TransmitterSettings } from './application/transmitter.js';
 import type { AgentReceiptPolicy } from './application/agent-replies/agent-receipts.js';
 import { GtxError, type RetryPolicyConfig } from './domain/index.js';
@@ -111,6 +116,11 @@ export interface TransmitterOptions {
    */
   readonly webMessaging?: WebMessagingOptions;
   readonly policy?: PolicySettings;
+  /**
+   * Where the supported media types come from instead of `policy.supportedMediaTypes`, asked
+   * for each command: e.g. the integration's Supported Content profile (`GTX_MEDIA_POLICY`).
+   */
+  readonly mediaTypes?: MediaTypeSource;
   readonly pipeline?: Partial<Omit<PipelineConfig, 'retry'>> & {
     readonly retry?: Partial<RetryPolicyConfig>;
   };
@@ -224,7 +234,10 @@ export function transmitterSettings(options: TransmitterOptions): TransmitterSet
     throw new TransmitterConfigError('pipeline.concurrency', 'must be an integer of at least 1');
   }
   return {
-    policy: compilePolicy(options.policy),
+    policy:
+      options.mediaTypes === undefined
+        ? fixedPolicy(compilePolicy(options.policy))
+        : policyWithMediaTypes(compilePolicy(options.policy), options.mediaTypes),
     pipeline,
     rateLimit: {
       ratePerMinute: perMinute,

@@ -82,3 +82,26 @@ export class LedgerImportRefusedError extends GtxError {
     });
   }
 }
+
+/** Genesys answered 404: no integration or Supported Content profile with that id. */
+export class GenesysNotFoundError extends GtxError {
+  static readonly CODE = 'GENESYS_NOT_FOUND';
+
+  /** `serverTimeMs`: the answer's `Date`, which still tells the server's clock. */
+  constructor(what: string, id: string, serverTimeMs: number | null = null) {
+    super(GenesysNotFoundError.CODE, `Genesys has no ${what} ${id}`, {
+      details: { what, id, serverTimeMs },
+    });
+  }
+}
+
+/** A configuration read that Genesys answered with a failure other than 404 (or not at all). */
+export class GenesysReadFailedError extends GtxError {
+  static readonly CODE = 'GENESYS_READ_FAILED';
+
+  constructor(what: string, id: string, reason: string, status: number | null) {
+    super(GenesysReadFailedError.CODE, `reading ${what} ${id} from Genesys failed: ${reason}`, {
+      details: { what, id, status },
+    });
+  }
+}

@@ -1,6 +1,5 @@
 import { exhaustMap, interval, startWith, type Subscription } from 'rxjs';
 import { asError } from '../domain/index.js';
-import type { CompiledPolicy } from '../domain/policies/index.js';
 import {
   parseCommandInput,
   type MessageInput,
@@ -43,6 +42,7 @@ import type {
   RecordedEvent,
   WorkerIdentity,
 } from './ports/index.js';
+import type { PolicySource } from './policy/policy-source.js';
 import { RateLimiter, type RateLimiterOptions } from './rate-limit/rate-limiter.js';
 import {
   listDeadLetters,
@@ -89,7 +89,8 @@ export interface TransmitterDependencies {
 }
 
 export interface TransmitterSettings {
-  readonly policy: CompiledPolicy;
+  /** Asked for each command: the media types may follow the integration's profile. */
+  readonly policy: PolicySource;
   readonly pipeline: PipelineConfig;
   readonly rateLimit: RateLimiterOptions;
   /** How long `close()` lets in-flight attempts finish before aborting them. */

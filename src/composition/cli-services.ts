@@ -8,7 +8,10 @@ import { SystemClock } from '../adapters/clock/system-clock.js';
 import type { FeedProbe } from '../adapters/http/http-service.js';
 import { CryptoRandom } from '../adapters/ids/random.js';
 import { WinstonLogger } from '../adapters/logging/winston-logger.js';
+import { SdkIntegrationDirectory } from '../adapters/genesys/open-messaging/sdk-integration-directory.js';
 import { startBackgroundFeed } from './background-feed.js';
+import { inspectLedger } from './ledger-inspection.js';
+import { genesysOptions } from './transport-options.js';
 import { prepareCliIntake } from './cli-intake.js';
 import {
   openCheckpointStore,
@@ -63,6 +66,13 @@ export function createCliServices(): CliServices {
     openPersonalDataViewer,
     openGuestLookup,
     copyLedger: (command) => copyLedgerBetween(command, clock),
+    inspectLedger,
+    openIntegrationDirectory: (io, settings) =>
+      new SdkIntegrationDirectory(
+        genesysOptions(settings, null),
+        clock,
+        WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
+      ),
     startService: async (io, options): Promise<CliService> => {
       const feed = new LateFeedProbe();
       const service = await startService(io, { ...options, feed });

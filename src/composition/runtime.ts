@@ -19,10 +19,13 @@ import {
 } from '../adapters/config/ledger-location.js';
 import { loadPolicyFile } from '../adapters/config/policy-file.js';
 import { startSandbox } from '../sandbox/index.js';
+import { SystemClock } from '../adapters/clock/system-clock.js';
 import { WinstonLogger } from '../adapters/logging/winston-logger.js';
+import type { MediaTypesObserver } from '../application/policy/integration-media-types.js';
 import type { Ledger } from '../application/ports/index.js';
 import type { PipelineObserver } from '../application/transmission/delivery-pipeline.js';
 import { buildTransmitter, type TransmitterOptions } from '../main.js';
+import { openMediaPolicy, type OpenedMediaPolicy } from './media-policy.js';
 import { cliPrivacyOptions } from './privacy-options.js';
 import {
   genesysOptions,
@@ -39,6 +42,8 @@ export interface RuntimeOptions extends CliRuntimeOptions {
   readonly decorateLedger?: (ledger: Ledger) => Ledger;
   /** How long closing lets in-flight attempts finish. */
   readonly closeTimeoutMs?: number;
+  /** Sees each refresh of a GTX_MEDIA_POLICY=from-integration profile (the service's metrics). */
+  readonly mediaPolicyObserver?: MediaTypesObserver;
 }
 
 /**
@@ -64,7 +69,16 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
   const sandbox = options.sandbox
     ? await startSandbox({ integrationIds: [SANDBOX_INTEGRATION_ID], ...options.sandboxOptions })
     : null;
+  const logger = WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr });
+  let mediaPolicy: OpenedMediaPolicy | null = null;
   try {
+    mediaPolicy = await openMediaPolicy(
+      settings,
+      sandbox,
+      new SystemClock(),
+      logger,
+      options.mediaPolicyObserver,
+    );
     const transmitter = buildTransmitter({
       ledger: ledgerSettings(location),
       ...(options.observer === undefined ? {} : { observer: options.observer }),
@@ -73,6 +87,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
         ? { webMessaging: webMessagingOptions(settings, sandbox) }
         : { genesys: genesysOptions(settings, sandbox) }),
       policy,
+      ...(mediaPolicy === null ? {} : { mediaTypes: mediaPolicy.mediaTypes }),
       pipeline: {
         concurrency: settings.GTX_CONCURRENCY,
         leaseMs: settings.GTX_LEASE_MS,
@@ -82,7 +97,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       privacy: cliPrivacyOptions(settings, io),
       agentReceipts: settings.GTX_AGENT_RECEIPTS,
       adapters: {
-        logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
+        logger,
         ...(options.decorateLedger === undefined ? {} : { decorateLedger: options.decorateLedger }),
       },
     });
@@ -102,10 +117,12 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       ledgerLocation: location,
       close: async () => {
         await transmitter.close();
+        await mediaPolicy?.close();
         await sandbox?.close();
       },
     };
   } catch (error) {
+    await mediaPolicy?.close();
     await sandbox?.close();
     throw error;
   }

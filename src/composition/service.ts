@@ -166,6 +166,11 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
       : { rateLimitPerMinute: options.rateLimitPerMinute }),
     ...(options.pipeline === undefined ? {} : { pipeline: options.pipeline }),
     closeTimeoutMs: settings.GTX_SHUTDOWN_TIMEOUT_MS,
+    mediaPolicyObserver: {
+      onRefreshed: (outcome) => {
+        metrics.mediaPolicyRefreshed(outcome);
+      },
+    },
     observer: {
       onAttemptFinished: (outcome, request) => {
         metrics.observer.onAttemptFinished?.(outcome, request);

@@ -30,10 +30,25 @@ export function missingTransportSettings(
 ): SettingProblem[] {
   if (options.sandbox) return [];
   if ((options.transport ?? settings.GTX_TRANSPORT) === 'web-messaging') {
-    return settings.GENESYS_DEPLOYMENT_ID === undefined
-      ? [{ setting: 'GENESYS_DEPLOYMENT_ID', reason: DEPLOYMENT_HINT }]
-      : [];
+    const deployment: SettingProblem[] =
+      settings.GENESYS_DEPLOYMENT_ID === undefined
+        ? [{ setting: 'GENESYS_DEPLOYMENT_ID', reason: DEPLOYMENT_HINT }]
+        : [];
+    // The profile is read through the Open Messaging API, whatever sends the messages.
+    return settings.GTX_MEDIA_POLICY === 'from-integration'
+      ? [...deployment, ...missingIntegrationSettings(settings, MEDIA_POLICY_HINT)]
+      : deployment;
   }
+  return missingIntegrationSettings(settings, CLOUD_HINT);
+}
+
+const MEDIA_POLICY_HINT = 'is required for GTX_MEDIA_POLICY=from-integration (or pass --sandbox)';
+
+/** The OAuth client and the integration: what the Open Messaging API needs. */
+export function missingIntegrationSettings(
+  settings: Readonly<EnvironmentSettings>,
+  reason: string = CLOUD_HINT,
+): SettingProblem[] {
   const required = [
     'GENESYS_CLIENT_ID',
     'GENESYS_CLIENT_SECRET',
@@ -41,7 +56,7 @@ export function missingTransportSettings(
   ] as const;
   return required
     .filter((setting) => settings[setting] === undefined)
-    .map((setting) => ({ setting, reason: CLOUD_HINT }));
+    .map((setting) => ({ setting, reason }));
 }
 
 export function genesysOptions(

@@ -23,6 +23,7 @@ export type {
 export type { SandboxFaultRates } from './faults/fault-rates.js';
 export type {
   RunningSandbox,
+  SandboxIntegrationState,
   SandboxOptions,
   SandboxOutboundWebhook,
   SandboxSupportedContent,

@@ -13,6 +13,8 @@ import type {
 import type { SandboxFaultRates } from './faults/fault-rates.js';
 import { createSandboxApp } from './http/sandbox-app.js';
 import type { SandboxApp } from './http/sandbox-app.js';
+import { registerIntegrationRoutes } from './open-messaging/integration-routes.js';
+import { IntegrationSettings } from './open-messaging/integration-settings.js';
 import { OpenMessagingSandbox } from './open-messaging/open-messaging-sandbox.js';
 import type { OpenMessagingSettings } from './open-messaging/open-messaging-sandbox.js';
 import {
@@ -26,7 +28,13 @@ import type {
   SandboxStats,
   ScriptStep,
 } from './open-messaging/types.js';
-import type { RunningSandbox, SandboxOptions, SandboxOutboundWebhook } from './types.js';
+import type {
+  RunningSandbox,
+  SandboxIntegrationState,
+  SandboxOptions,
+  SandboxOutboundWebhook,
+  SandboxSupportedContent,
+} from './types.js';
 import { WebMessagingSandbox } from './web-messaging/web-messaging-sandbox.js';
 
 interface Settings extends OpenMessagingSettings {
@@ -36,6 +44,8 @@ interface Settings extends OpenMessagingSettings {
   readonly agentReplies: SandboxAgentReplies | null;
   readonly outboundWebhook: SandboxOutboundWebhook | null;
   readonly webhookDelivery: SandboxWebhookDelivery;
+  readonly supportedContent: SandboxSupportedContent | undefined;
+  readonly integrationState: SandboxIntegrationState | undefined;
 }
 
 const DEFAULT_CLIENT: SandboxClient = {
@@ -63,6 +73,8 @@ function resolveSettings(options: SandboxOptions): Settings {
     agentReplies: options.agentReplies ?? null,
     outboundWebhook: options.outboundWebhook ?? null,
     webhookDelivery: options.webhookDelivery ?? {},
+    supportedContent: options.supportedContent,
+    integrationState: options.integrationState,
   };
 }
 
@@ -74,6 +86,7 @@ class SandboxServer implements RunningSandbox {
   private readonly app: SandboxApp;
   private readonly openMessaging: OpenMessagingSandbox;
   private readonly agent: AgentDesk;
+  private readonly integrations: IntegrationSettings;
   /** Aborts pending slow answers so close() never waits on them. */
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
@@ -89,6 +102,12 @@ class SandboxServer implements RunningSandbox {
       now: settings.now,
       closing: this.closing.signal,
     });
+    // The integration names the webhook the agent posts to now, so a change at runtime shows.
+    this.integrations = new IntegrationSettings(
+      () => this.agent.outboundWebhook(),
+      settings.supportedContent,
+      settings.integrationState,
+    );
     this.openMessaging = new OpenMessagingSandbox(settings, this.closing.signal, this.agent);
     this.webMessaging = new WebMessagingSandbox(settings.webMessaging, {
       baseUrl: () => this.url,
@@ -108,6 +127,7 @@ class SandboxServer implements RunningSandbox {
     registerAgentRoutes(this.app, this.agent, (reply, answer) =>
       this.openMessaging.send(reply, answer, false),
     );
+    registerIntegrationRoutes(this.app, this.openMessaging, this.integrations, () => this.url);
     this.webMessaging.register(this.app);
     const uploads = this.webMessaging.uploadsHttp;
     this.app.setNotFoundHandler((request, reply) =>
@@ -171,6 +191,14 @@ class SandboxServer implements RunningSandbox {
 
   issuedTokens(): readonly string[] {
     return this.openMessaging.issuedTokens();
+  }
+
+  setIntegrationState(state: SandboxIntegrationState): void {
+    this.integrations.setState(state);
+  }
+
+  setSupportedContent(content: SandboxSupportedContent): void {
+    this.integrations.setSupportedContent(content);
   }
 
   reset(): void {

@@ -66,6 +66,8 @@ export interface SandboxOptions {
    * allowing every type both ways (the pattern star-slash-star), Genesys' own default.
    */
   readonly supportedContent?: SandboxSupportedContent;
+  /** The integration's `status` and `createStatus`; default Active and Completed. */
+  readonly integrationState?: SandboxIntegrationState;
   /** Clock in epoch ms for token expiry and rate windows; default Date.now. Lets tests move time. */
   readonly now?: () => number;
   /** The Web Messaging Guest API at ws://HOST:PORT/v1 (limits, media, faults). */
@@ -86,6 +88,14 @@ export interface SandboxSupportedContent {
   readonly outbound: readonly string[];
 }
 
+/** What `OpenIntegration.status` and `createStatus` say (and `createError`, when creation failed). */
+export interface SandboxIntegrationState {
+  readonly status: 'Active' | 'Inactive';
+  readonly createStatus: 'Initiated' | 'Completed' | 'Error';
+  /** The message of `createError`, for `createStatus: 'Error'`. */
+  readonly createError?: string;
+}
+
 export interface RunningSandbox extends AsyncDisposable {
   /** http://HOST:PORT */
   readonly url: string;
@@ -101,6 +111,10 @@ export interface RunningSandbox extends AsyncDisposable {
   /** Replaces any previous script and restarts the request count at 1. */
   script(answers: readonly ScriptStep[]): void;
   revokeAllTokens(): void;
+  /** Changes what the integration read answers (every served integration id). */
+  setIntegrationState(state: SandboxIntegrationState): void;
+  /** Replaces the Supported Content profile the integration names. */
+  setSupportedContent(content: SandboxSupportedContent): void;
   /** Every token ever issued, revoked or not, so security tests can scan logs for them. */
   issuedTokens(): readonly string[];
   /**

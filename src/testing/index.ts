@@ -26,6 +26,7 @@ export {
   type InMemoryLedger,
 } from '../adapters/memory/in-memory-work-queue.js';
 export { InMemoryLeaderLock } from '../adapters/memory/in-memory-leader-lock.js';
+export { InMemoryIntegrationDirectory } from '../adapters/memory/in-memory-integration-directory.js';
 export { FixedWorkerIdentity } from '../adapters/worker/process-worker-identity.js';
 export { InMemoryLogger, type LogRecord } from '../adapters/memory/in-memory-logger.js';
 export {
@@ -53,6 +54,10 @@ export {
 export { eventStoreContract, type EventStoreFixture } from './contracts/event-store.contract.js';
 export { workQueueContract, type WorkQueueFixture } from './contracts/work-queue.contract.js';
 export { leaderLockContract, type LeaderLockFixture } from './contracts/leader-lock.contract.js';
+export {
+  integrationDirectoryContract,
+  type IntegrationDirectoryFixture,
+} from './contracts/integration-directory.contract.js';
 export {
   guestKeyStoreContract,
   type GuestKeyStoreFixture,

@@ -32,7 +32,13 @@ export interface TestTransmitterBaseOptions<
   TLogger extends Logger,
 > extends Pick<
   TransmitterOptions,
-  'policy' | 'pipeline' | 'rateLimit' | 'closeTimeoutMs' | 'observer' | 'agentReceipts'
+  | 'policy'
+  | 'mediaTypes'
+  | 'pipeline'
+  | 'rateLimit'
+  | 'closeTimeoutMs'
+  | 'observer'
+  | 'agentReceipts'
 > {
   /** Default: an `InMemoryLedger` on the test's clock. */
   readonly ledger?: TLedger;
@@ -129,6 +135,7 @@ export function createTestTransmitter(
   const container = buildContainer({
     ...pickDefined({
       policy: options.policy,
+      mediaTypes: options.mediaTypes,
       pipeline: options.pipeline,
       rateLimit: options.rateLimit,
       closeTimeoutMs: options.closeTimeoutMs,

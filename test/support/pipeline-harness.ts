@@ -22,6 +22,7 @@ import {
   DEFAULT_PIPELINE_CONFIG,
   type PipelineConfig,
 } from '../../src/application/transmission/delivery-pipeline.js';
+import { fixedPolicy } from '../../src/application/policy/policy-source.js';
 import { Transmitter } from '../../src/application/transmitter.js';
 import type { AgentReceiptPolicy } from '../../src/application/agent-replies/agent-receipts.js';
 import { asError, type RetryPolicyConfig } from '../../src/domain/index.js';
@@ -92,7 +93,7 @@ export function pipelineHarness(options: HarnessOptions = {}): PipelineHarness {
       pseudonymiser,
     },
     {
-      policy: compilePolicy(options.policy),
+      policy: fixedPolicy(compilePolicy(options.policy)),
       pipeline: {
         ...DEFAULT_PIPELINE_CONFIG,
         ...options.pipeline,

@@ -16,12 +16,14 @@ import type {
   FeedCheckpointStore,
   GuestKeyStore,
   GuestSessionEraser,
+  IntegrationDirectory,
   Ledger,
   Logger,
   Random,
 } from '../../application/ports/index.js';
 import type { GuestPseudonymiser } from '../../application/ports/guest-pseudonymiser.port.js';
 import type { MasterKeyRotationReport } from '../../application/privacy/master-key-rotation.js';
+import type { EnvironmentSettings } from '../config/environment-settings.js';
 import type { CliIo } from './cli-io.js';
 import type { CliRuntime, RuntimeOptions } from './cli-runtime.js';
 
@@ -114,6 +116,16 @@ export interface LedgerCopyCommand {
   readonly onProgress?: (progress: LedgerCopyProgress) => void;
 }
 
+/** A ledger's engine, schema version and whether a write could start (`gtx doctor`). */
+export interface LedgerInspection {
+  readonly engine: 'sqlite' | 'postgres';
+  readonly schemaVersion: number;
+  /** The schema version this program writes. */
+  readonly latestSchemaVersion: number;
+  /** Why a write could not start; null when it could. */
+  readonly writeProblem: string | null;
+}
+
 export interface CliServices {
   /** The system clock. */
   readonly clock: Clock;
@@ -151,6 +163,13 @@ export interface CliServices {
    * value, or its keyed hash on a pseudonymised ledger (whose master key is read, never made).
    */
   openGuestLookup(io: CliIo, ledgerPath: string): OpenedGuestLookup;
+  /** Engine, schema version and writability of the ledger at `target` (an existing one). */
+  inspectLedger(target: string): Promise<LedgerInspection>;
+  /**
+   * Reads the Open Messaging integration and its Supported Content profile with the settings'
+   * client (GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET, GENESYS_API_URL or the region).
+   */
+  openIntegrationDirectory(io: CliIo, settings: EnvironmentSettings): IntegrationDirectory;
   /** Copies one ledger (file or PostgreSQL) into an empty one, keeping positions and hashes. */
   copyLedger(command: LedgerCopyCommand): Promise<LedgerCopySummary>;
   /** `gtx serve`: the HTTP service on a verified transmitter, and the analytics feed. */

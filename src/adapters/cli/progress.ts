@@ -35,17 +35,18 @@ function barProgress(io: CliIo, options: ProgressOptions): Progress {
   const bars = new cliProgress.MultiBar(
     {
       stream: io.stderr,
-      format: `${options.label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted} | {duration_formatted}`,
+      format: `${options.label} [{bar}] {value}/{total} {percentage}% | {rate} | ETA {eta_formatted} | {duration_formatted}`,
       hideCursor: true,
       clearOnComplete: false,
     },
     cliProgress.Presets.shades_classic,
   );
-  const bar = bars.create(options.total, 0);
+  const startedAt = options.clock.now();
+  const bar = bars.create(options.total, 0, { rate: ratePerSecond(0, 0) });
   return {
     update(value, total) {
       if (total !== undefined) bar.setTotal(total);
-      bar.update(value);
+      bar.update(value, { rate: ratePerSecond(value, options.clock.now() - startedAt) });
     },
     note(line) {
       bars.log(`${line}\n`);
@@ -88,6 +89,26 @@ function lineProgress(io: CliIo, options: ProgressOptions): Progress {
   };
 }
 
+/**
+ * Whether a long command (`gtx audit verify`, `audit export`, `replay`, `ledger copy`) shows its
+ * progress: only to a person at a terminal. A pipe, a CI log or `--json` output gets nothing, so
+ * what those commands write can be read by a program as it is.
+ */
+export function showsTerminalProgress(io: CliIo, options: { readonly json?: boolean }): boolean {
+  return io.stderr.isTTY === true && options.json !== true;
+}
+
+/**
+ * A progress bar (events done, rate, time left) when `showsTerminalProgress`, else null. Unlike
+ * `startProgress` (`gtx send --file`), it writes no periodic line to a pipe.
+ */
+export function startTerminalProgress(
+  io: CliIo,
+  options: ProgressOptions & { readonly json?: boolean },
+): Progress | null {
+  return showsTerminalProgress(io, options) ? barProgress(io, options) : null;
+}
+
 /** `sending: 1200/5000 (24%), 40/s, ETA 1m35s`; without a total, only the count and rate. */
 export function progressLine(
   label: string,
@@ -96,11 +117,17 @@ export function progressLine(
   elapsedMs: number,
 ): string {
   const perSecond = elapsedMs > 0 ? (value * 1000) / elapsedMs : 0;
-  const rate = `${perSecond >= 10 ? Math.round(perSecond) : perSecond.toFixed(1)}/s`;
+  const rate = ratePerSecond(value, elapsedMs);
   if (total <= 0) return `${label}: ${value} done, ${rate}`;
   const percent = Math.floor((Math.min(value, total) * 100) / total);
   const eta = perSecond > 0 ? formatDuration(((total - value) / perSecond) * 1000) : '?';
   return `${label}: ${value}/${total} (${percent}%), ${rate}, ETA ${eta}`;
+}
+
+/** `40/s`, `2.5/s`: whole numbers from 10 a second up. */
+function ratePerSecond(value: number, elapsedMs: number): string {
+  const perSecond = elapsedMs > 0 ? (value * 1000) / elapsedMs : 0;
+  return `${perSecond >= 10 ? Math.round(perSecond) : perSecond.toFixed(1)}/s`;
 }
 
 function formatDuration(ms: number): string {

@@ -53,6 +53,15 @@ export interface EnvironmentSettings {
   GTX_OUTBOUND_WEBHOOK_BODY_LIMIT_BYTES: number;
   /** How agent messages are acknowledged: a Delivered receipt each (default), or none. */
   GTX_AGENT_RECEIPTS: 'delivered' | 'off';
+  /**
+   * Where the supported media types come from: the policy (`local`, the default) or the Open
+   * Messaging integration's Supported Content profile (`from-integration`).
+   */
+  GTX_MEDIA_POLICY: 'local' | 'from-integration';
+  /** How often `from-integration` reads the profile again. */
+  GTX_MEDIA_POLICY_REFRESH_MS: number;
+  /** `gtx doctor`: the largest difference from Genesys' clock that passes. */
+  GTX_CLOCK_SKEW_MAX_MS: number;
 }
 
 /** Never echoed back in an error message. */
@@ -163,6 +172,14 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
       default: 262_144,
     },
     GTX_AGENT_RECEIPTS: { type: 'string', enum: ['delivered', 'off'], default: 'delivered' },
+    GTX_MEDIA_POLICY: { type: 'string', enum: ['local', 'from-integration'], default: 'local' },
+    GTX_MEDIA_POLICY_REFRESH_MS: {
+      type: 'integer',
+      minimum: 1000,
+      maximum: 86_400_000,
+      default: 300_000,
+    },
+    GTX_CLOCK_SKEW_MAX_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5000 },
   },
   required: [],
   additionalProperties: true,

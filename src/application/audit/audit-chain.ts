@@ -49,8 +49,13 @@ export class AuditChain {
   private count = 0;
   private broken: AuditBreak | null = null;
 
-  constructor(checkpoints: readonly LedgerHead[] = []) {
-    this.verifier = new ChainVerifier(GENESIS_HASH, { checkpoints });
+  /** `start`: the row the checked rows continue from, to verify only the end of a ledger. */
+  constructor(checkpoints: readonly LedgerHead[] = [], start?: LedgerHead) {
+    this.verifier = new ChainVerifier(start ?? GENESIS_HASH, { checkpoints });
+    if (start !== undefined) {
+      this.lastHash = start.hash;
+      this.lastPosition = start.position;
+    }
   }
 
   get verified(): number {

@@ -74,6 +74,11 @@ export interface ExportOptions {
   readonly viewer?: RowViewer;
   /** Rows read per page; default 1000. */
   readonly pageSize?: number;
+  /**
+   * Called as the export moves through the ledger: the position reached (of the last row
+   * written) and the head it exports up to; a filter may leave most positions out.
+   */
+  readonly onProgress?: (position: number, headPosition: number) => void;
 }
 
 export const CSV_COLUMNS = [
@@ -229,6 +234,7 @@ export async function writeExport(
     if (buffer.length >= CHUNK_CHARS) {
       await sink.write(buffer);
       buffer = '';
+      options.onProgress?.(row.position, head.position);
     }
   }
   if (options.format === 'ndjson') {
@@ -236,5 +242,6 @@ export async function writeExport(
     buffer += ndjsonLine(trailer);
   }
   if (buffer.length > 0) await sink.write(buffer);
+  options.onProgress?.(head.position, head.position);
   return { header, count, firstPosition, lastPosition };
 }

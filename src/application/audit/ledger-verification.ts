@@ -1,6 +1,7 @@
 import { isGtxError } from '../../domain/index.js';
 import type { EventStore, LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
 import { AuditChain, type AuditVerification } from './audit-chain.js';
+import { AuditUsageError } from './audit-errors.js';
 
 export interface VerifyLedgerOptions {
   /** Digests taken earlier: the row at each position must still carry the digest's hash. */
@@ -9,6 +10,11 @@ export interface VerifyLedgerOptions {
   readonly pageSize?: number;
   /** Called after each page with the number of rows verified so far. */
   readonly onProgress?: (verified: number) => void;
+  /**
+   * Verify only the rows after this position (`gtx doctor`'s last N events), continuing from the
+   * hash stored at it; default 0, the whole chain from the genesis hash.
+   */
+  readonly afterPosition?: number;
 }
 
 type Scanned =
@@ -36,8 +42,9 @@ function corruptPosition(error: { details: Record<string, unknown> }): number | 
 async function* scanStoredRows(
   ledger: EventStore,
   pageSize: number,
+  from: number,
 ): AsyncGenerator<Scanned, void, undefined> {
-  let afterPosition = 0;
+  let afterPosition = from;
   for (;;) {
     let page: readonly RecordedEvent[];
     try {
@@ -76,10 +83,12 @@ export async function verifyLedger(
   ledger: EventStore,
   options: VerifyLedgerOptions = {},
 ): Promise<AuditVerification> {
-  const chain = new AuditChain(options.checkpoints);
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE));
+  const from = Math.max(0, Math.floor(options.afterPosition ?? 0));
+  const start = from === 0 ? undefined : await storedHead(ledger, from);
+  const chain = new AuditChain(options.checkpoints, start);
   let sinceProgress = 0;
-  for await (const scanned of scanStoredRows(ledger, pageSize)) {
+  for await (const scanned of scanStoredRows(ledger, pageSize, from)) {
     if (scanned.kind === 'unreadable') return chain.unreadable(scanned.position, scanned.detail);
     if (chain.push(scanned.row) !== null) break;
     sinceProgress += 1;
@@ -90,4 +99,13 @@ export async function verifyLedger(
   }
   options.onProgress?.(chain.verified);
   return chain.finish();
+}
+
+/** The hash stored at `position`, which the rows after it must continue. */
+async function storedHead(ledger: EventStore, position: number): Promise<LedgerHead> {
+  const [row] = await ledger.readAll({ afterPosition: position - 1, limit: 1 });
+  if (row?.position !== position) {
+    throw new AuditUsageError(`the ledger has no row at position ${position} to verify from`);
+  }
+  return { position, hash: row.hash };
 }

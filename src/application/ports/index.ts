@@ -18,3 +18,4 @@ export * from './guest-session-eraser.port.js';
 export * from './master-key-rewrapper.port.js';
 export * from './agent-message-source.port.js';
 export * from './guest-pseudonymiser.port.js';
+export * from './integration-directory.port.js';

@@ -5,7 +5,6 @@ import {
   transmissionStreamId,
   type TransmissionStatus,
 } from '../../domain/index.js';
-import type { CompiledPolicy } from '../../domain/policies/index.js';
 import type { ParsedCommand } from '../commands/parsed-command.js';
 import type {
   Clock,
@@ -15,6 +14,7 @@ import type {
   PersonalDataVault,
   RecordedEvent,
 } from '../ports/index.js';
+import type { PolicySource } from '../policy/policy-source.js';
 import { sealEventData } from '../privacy/seal-event-data.js';
 import {
   CommandIdReusedError,
@@ -34,7 +34,7 @@ export interface ServiceDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly outcomes: OutcomeRegistry;
-  readonly policy: CompiledPolicy;
+  readonly policy: PolicySource;
   /** Seals each request's personal content before it is appended. */
   readonly vault: PersonalDataVault;
   /** How the ledger stores guest ids and conversation refs (clear, or keyed hashes). */
@@ -89,7 +89,7 @@ export class TransmissionService {
       contentSha256: hash,
     } = await firstValueFrom(
       of(command).pipe(
-        validateCommands(this.deps.policy),
+        validateCommands(this.deps.policy.current()),
         decideRequests(() => this.deps.clock.now()),
       ),
     );

@@ -25,6 +25,9 @@ const LIMIT_SETTINGS: readonly LimitSetting[] = [
   'maxMetadataBytes',
 ];
 
+const MEDIA_TYPE_REASON =
+  'must be a media type such as image/png, a wildcard such as image/*, or */*';
+
 const KNOWN_SETTINGS = new Set<string>(Object.keys(DEFAULT_POLICY_SETTINGS));
 
 export function compilePolicy(settings: PolicySettings = {}): CompiledPolicy {
@@ -50,10 +53,7 @@ export function compilePolicy(settings: PolicySettings = {}): CompiledPolicy {
   });
   forEachString('supportedMediaTypes', merged.supportedMediaTypes, problem, (pattern, setting) => {
     if (!isValidMediaTypePattern(pattern)) {
-      problem(
-        setting,
-        'must be a media type such as image/png, a wildcard such as image/*, or */*',
-      );
+      problem(setting, MEDIA_TYPE_REASON);
     }
   });
   const [first, ...rest] = problems;
@@ -65,6 +65,34 @@ export function compilePolicy(settings: PolicySettings = {}): CompiledPolicy {
       supportedMediaTypes: Object.freeze([...merged.supportedMediaTypes]) as string[],
     }),
     blockedPatterns: Object.freeze(blockedPatterns),
+  });
+}
+
+/**
+ * `policy` with another list of supported media types (a Supported Content profile's), checked
+ * as `compilePolicy` checks the setting; InvalidPolicyConfigError names each bad pattern.
+ */
+export function withSupportedMediaTypes(
+  policy: CompiledPolicy,
+  supportedMediaTypes: readonly string[],
+): CompiledPolicy {
+  const problems: PolicySettingProblem[] = [];
+  forEachString(
+    'supportedMediaTypes',
+    supportedMediaTypes,
+    (setting, reason) => problems.push({ setting, reason }),
+    (pattern, setting) => {
+      if (!isValidMediaTypePattern(pattern)) problems.push({ setting, reason: MEDIA_TYPE_REASON });
+    },
+  );
+  const [first, ...rest] = problems;
+  if (first !== undefined) throw new InvalidPolicyConfigError([first, ...rest]);
+  return Object.freeze({
+    ...policy,
+    settings: Object.freeze({
+      ...policy.settings,
+      supportedMediaTypes: Object.freeze([...supportedMediaTypes]) as string[],
+    }),
   });
 }
 

@@ -45,3 +45,28 @@ export function mediaTypeMatches(mime: string, pattern: string): boolean {
     wanted.type === actual.type && (wanted.subtype === '*' || wanted.subtype === actual.subtype)
   );
 }
+
+/**
+ * Whether every media type `narrow` matches is matched by `wide` too: `*\/*` covers everything,
+ * `image/*` covers `image/png` and `image/*`, an exact type covers only itself. False when either
+ * pattern is malformed.
+ */
+export function mediaPatternCovers(wide: string, narrow: string): boolean {
+  const outer = parseMediaTypePattern(wide);
+  const inner = parseMediaTypePattern(narrow);
+  if (outer === undefined || inner === undefined) return false;
+  if (outer.type === '*') return true;
+  if (inner.type !== outer.type) return false;
+  return outer.subtype === '*' || (inner.subtype !== '*' && inner.subtype === outer.subtype);
+}
+
+/**
+ * The patterns of `patterns` that `allowed` does not wholly cover: types one list lets through
+ * and the other refuses (some of them, for a wildcard), in the order given.
+ */
+export function uncoveredMediaPatterns(
+  patterns: readonly string[],
+  allowed: readonly string[],
+): string[] {
+  return patterns.filter((pattern) => !allowed.some((wide) => mediaPatternCovers(wide, pattern)));
+}

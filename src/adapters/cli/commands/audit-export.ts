@@ -4,6 +4,7 @@ import { parseExportFilter, type ExportFilter } from '../../../application/audit
 import {
   EXPORT_FORMATS,
   writeExport,
+  type ExportOptions as WriteExportOptions,
   type ExportFormat,
   type ExportSummary,
   type RowViewer,
@@ -12,6 +13,7 @@ import { isGtxError } from '../../../domain/index.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
+import { startTerminalProgress, type Progress } from '../progress.js';
 import { CliExit } from '../run-cli.js';
 import { existingLedgerTarget } from '../cli-ledger.js';
 import { streamSink, writeAtomically } from './audit-files.js';
@@ -50,6 +52,26 @@ async function storedGuestsOf(
   }
 }
 
+function exportOptionsWith(
+  format: ExportFormat,
+  filter: ExportFilter,
+  viewer: RowViewer | undefined,
+  progress: Progress | null,
+): WriteExportOptions {
+  return {
+    format,
+    filter,
+    ...(viewer === undefined ? {} : { viewer }),
+    ...(progress === null
+      ? {}
+      : {
+          onProgress: (position: number, headPosition: number) => {
+            progress.update(position, headPosition);
+          },
+        }),
+  };
+}
+
 async function exportLedger(
   io: CliIo,
   services: CliServices,
@@ -69,13 +91,16 @@ async function exportLedger(
   const opened = options.reveal === true ? services.openPersonalDataViewer(io, path) : undefined;
   const viewer: RowViewer | undefined = opened?.viewer;
   const ledger = services.openLedger(path, { readOnly: true });
-  const exportOptions = {
-    format: options.format,
-    filter,
-    ...(viewer === undefined ? {} : { viewer }),
-  };
+  let progress: Progress | null = null;
   let summary: ExportSummary;
   try {
+    // The head bounds the bar: a filtered export moves through the same positions.
+    progress = startTerminalProgress(io, {
+      label: 'exporting',
+      total: (await ledger.events.head()).position,
+      clock,
+    });
+    const exportOptions = exportOptionsWith(options.format, filter, viewer, progress);
     summary =
       options.out === undefined
         ? await writeExport(ledger.events, clock, exportOptions, streamSink(io.stdout))
@@ -92,6 +117,7 @@ async function exportLedger(
     }
     throw error;
   } finally {
+    progress?.stop();
     await ledger.close();
     await opened?.close();
   }

@@ -20,7 +20,7 @@ import { verifyLedger } from '../../../application/audit/ledger-verification.js'
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
-import { startProgress } from '../progress.js';
+import { startTerminalProgress } from '../progress.js';
 import { CliExit } from '../run-cli.js';
 import { existingLedgerTarget } from '../cli-ledger.js';
 import { readInputFile, readLines } from './audit-files.js';
@@ -112,8 +112,13 @@ async function verifyStoredLedger(
   try {
     const total = (await ledger.events.head()).position;
     const progress =
-      total >= PROGRESS_FROM_ROWS && options.json !== true
-        ? startProgress(io, { label: 'verifying', total, clock: services.clock })
+      total >= PROGRESS_FROM_ROWS
+        ? startTerminalProgress(io, {
+            label: 'verifying',
+            total,
+            clock: services.clock,
+            ...(options.json === undefined ? {} : { json: options.json }),
+          })
         : null;
     try {
       return await verifyLedger(ledger.events, {

@@ -4,6 +4,7 @@ import { registerCompletion } from './completion.js';
 import { registerConsume } from './consume.js';
 import { registerDeadLetters } from './dead-letters.js';
 import { registerDemo } from './demo.js';
+import { registerDoctor } from './doctor.js';
 import { registerFeed } from './feed.js';
 import { registerLedger } from './ledger.js';
 import { registerPrivacy } from './privacy.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerSend,
   registerStatus,
   registerDeadLetters,
+  registerDoctor,
   registerSandbox,
   registerServe,
   registerConsume,

@@ -6,7 +6,7 @@ import {
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
-import { startProgress } from '../progress.js';
+import { startTerminalProgress } from '../progress.js';
 import { CliExit, type CommandRegistrar } from '../run-cli.js';
 
 interface CopyOptions {
@@ -32,10 +32,12 @@ function describeCopy(summary: LedgerCopySummary): string {
 }
 
 async function copy(io: CliIo, services: CliServices, options: CopyOptions): Promise<void> {
-  const progress =
-    options.json === true
-      ? null
-      : startProgress(io, { label: 'copy', total: 0, clock: services.clock });
+  const progress = startTerminalProgress(io, {
+    label: 'copy',
+    total: 0,
+    clock: services.clock,
+    ...(options.json === undefined ? {} : { json: options.json }),
+  });
   let summary: LedgerCopySummary;
   try {
     summary = await services.copyLedger({

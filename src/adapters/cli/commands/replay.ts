@@ -9,7 +9,7 @@ import { resolveLedgerPath } from '../cli-ledger.js';
 import { openFeedDependencies } from '../feed-dependencies.js';
 import type { CliServices } from '../cli-services.js';
 import { EXIT } from '../exit-codes.js';
-import { startProgress, type Progress } from '../progress.js';
+import { showsTerminalProgress, startTerminalProgress, type Progress } from '../progress.js';
 import { CliExit, type CommandRegistrar } from '../run-cli.js';
 import { parsePositiveInteger, stopSignal } from './feed.js';
 
@@ -87,10 +87,18 @@ async function replay(io: CliIo, services: CliServices, options: ReplayCliOption
       dryRun: options.dryRun === true,
       resume: options.resume === true,
       signal,
-      onProgress: (scanned, total) => {
-        bar.current ??= startProgress(io, { label: 'replay', total, clock: services.clock });
-        bar.current.update(scanned, total);
-      },
+      ...(showsTerminalProgress(io, options)
+        ? {
+            onProgress: (scanned: number, total: number) => {
+              bar.current ??= startTerminalProgress(io, {
+                label: 'replay',
+                total,
+                clock: services.clock,
+              });
+              bar.current?.update(scanned, total);
+            },
+          }
+        : {}),
     });
     bar.current?.stop();
     bar.current = null;

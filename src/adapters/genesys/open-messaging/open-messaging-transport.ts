@@ -10,10 +10,10 @@ import {
   type TransportRequest,
 } from '../../../application/ports/index.js';
 import { epochMsToIso, type TransportFailure } from '../../../domain/index.js';
+import { loginWithClientCredentials } from './client-credentials-login.js';
 import { classifyRejection } from './failure-classification.js';
 import {
   GenesysAuthError,
-  GenesysLoginFailedError,
   TransportClosedError,
   isGenesysAuthError,
   isGenesysLoginFailedError,
@@ -167,30 +167,10 @@ export class OpenMessagingTransport implements MessagingTransport {
     }
   }
 
-  private async login(): Promise<IssuedToken> {
-    const { clientId, clientSecret } = this.options;
-    try {
-      const authData = await this.sdk.withSignal(this.shutdown.signal, () =>
-        this.sdk.apiClient.loginClientCredentialsGrant(clientId, clientSecret),
-      );
-      // The SDK stamps the expiry with the wall clock (Date.now() + expires_in); turn it back
-      // into a duration so our Clock decides when to renew.
-      return { expiresInMs: authData.tokenExpiryTime - Date.now() };
-    } catch (error) {
-      throw this.loginError(error);
-    }
-  }
-
-  /**
-   * The raw AxiosError of a failed login holds the request config, whose Authorization header
-   * is the base64 of id:secret, so it is never kept as a `cause`: only what we classified.
-   */
-  private loginError(error: unknown): GenesysAuthError | GenesysLoginFailedError {
-    const { failure } = classifyRejection(error, { nowMs: this.clock.now() });
-    if (failure.status === 400 || failure.status === 401) {
-      return new GenesysAuthError(failure.status, this.options.clientId);
-    }
-    return new GenesysLoginFailedError(failure);
+  private login(): Promise<IssuedToken> {
+    return loginWithClientCredentials(this.sdk, this.options, this.shutdown.signal, () =>
+      this.clock.now(),
+    );
   }
 
   /**

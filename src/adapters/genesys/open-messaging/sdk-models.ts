@@ -15,3 +15,5 @@ export type ConversationReason = platformClient.Models.ConversationReason;
 export type OpenEvent = platformClient.Models.OpenEvent;
 export type ApiClient = platformClient.ApiClientClass;
 export type ConversationsApi = platformClient.ConversationsApi;
+export type OpenIntegration = platformClient.Models.OpenIntegration;
+export type SupportedContent = platformClient.Models.SupportedContent;

@@ -76,6 +76,7 @@ export class ServiceMetrics implements LedgerAppendListener {
   private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   private readonly httpSeconds: Histogram<'method' | 'route'>;
   private readonly workerInfo: Gauge<'worker'>;
+  private readonly mediaPolicyRefreshes: Counter<'outcome'>;
 
   /** Names the worker whose counters these are, once its transmitter exists. */
   identify(worker: string): void {
@@ -145,6 +146,14 @@ export class ServiceMetrics implements LedgerAppendListener {
       buckets: HTTP_BUCKETS,
       registers,
     });
+    this.mediaPolicyRefreshes = counter({
+      name: 'gtx_media_policy_refreshes_total',
+      help: 'Reads of the integration Supported Content profile (GTX_MEDIA_POLICY=from-integration) by outcome: updated, unchanged, failed (the last profile is kept)',
+      labelNames: ['outcome'],
+    });
+    for (const outcome of ['updated', 'unchanged', 'failed']) {
+      this.mediaPolicyRefreshes.inc({ outcome }, 0);
+    }
     this.workerInfo = new Gauge<'worker'>({
       name: 'gtx_worker_info',
       help: 'Always 1, labelled with the worker id this process records in the ledger (event metadata "worker")',
@@ -193,6 +202,11 @@ export class ServiceMetrics implements LedgerAppendListener {
       });
     }
     if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A refresh of the integration's media policy and how it went. */
+  mediaPolicyRefreshed(outcome: 'updated' | 'unchanged' | 'failed'): void {
+    this.mediaPolicyRefreshes.inc({ outcome });
   }
 
   appended(request: AppendRequest, _result: unknown, seconds: number): void {
