@@ -20,6 +20,7 @@ import {
 import { loadPolicyFile } from '../adapters/config/policy-file.js';
 import { startSandbox } from '../sandbox/index.js';
 import { WinstonLogger } from '../adapters/logging/winston-logger.js';
+import { holdTracing } from '../adapters/telemetry/otel-sdk.js';
 import type { Ledger } from '../application/ports/index.js';
 import type { PipelineObserver } from '../application/transmission/delivery-pipeline.js';
 import { buildTransmitter, type TransmitterOptions } from '../main.js';
@@ -60,6 +61,9 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
     ...options.policy,
   };
   const location = parseLedgerLocation(options.ledgerPath ?? settings.GTX_LEDGER, io.cwd);
+  const logger = WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr });
+  // Before the transmitter, so its first spans are exported; released after it closed.
+  const tracing = holdTracing(io.env, logger);
   // The sandbox serves the integration the transport is pointed at (transport-options.ts).
   const sandbox = options.sandbox
     ? await startSandbox({ integrationIds: [SANDBOX_INTEGRATION_ID], ...options.sandboxOptions })
@@ -81,7 +85,7 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       rateLimit: { perMinute: options.rateLimitPerMinute ?? settings.GTX_RATE_LIMIT_PER_MINUTE },
       privacy: cliPrivacyOptions(settings, io),
       adapters: {
-        logger: WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr }),
+        logger,
         ...(options.decorateLedger === undefined ? {} : { decorateLedger: options.decorateLedger }),
       },
     });
@@ -100,12 +104,17 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       ledgerPath: describeLedgerLocation(location),
       ledgerLocation: location,
       close: async () => {
-        await transmitter.close();
-        await sandbox?.close();
+        try {
+          await transmitter.close();
+          await sandbox?.close();
+        } finally {
+          await tracing?.release();
+        }
       },
     };
   } catch (error) {
     await sandbox?.close();
+    await tracing?.release();
     throw error;
   }
 }

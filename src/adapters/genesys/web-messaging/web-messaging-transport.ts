@@ -30,6 +30,8 @@ import {
   type ResolvedWebMessagingOptions,
   type WebMessagingOptions,
 } from './web-messaging-options.js';
+import { endSendSpan, startSendSpan } from './web-messaging-span.js';
+import { markFailed } from '../../../application/tracing/span-scope.js';
 import {
   ECHO_TRACING_ID,
   tracingIdOf,
@@ -151,10 +153,16 @@ export class WebMessagingTransport implements MessagingTransport {
     }
     const connection = this.pool.connectionFor(content.guest.id);
     connection.active += 1;
+    const span = startSendSpan(request, new URL(this.options.socketUrl).host);
     try {
       const outcome = await this.deliver(connection, request, content, abort);
+      endSendSpan(span, outcome);
       this.logOutcome(request, outcome);
       return outcome;
+    } catch (error) {
+      markFailed(span, error);
+      span.end();
+      throw error;
     } finally {
       connection.active -= 1;
       connection.lastUsedMs = this.clock.now();
