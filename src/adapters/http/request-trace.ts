@@ -5,7 +5,7 @@ import {
   ATTR_HTTP_ROUTE,
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GTX_TRACER } from '../../application/tracing/gtx-tracer.js';
+import { gtxTracer } from '../../application/tracing/gtx-tracer.js';
 import { markFailed } from '../../application/tracing/span-scope.js';
 import { contextFromHeaders } from '../../application/tracing/trace-metadata.js';
 
@@ -31,7 +31,7 @@ async function inServerSpan(
   handler: RouteHandler,
 ): Promise<void> {
   const parent = contextFromHeaders(ROOT_CONTEXT, request.headers);
-  const span = GTX_TRACER.startSpan(
+  const span = gtxTracer().startSpan(
     `POST ${route}`,
     {
       kind: SpanKind.SERVER,

@@ -1,12 +1,16 @@
 import { trace, type Tracer } from '@opentelemetry/api';
 
 /**
- * The instrumentation scope of every span genesys-transmitter makes. It is the API's proxy
- * tracer: a no-op until a tracer provider is registered (by `gtx` when
- * OTEL_EXPORTER_OTLP_ENDPOINT is set, or by an embedding application's own SDK), so code that
- * traces costs next to nothing when nobody listens.
+ * The tracer of every span genesys-transmitter makes (instrumentation scope
+ * `genesys-transmitter`). The API's tracer is a no-op until a tracer provider is registered (by
+ * `gtx` when OTEL_EXPORTER_OTLP_ENDPOINT is set, or by an embedding application's own SDK), so
+ * code that traces costs next to nothing when nobody listens. Asked for at each span rather
+ * than kept: a tracer kept from one provider would outlive it when the SDK is stopped and
+ * started again in one process (a test run, a library that reopens its transmitter).
  */
-export const GTX_TRACER: Tracer = trace.getTracer('genesys-transmitter');
+export function gtxTracer(): Tracer {
+  return trace.getTracer('genesys-transmitter');
+}
 
 /** Span names: stable, documented in docs/observability.md; dashboards and alerts key on them. */
 export const SPAN = {

@@ -6,7 +6,7 @@ import {
   type SpanOptions,
 } from '@opentelemetry/api';
 import { isGtxError } from '../../domain/index.js';
-import { GTX_TRACER } from './gtx-tracer.js';
+import { gtxTracer } from './gtx-tracer.js';
 
 /**
  * Runs `work` inside a new span, child of `parent`, and ends the span when it settles; a
@@ -19,7 +19,7 @@ export async function inSpan<T>(
   parent: Context,
   work: (span: Span, context: Context) => Promise<T>,
 ): Promise<T> {
-  const span = GTX_TRACER.startSpan(name, options, parent);
+  const span = gtxTracer().startSpan(name, options, parent);
   try {
     return await work(span, trace.setSpan(parent, span));
   } catch (error) {

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/api';
 import type { TransmissionCommand } from '../../domain/index.js';
 import type { EventMetadata } from '../ports/index.js';
-import { ATTRIBUTE, GTX_TRACER, SPAN } from '../tracing/gtx-tracer.js';
+import { ATTRIBUTE, gtxTracer, SPAN } from '../tracing/gtx-tracer.js';
 import { inSpan } from '../tracing/span-scope.js';
 import { contextFromMetadata, traceMetadata, type TraceFields } from '../tracing/trace-metadata.js';
 import type { LoadedTransmission } from './transmission-stream.js';
@@ -87,7 +87,7 @@ export class DeliveryTrace {
 
   private openAttempt(attempt: number): void {
     this.finish();
-    const span = GTX_TRACER.startSpan(
+    const span = gtxTracer().startSpan(
       SPAN.attempt,
       { attributes: { [ATTRIBUTE.commandId]: this.commandId, [ATTRIBUTE.attempt]: attempt } },
       this.parent,

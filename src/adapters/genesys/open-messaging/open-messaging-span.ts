@@ -5,7 +5,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
 } from '@opentelemetry/semantic-conventions';
-import { GTX_TRACER } from '../../../application/tracing/gtx-tracer.js';
+import { gtxTracer } from '../../../application/tracing/gtx-tracer.js';
 import type { TransportFailure } from '../../../domain/index.js';
 import type { OpenMessagingCall } from './open-message-mapping.js';
 
@@ -30,7 +30,7 @@ export function startCallSpan(
   serverAddress: string,
 ): Span {
   const template = URL_TEMPLATES[endpoint];
-  return GTX_TRACER.startSpan(
+  return gtxTracer().startSpan(
     `POST ${template}`,
     {
       kind: SpanKind.CLIENT,

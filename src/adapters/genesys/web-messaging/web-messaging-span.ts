@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_SERVER_ADDRESS } from '@opentelemetry/semantic-conventions';
 import type { TransportOutcome, TransportRequest } from '../../../application/ports/index.js';
-import { ATTRIBUTE, GTX_TRACER } from '../../../application/tracing/gtx-tracer.js';
+import { ATTRIBUTE, gtxTracer } from '../../../application/tracing/gtx-tracer.js';
 
 /** Stable span name of one request over a guest's WebSocket (docs/observability.md). */
 export const WEB_MESSAGING_SEND_SPAN = 'gtx.web_messaging.send';
@@ -12,7 +12,7 @@ export const WEB_MESSAGING_SEND_SPAN = 'gtx.web_messaging.send';
  * session token or the frame.
  */
 export function startSendSpan(request: TransportRequest, serverAddress: string): Span {
-  return GTX_TRACER.startSpan(
+  return gtxTracer().startSpan(
     WEB_MESSAGING_SEND_SPAN,
     {
       kind: SpanKind.CLIENT,
