@@ -11,10 +11,17 @@ import { jetstream } from '@nats-io/jetstream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { InMemoryLogger } from '../../../src/adapters/memory/in-memory-logger.js';
 import { holdTracing, tracesEndpoint } from '../../../src/adapters/telemetry/otel-sdk.js';
+import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
+import { SeededRandom } from '../../../src/adapters/ids/random.js';
+import { WebhookAnalyticsSink } from '../../../src/adapters/sinks/webhook-analytics-sink.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
+import { SqliteFeedCheckpointStore } from '../../../src/adapters/sqlite/sqlite-feed-checkpoint-store.js';
+import { AnalyticsFeed } from '../../../src/application/feed/analytics-feed.js';
 import { createIntake } from '../../../src/composition/intake.js';
 import { buildTransmitter, createTransmitter } from '../../../src/main.js';
 import type { RunningSandbox } from '../../../src/sandbox/index.js';
 import { createTestStream, NATS_URL } from '../../support/brokers.js';
+import { WebhookReceiver } from '../../support/feed/webhook-receiver.js';
 import { waitUntil } from '../../support/intake-kit.js';
 import { onlySpan, startOtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver.js';
 import { paced, sandboxWith } from '../../support/sandbox-harness.js';
@@ -235,6 +242,61 @@ describe('traces over OTLP/HTTP', () => {
     expect(intakeSpan.parentSpanId).toBe(delivery.spanId);
     const attempt = onlySpan(spans, 'gtx.attempt', { 'gtx.attempt': 1 });
     expect(attempt).toMatchObject({ traceId: CALLER_TRACE, parentSpanId: intakeSpan.spanId });
+    expectNothingPrivate(receiver.rawBodies(), sandbox.issuedTokens());
+  });
+
+  it('traces each analytics feed batch as a root span linked to the intakes and attempts it reports', async () => {
+    const receiver = await startOtlpReceiver();
+    const hold = holdTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, new InMemoryLogger());
+    onTestFinished(() => hold?.release());
+    const sandbox = await sandboxWith(PACE.sandbox);
+    const path = join(testDir('gtx-traces-'), 'ledger.db');
+    const transmitter = createTransmitter({
+      ledger: { path },
+      genesys: genesys(sandbox),
+      logLevel: 'silent',
+      rateLimit: { perMinute: PACE.client.perMinute, burst: PACE.client.burst },
+    });
+    onTestFinished(() => transmitter.close());
+    expect((await transmitter.submit(command('fed-1'))).status).toBe('delivered');
+    await transmitter.close();
+
+    const clock = new SystemClock();
+    const webhook = await WebhookReceiver.start();
+    onTestFinished(() => webhook.close());
+    const ledger = openSqliteLedger({ path, clock });
+    const checkpoints = SqliteFeedCheckpointStore.open({ path }, clock);
+    const secret = `whsec_${Buffer.from('traces-test-secret-0123456789abcd').toString('base64')}`;
+    const sink = new WebhookAnalyticsSink({ url: webhook.url, secret }, clock);
+    onTestFinished(async () => {
+      await sink.close();
+      await checkpoints.close();
+      await ledger.close();
+    });
+    const feed = new AnalyticsFeed({
+      ledger: ledger.events,
+      checkpoints,
+      sink,
+      clock,
+      random: new SeededRandom(1),
+      logger: new InMemoryLogger(),
+    });
+    expect((await feed.run({ once: true })).batches).toBe(1);
+    await hold?.release();
+
+    const spans = receiver.spans();
+    const batch = onlySpan(spans, 'gtx.feed.batch');
+    expect(batch.parentSpanId).toBe('');
+    expect(batch.attributes).toMatchObject({
+      'gtx.feed.name': 'analytics',
+      'gtx.feed.batch.attempts': 1,
+    });
+    const intake = onlySpan(spans, 'gtx.intake', { 'gtx.command.id': 'fed-1' });
+    const attempt = onlySpan(spans, 'gtx.attempt', { 'gtx.attempt': 1 });
+    expect(batch.links.map((link) => link.spanId).sort()).toEqual(
+      [intake.spanId, attempt.spanId].sort(),
+    );
+    expect(new Set(batch.links.map((link) => link.traceId))).toEqual(new Set([intake.traceId]));
     expectNothingPrivate(receiver.rawBodies(), sandbox.issuedTokens());
   });
 
