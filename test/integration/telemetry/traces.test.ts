@@ -20,7 +20,7 @@ import { AnalyticsFeed } from '../../../src/application/feed/analytics-feed.js';
 import { createIntake } from '../../../src/composition/intake.js';
 import { buildTransmitter, createTransmitter } from '../../../src/main.js';
 import type { RunningSandbox } from '../../../src/sandbox/index.js';
-import { createTestStream, NATS_URL } from '../../support/brokers.js';
+import { AMQP_URL, createTestQueue, createTestStream, NATS_URL } from '../../support/brokers.js';
 import { WebhookReceiver } from '../../support/feed/webhook-receiver.js';
 import { waitUntil } from '../../support/intake-kit.js';
 import { onlySpan, startOtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver.js';
@@ -243,6 +243,71 @@ describe('traces over OTLP/HTTP', () => {
     const attempt = onlySpan(spans, 'gtx.attempt', { 'gtx.attempt': 1 });
     expect(attempt).toMatchObject({ traceId: CALLER_TRACE, parentSpanId: intakeSpan.spanId });
     expectNothingPrivate(receiver.rawBodies(), sandbox.issuedTokens());
+  });
+
+  it('carries a traceparent from an AMQP message header, sent as bytes, through the broker intake', async () => {
+    const receiver = await startOtlpReceiver();
+    const hold = holdTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, new InMemoryLogger());
+    onTestFinished(() => hold?.release());
+    const sandbox = await sandboxWith(PACE.sandbox);
+    const queue = await createTestQueue();
+    onTestFinished(() => queue.remove());
+    const transmitter = createTransmitter({
+      ledger: { path: join(testDir('gtx-traces-'), 'ledger.db') },
+      genesys: genesys(sandbox),
+      logLevel: 'silent',
+      rateLimit: { perMinute: PACE.client.perMinute, burst: PACE.client.burst },
+    });
+    onTestFinished(() => transmitter.close());
+    const intake = createIntake(transmitter, {
+      from: AMQP_URL,
+      queue: queue.queue,
+      logger: new InMemoryLogger(),
+    });
+    await intake.start();
+    queue.channel.sendToQueue(queue.queue, Buffer.from(JSON.stringify(command('amqp-traced-1'))), {
+      messageId: 'amqp-traced-1',
+      headers: { traceparent: Buffer.from(`00-${CALLER_TRACE}-${CALLER_SPAN}-01`) },
+    });
+    await waitUntil(
+      async () => (await transmitter.status('amqp-traced-1')).status === 'delivered',
+      'the published command delivered',
+    );
+    await intake.stop();
+    await transmitter.close();
+    await hold?.release();
+
+    const spans = receiver.spans();
+    const delivery = onlySpan(spans, 'gtx.broker.delivery');
+    expect(delivery).toMatchObject({
+      kind: CONSUMER,
+      traceId: CALLER_TRACE,
+      parentSpanId: CALLER_SPAN,
+    });
+    expect(delivery.attributes).toMatchObject({
+      'messaging.system': 'amqp',
+      'messaging.message.id': 'amqp-traced-1',
+    });
+    const intakeSpan = onlySpan(spans, 'gtx.intake', { 'gtx.command.id': 'amqp-traced-1' });
+    expect(intakeSpan.parentSpanId).toBe(delivery.spanId);
+    expectNothingPrivate(receiver.rawBodies(), sandbox.issuedTokens());
+  });
+
+  it('starts a new trace for a malformed traceparent instead of refusing the request', async () => {
+    const receiver = await startOtlpReceiver();
+    const h = await startHarness({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+    const response = await h.post('/v1/messages', command('badly-traced-1'), {
+      traceparent: `00-${CALLER_TRACE}-not-a-span-id-01`,
+    });
+    expect(response.status).toBe(202);
+    expect((await waitFinal(h, 'badly-traced-1')).status).toBe('delivered');
+    await h.close();
+
+    const server = onlySpan(receiver.spans(), 'POST /v1/messages');
+    expect(server.parentSpanId).toBe('');
+    expect(server.traceId).not.toBe(CALLER_TRACE);
+    const attempt = onlySpan(receiver.spans(), 'gtx.attempt', { 'gtx.attempt': 1 });
+    expect(attempt.traceId).toBe(server.traceId);
   });
 
   it('traces each analytics feed batch as a root span linked to the intakes and attempts it reports', async () => {
