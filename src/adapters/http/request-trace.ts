@@ -18,13 +18,15 @@ type RouteHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<Fa
  * header is ignored (a new trace starts), as the W3C recommendation asks; it is never an error.
  */
 export function tracedRoute(route: string, handler: RouteHandler): RouteHandler {
+  const name = `POST ${route}`;
   return async (request, reply) => {
-    await inServerSpan(route, request, reply, handler);
+    await inServerSpan(name, route, request, reply, handler);
     return reply;
   };
 }
 
 async function inServerSpan(
+  name: string,
   route: string,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -32,7 +34,7 @@ async function inServerSpan(
 ): Promise<void> {
   const parent = contextFromHeaders(ROOT_CONTEXT, request.headers);
   const span = gtxTracer().startSpan(
-    `POST ${route}`,
+    name,
     {
       kind: SpanKind.SERVER,
       attributes: { [ATTR_HTTP_REQUEST_METHOD]: 'POST', [ATTR_HTTP_ROUTE]: route },

@@ -116,12 +116,11 @@ export class TransmissionService {
     try {
       await inSpan(
         SPAN.ledgerAppend,
-        {
-          attributes: { [ATTRIBUTE.commandId]: commandId, [ATTRIBUTE.eventTypes]: typesOf(events) },
-        },
+        { attributes: { [ATTRIBUTE.commandId]: commandId } },
         intake,
-        () =>
-          this.deps.events.append({
+        (span) => {
+          if (span.isRecording()) span.setAttribute(ATTRIBUTE.eventTypes, typesOf(events));
+          return this.deps.events.append({
             streamId: transmissionStreamId(commandId),
             expectedVersion: 'noStream',
             events: events.map((event, index) => ({
@@ -130,7 +129,8 @@ export class TransmissionService {
               data: sealed[index],
               metadata: { commandId, correlationId: commandId, ...trace },
             })),
-          }),
+          });
+        },
       );
     } catch (error) {
       if (!hasErrorCode(error, 'LEDGER_VERSION_CONFLICT')) throw error;

@@ -9,11 +9,18 @@ import { gtxTracer } from '../../../application/tracing/gtx-tracer.js';
 import type { TransportFailure } from '../../../domain/index.js';
 import type { OpenMessagingCall } from './open-message-mapping.js';
 
-/** The route of each SDK call (genesys contract: the Open Messaging inbound endpoints). */
+/** The route of each SDK call (the Open Messaging inbound endpoints, docs/genesys.md). */
 const URL_TEMPLATES: Record<OpenMessagingCall['endpoint'], string> = {
   message: '/api/v2/conversations/messages/{integrationId}/inbound/open/message',
   receipt: '/api/v2/conversations/messages/{integrationId}/inbound/open/receipt',
   event: '/api/v2/conversations/messages/{integrationId}/inbound/open/event',
+};
+
+/** Built once: no string is made per call when nobody records. */
+const SPAN_NAMES: Record<OpenMessagingCall['endpoint'], string> = {
+  message: `POST ${URL_TEMPLATES.message}`,
+  receipt: `POST ${URL_TEMPLATES.receipt}`,
+  event: `POST ${URL_TEMPLATES.event}`,
 };
 
 /** Not yet stable in @opentelemetry/semantic-conventions: copied, as its README advises. */
@@ -31,7 +38,7 @@ export function startCallSpan(
 ): Span {
   const template = URL_TEMPLATES[endpoint];
   return gtxTracer().startSpan(
-    `POST ${template}`,
+    SPAN_NAMES[endpoint],
     {
       kind: SpanKind.CLIENT,
       attributes: {

@@ -61,6 +61,8 @@ export class WebMessagingTransport implements MessagingTransport {
   private readonly attachments: AttachmentSource;
   private readonly uploader: AttachmentUploader;
   private readonly shutdown = new AbortController();
+  /** The Guest API's host, for the send spans (never the URL: it names the deployment). */
+  private readonly socketHost: string;
 
   constructor(
     @inject(WEB_MESSAGING_OPTIONS) options: WebMessagingOptions,
@@ -69,6 +71,7 @@ export class WebMessagingTransport implements MessagingTransport {
     @inject(LOGGER) logger: Logger,
   ) {
     this.options = resolveWebMessagingOptions(options);
+    this.socketHost = new URL(this.options.socketUrl).host;
     this.logger = logger.child({ component: 'web-messaging-transport' });
     this.pool = new GuestConnectionPool({
       options: this.options,
@@ -153,7 +156,7 @@ export class WebMessagingTransport implements MessagingTransport {
     }
     const connection = this.pool.connectionFor(content.guest.id);
     connection.active += 1;
-    const span = startSendSpan(request, new URL(this.options.socketUrl).host);
+    const span = startSendSpan(request, this.socketHost);
     try {
       const outcome = await this.deliver(connection, request, content, abort);
       endSendSpan(span, outcome);
