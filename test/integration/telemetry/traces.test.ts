@@ -4,6 +4,7 @@
  * command, from the caller's `traceparent` through intake, append, each attempt and the SDK's
  * HTTP call to the outcome; a retry and a restart continue it from the ledger's metadata.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { headers as natsHeaders } from '@nats-io/transport-node';
@@ -18,12 +19,13 @@ import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js'
 import { SqliteFeedCheckpointStore } from '../../../src/adapters/sqlite/sqlite-feed-checkpoint-store.js';
 import { AnalyticsFeed } from '../../../src/application/feed/analytics-feed.js';
 import { createIntake } from '../../../src/composition/intake.js';
-import { buildTransmitter, createTransmitter } from '../../../src/main.js';
+import { buildTransmitter, createTransmitter, type TransmitterOptions } from '../../../src/main.js';
 import type { RunningSandbox } from '../../../src/sandbox/index.js';
 import { AMQP_URL, createTestQueue, createTestStream, NATS_URL } from '../../support/brokers.js';
 import { WebhookReceiver } from '../../support/feed/webhook-receiver.js';
 import { waitUntil } from '../../support/intake-kit.js';
 import { onlySpan, startOtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver.js';
+import { postgresTestSchema, requirePostgres } from '../../support/postgres.js';
 import { paced, sandboxWith } from '../../support/sandbox-harness.js';
 import { testDir } from '../../support/test-dir.js';
 import { startHarness, waitFinal } from '../http/service-harness.js';
@@ -70,6 +72,19 @@ function expectNothingPrivate(bodies: readonly string[], secrets: readonly strin
   for (const secret of [...Object.values(PRIVATE), 'sandbox-secret', ...secrets]) {
     expect(exported, 'an exported span holds something private').not.toContain(secret);
   }
+}
+
+/** A SQLite ledger file of the test's own. */
+function sqliteLedger(): Promise<Pick<TransmitterOptions, 'ledger' | 'privacy'>> {
+  return Promise.resolve({ ledger: { path: join(testDir('gtx-traces-'), 'ledger.db') } });
+}
+
+/** A PostgreSQL schema of the test's own, dropped after it; its master key given, as it must be. */
+async function postgresLedger(): Promise<Pick<TransmitterOptions, 'ledger' | 'privacy'>> {
+  await requirePostgres();
+  const { url, schema, drop } = postgresTestSchema();
+  onTestFinished(drop);
+  return { ledger: { url, schema }, privacy: { masterKey: randomBytes(32) } };
 }
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -147,52 +162,57 @@ describe('traces over OTLP/HTTP', () => {
     expect(receiver.strayRequests()).toBe(0);
   });
 
-  it('continues the trace after a restart between the request and its delivery, from the metadata alone', async () => {
-    const receiver = await startOtlpReceiver();
-    const sandbox = await sandboxWith(PACE.sandbox);
-    const path = join(testDir('gtx-traces-'), 'ledger.db');
-    const options = {
-      ledger: { path },
-      genesys: genesys(sandbox),
-      logLevel: 'silent' as const,
-      rateLimit: { perMinute: PACE.client.perMinute, burst: PACE.client.burst },
-    };
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+  it.each([
+    { engine: 'SQLite', ledger: sqliteLedger },
+    { engine: 'PostgreSQL', ledger: postgresLedger },
+  ])(
+    'continues the trace after a restart between the request and its delivery, from the metadata alone ($engine)',
+    async ({ ledger }) => {
+      const receiver = await startOtlpReceiver();
+      const sandbox = await sandboxWith(PACE.sandbox);
+      const options = {
+        ...(await ledger()),
+        genesys: genesys(sandbox),
+        logLevel: 'silent' as const,
+        rateLimit: { perMinute: PACE.client.perMinute, burst: PACE.client.burst },
+      };
+      const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
 
-    // The first process records the command and stops before any worker delivers it.
-    const firstRun = holdTracing(env, new InMemoryLogger());
-    const recorder = buildTransmitter(options);
-    await recorder.ready();
-    const caller = trace.getTracer('test-caller').startSpan('caller');
-    await context.with(trace.setSpan(ROOT_CONTEXT, caller), () =>
-      recorder.accept(recorder.parse(command('restart-1'))),
-    );
-    caller.end();
-    await recorder.close();
-    await firstRun?.release();
-    expect(sandbox.received()).toEqual([]);
+      // The first process records the command and stops before any worker delivers it.
+      const firstRun = holdTracing(env, new InMemoryLogger());
+      const recorder = buildTransmitter(options);
+      await recorder.ready();
+      const caller = trace.getTracer('test-caller').startSpan('caller');
+      await context.with(trace.setSpan(ROOT_CONTEXT, caller), () =>
+        recorder.accept(recorder.parse(command('restart-1'))),
+      );
+      caller.end();
+      await recorder.close();
+      await firstRun?.release();
+      expect(sandbox.received()).toEqual([]);
 
-    // A new process, a new SDK: only the ledger knows the trace.
-    const secondRun = holdTracing(env, new InMemoryLogger());
-    const worker = createTransmitter(options);
-    expect((await worker.outcome('restart-1')).status).toBe('delivered');
-    await worker.close();
-    await secondRun?.release();
+      // A new process, a new SDK: only the ledger knows the trace.
+      const secondRun = holdTracing(env, new InMemoryLogger());
+      const worker = createTransmitter(options);
+      expect((await worker.outcome('restart-1')).status).toBe('delivered');
+      await worker.close();
+      await secondRun?.release();
 
-    const spans = receiver.spans();
-    const intake = onlySpan(spans, 'gtx.intake', { 'gtx.command.id': 'restart-1' });
-    const callerSpan = onlySpan(spans, 'caller');
-    expect(intake).toMatchObject({
-      traceId: callerSpan.traceId,
-      parentSpanId: callerSpan.spanId,
-    });
-    const attempt = onlySpan(spans, 'gtx.attempt', { 'gtx.attempt': 1 });
-    expect(attempt).toMatchObject({ traceId: intake.traceId, parentSpanId: intake.spanId });
-    expect(attempt.attributes['gtx.outcome']).toBe('delivered');
-    const [call] = childrenOf(spans, attempt, POST_MESSAGE);
-    expect(call?.attributes['http.response.status_code']).toBe(200);
-    expectNothingPrivate(receiver.rawBodies(), sandbox.issuedTokens());
-  });
+      const spans = receiver.spans();
+      const intake = onlySpan(spans, 'gtx.intake', { 'gtx.command.id': 'restart-1' });
+      const callerSpan = onlySpan(spans, 'caller');
+      expect(intake).toMatchObject({
+        traceId: callerSpan.traceId,
+        parentSpanId: callerSpan.spanId,
+      });
+      const attempt = onlySpan(spans, 'gtx.attempt', { 'gtx.attempt': 1 });
+      expect(attempt).toMatchObject({ traceId: intake.traceId, parentSpanId: intake.spanId });
+      expect(attempt.attributes['gtx.outcome']).toBe('delivered');
+      const [call] = childrenOf(spans, attempt, POST_MESSAGE);
+      expect(call?.attributes['http.response.status_code']).toBe(200);
+      expectNothingPrivate(receiver.rawBodies(), sandbox.issuedTokens());
+    },
+  );
 
   it('carries a traceparent from a NATS message header through the broker intake to the attempt', async () => {
     const receiver = await startOtlpReceiver();
