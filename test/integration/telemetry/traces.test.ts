@@ -330,6 +330,36 @@ describe('traces over OTLP/HTTP', () => {
     expect(attempt.traceId).toBe(server.traceId);
   });
 
+  it('traces a Web Messaging send as a client span of its attempt, without the guest or the session', async () => {
+    const receiver = await startOtlpReceiver();
+    const hold = holdTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, new InMemoryLogger());
+    onTestFinished(() => hold?.release());
+    const sandbox = await sandboxWith(PACE.sandbox);
+    const transmitter = createTransmitter({
+      ledger: { path: join(testDir('gtx-traces-'), 'ledger.db') },
+      webMessaging: {
+        environment: 'mypurecloud.com',
+        url: sandbox.webMessaging.url,
+        deploymentId: 'deployment-traces',
+      },
+      logLevel: 'silent',
+      rateLimit: { perMinute: PACE.client.perMinute, burst: PACE.client.burst },
+    });
+    onTestFinished(() => transmitter.close());
+    expect((await transmitter.submit(command('guest-traced-1'))).status).toBe('delivered');
+    const sessions = sandbox.webMessaging.sessions().map((session) => session.sessionId);
+    await transmitter.close();
+    await hold?.release();
+
+    const spans = receiver.spans();
+    const attempt = onlySpan(spans, 'gtx.attempt', { 'gtx.command.id': 'guest-traced-1' });
+    const send = onlySpan(spans, 'gtx.web_messaging.send');
+    expect(send).toMatchObject({ kind: CLIENT, parentSpanId: attempt.spanId, statusCode: 0 });
+    expect(send.attributes).toMatchObject({ 'gtx.command.id': 'guest-traced-1', 'gtx.attempt': 1 });
+    expect(sessions).toHaveLength(1);
+    expectNothingPrivate(receiver.rawBodies(), [...sessions, 'deployment-traces']);
+  });
+
   it('traces each analytics feed batch as a root span linked to the intakes and attempts it reports', async () => {
     const receiver = await startOtlpReceiver();
     const hold = holdTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, new InMemoryLogger());
