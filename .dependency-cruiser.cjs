@@ -49,6 +49,13 @@ const IO_PACKAGES = [
   'prom-client',
   '@nats-io/[^/]+',
   'amqplib',
+  // The OpenTelemetry SDK, exporters and resource detectors start threads of work (batching,
+  // HTTP export) and read the environment: only src/adapters/telemetry/otel-sdk.ts starts them.
+  // src/application traces through @opentelemetry/api alone, a no-op until a provider exists.
+  '@opentelemetry/sdk-[^/]+',
+  '@opentelemetry/exporter-[^/]+',
+  '@opentelemetry/resources',
+  '@opentelemetry/context-async-hooks',
 ];
 
 /**

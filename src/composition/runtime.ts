@@ -22,6 +22,7 @@ import { startSandbox } from '../sandbox/index.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { WinstonLogger } from '../adapters/logging/winston-logger.js';
 import type { MediaTypesObserver } from '../application/policy/integration-media-types.js';
+import { holdTracing } from '../adapters/telemetry/otel-sdk.js';
 import type { Ledger } from '../application/ports/index.js';
 import type { PipelineObserver } from '../application/transmission/delivery-pipeline.js';
 import { buildTransmitter, type TransmitterOptions } from '../main.js';
@@ -65,11 +66,13 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
     ...options.policy,
   };
   const location = parseLedgerLocation(options.ledgerPath ?? settings.GTX_LEDGER, io.cwd);
+  const logger = WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr });
+  // Before the transmitter, so its first spans are exported; released after it closed.
+  const tracing = holdTracing(io.env, logger);
   // The sandbox serves the integration the transport is pointed at (transport-options.ts).
   const sandbox = options.sandbox
     ? await startSandbox({ integrationIds: [SANDBOX_INTEGRATION_ID], ...options.sandboxOptions })
     : null;
-  const logger = WinstonLogger.create({ level: settings.GTX_LOG_LEVEL, stream: io.stderr });
   let mediaPolicy: OpenedMediaPolicy | null = null;
   try {
     mediaPolicy = await openMediaPolicy(
@@ -116,14 +119,19 @@ export async function openRuntime(io: CliIo, options: RuntimeOptions): Promise<C
       ledgerPath: describeLedgerLocation(location),
       ledgerLocation: location,
       close: async () => {
-        await transmitter.close();
-        await mediaPolicy?.close();
-        await sandbox?.close();
+        try {
+          await transmitter.close();
+          await mediaPolicy?.close();
+          await sandbox?.close();
+        } finally {
+          await tracing?.release();
+        }
       },
     };
   } catch (error) {
     await mediaPolicy?.close();
     await sandbox?.close();
+    await tracing?.release();
     throw error;
   }
 }

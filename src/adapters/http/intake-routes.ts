@@ -8,6 +8,7 @@ import type { ServiceMetrics } from './metrics/service-metrics.js';
 import { HttpProblem } from './error-body.js';
 import { commandBodySchema } from './http-schemas.js';
 import { documentRoute } from './openapi-plugin.js';
+import { tracedRoute } from './request-trace.js';
 import { answer, BATCH_RESULT_SCHEMA, failure, INTAKE_ITEM_SCHEMA } from './response-schemas.js';
 
 /** Per-command result of an intake, in the order of the request. */
@@ -222,7 +223,7 @@ export const intakeRoutes: FastifyPluginCallback<IntakeOptions> = (app, options,
           };
         },
       },
-      handler: intake(kind),
+      handler: tracedRoute(url, intake(kind)),
     });
   }
   done();

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, SpanKind, type Attributes, type Link } from '@opentelemetry/api';
 import { epochMsToIso } from '../../domain/index.js';
 import type {
   AnalyticsBatch,
@@ -12,10 +13,13 @@ import type {
   SinkFailure,
 } from '../ports/index.js';
 import { sleep, SleepAbortedError } from '../timing.js';
+import { ATTRIBUTE, SPAN } from '../tracing/gtx-tracer.js';
+import { inSpan, markFailed } from '../tracing/span-scope.js';
+import { spanContextFromMetadata } from '../tracing/trace-metadata.js';
 import { AnalyticsEventMapper } from './analytics-mapper.js';
 import { makeBatch } from './analytics-payload.js';
 import { DEFAULT_RETRY, deliverWithRetry, type RetrySettings } from './batch-delivery.js';
-import { FeedConfigError, FeedDisabledError } from './feed-errors.js';
+import { FeedConfigError, FeedDisabledError, SinkDeliveryError } from './feed-errors.js';
 import { readFeedState, recordFeedDisabled } from './feed-stream.js';
 
 export const DEFAULT_FEED_NAME = 'analytics';
@@ -174,14 +178,28 @@ export class AnalyticsFeed {
         const last = pending.at(-1)?.position ?? position;
         if (events.length > 0) {
           const batch = makeBatch(name, events, false);
-          const result = await deliverWithRetry(
-            this.deps,
-            batch,
-            this.settings.retry,
-            options.signal,
-            (failure, waitMs) => {
-              counts.retries += 1;
-              options.onRetry?.(failure, waitMs);
+          const result = await inSpan(
+            SPAN.feedBatch,
+            { kind: SpanKind.PRODUCER, attributes: batchAttributes(name, batch) },
+            ROOT_CONTEXT,
+            async (span) => {
+              if (span.isRecording()) span.addLinks(commandLinks(pending));
+              const delivery = await deliverWithRetry(
+                this.deps,
+                batch,
+                this.settings.retry,
+                options.signal,
+                (failure, waitMs) => {
+                  counts.retries += 1;
+                  options.onRetry?.(failure, waitMs);
+                },
+              );
+              span.setAttribute(ATTRIBUTE.batchAttempts, delivery.attempts);
+              if (!delivery.delivered) {
+                const { failure, attempts } = delivery;
+                markFailed(span, new SinkDeliveryError(failure, attempts, batch.firstPosition));
+              }
+              return delivery;
             },
           );
           if (!result.delivered) {
@@ -226,4 +244,39 @@ export class AnalyticsFeed {
       position: batch.firstPosition,
     });
   }
+}
+
+/** The most links one batch span carries: the SDK's default `OTEL_SPAN_LINK_COUNT_LIMIT`. */
+const MAX_BATCH_LINKS = 128;
+
+function batchAttributes(feed: string, batch: AnalyticsBatch): Attributes {
+  return {
+    [ATTRIBUTE.feedName]: feed,
+    [ATTRIBUTE.batchId]: batch.id,
+    [ATTRIBUTE.batchEvents]: batch.events.length,
+    [ATTRIBUTE.batchFirstPosition]: batch.firstPosition,
+    [ATTRIBUTE.batchLastPosition]: batch.lastPosition,
+  };
+}
+
+/**
+ * Links to the spans the batch's events were recorded in (their metadata's `traceparent`), one
+ * per distinct span: from a batch to the intakes and attempts it reports, and back.
+ */
+function commandLinks(recorded: readonly RecordedEvent[]): Link[] {
+  const links = new Map<string, Link>();
+  for (const event of recorded) {
+    if (links.size >= MAX_BATCH_LINKS) break;
+    const spanContext = spanContextFromMetadata(event.metadata);
+    if (spanContext === null) continue;
+    const key = `${spanContext.traceId}-${spanContext.spanId}`;
+    if (!links.has(key)) {
+      const commandId = event.metadata.commandId;
+      links.set(key, {
+        context: spanContext,
+        ...(commandId === undefined ? {} : { attributes: { [ATTRIBUTE.commandId]: commandId } }),
+      });
+    }
+  }
+  return [...links.values()];
 }

@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT, SpanKind, type Attributes } from '@opentelemetry/api';
 import { interval } from 'rxjs';
 import { isGtxError } from '../../domain/index.js';
 import type { InputProblem } from '../commands/command-input.js';
@@ -11,6 +12,14 @@ import { retryDelay, type IntakeSettings } from './intake-settings.js';
 import { KeyedSequence } from './keyed-sequence.js';
 import type { NoticePublication } from './notice-publication.js';
 import { intakeFailureNotice } from './outcome-notice.js';
+import { SPAN } from '../tracing/gtx-tracer.js';
+import { inSpan } from '../tracing/span-scope.js';
+import { contextFromHeaders } from '../tracing/trace-metadata.js';
+
+// Messaging semantic conventions, not yet stable in @opentelemetry/semantic-conventions.
+const ATTR_MESSAGING_SYSTEM = 'messaging.system';
+const ATTR_MESSAGING_MESSAGE_ID = 'messaging.message.id';
+const ATTR_MESSAGING_REDELIVERIES = 'gtx.broker.redelivery_count';
 
 /** The part of the transmitter an intake uses. */
 export type IntakeTransmitter = Pick<Transmitter, 'accept' | 'outcome' | 'recordIntakeFailure'>;
@@ -67,7 +76,27 @@ export class DeliveryHandler {
     this.gate = new ConversationGate(settings.orderHoldExpiryMs);
   }
 
-  async handle(delivery: BrokerDelivery): Promise<void> {
+  /**
+   * Handles one delivery in a CONSUMER span (`gtx.broker.delivery`), child of the W3C trace
+   * context the publisher put in the message's headers, so the command's intake and delivery
+   * continue the publisher's trace.
+   */
+  handle(delivery: BrokerDelivery): Promise<void> {
+    const parent = contextFromHeaders(ROOT_CONTEXT, delivery.traceHeaders ?? {});
+    const attributes: Attributes = {
+      [ATTR_MESSAGING_SYSTEM]: this.deps.scheme,
+      [ATTR_MESSAGING_REDELIVERIES]: delivery.redeliveryCount,
+    };
+    if (delivery.messageId !== null) attributes[ATTR_MESSAGING_MESSAGE_ID] = delivery.messageId;
+    return inSpan(
+      SPAN.brokerDelivery,
+      { kind: SpanKind.CONSUMER, attributes },
+      parent,
+      (_span, handling) => context.with(handling, () => this.handleTraced(delivery)),
+    );
+  }
+
+  private async handleTraced(delivery: BrokerDelivery): Promise<void> {
     this.deps.counts.received += 1;
     const heartbeat = this.keepAlive(delivery);
     try {

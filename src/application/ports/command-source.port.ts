@@ -20,6 +20,11 @@ export interface BrokerDelivery {
    * it was delivered before (1); quorum queues count (`x-delivery-count`).
    */
   readonly redeliveryCount: number;
+  /**
+   * The W3C trace context the publisher sent with the message (`traceparent`, `tracestate`:
+   * NATS headers, AMQP `properties.headers`); absent when it sent none.
+   */
+  readonly traceHeaders?: Readonly<Record<string, string>>;
   ack(): Promise<void>;
   /** Deliver it again after `delayMs` (0: as soon as the broker can). */
   nak(delayMs: number): Promise<void>;

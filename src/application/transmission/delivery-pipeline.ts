@@ -47,6 +47,8 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { sleep } from '../timing.js';
 import type { DeliveryStep } from './operators/delivery-steps.js';
 import { ClaimKeeper, waitOut } from './claim-keeper.js';
+import { DeliveryTrace } from './delivery-trace.js';
+import type { TraceFields } from '../tracing/trace-metadata.js';
 import { exhaustLatest } from './operators/exhaust-latest.js';
 import { prepareDelivery } from './operators/prepare-delivery.operator.js';
 import { recordOutcome } from './operators/record-outcome.operator.js';
@@ -224,21 +226,23 @@ export class DeliveryPipeline {
   }
 
   private deliver(claim: WorkClaim): Observable<RetrySchedule> {
+    const trace = new DeliveryTrace(claim.commandId);
     const record = (
       held: WorkClaim,
       loaded: LoadedTransmission,
       command: TransmissionCommand,
-    ): Promise<LoadedTransmission> => this.record(held, loaded, command);
+    ): Promise<LoadedTransmission> =>
+      trace.record(command, loaded, (fields) => this.record(held, loaded, command, fields));
     const failure = (value: TransportFailure): TransmissionCommand => this.failureCommand(value);
     const nowMs = (): number => this.deps.clock.now();
     let final = false;
-    return defer(() => this.load(claim)).pipe(
+    return defer(() => this.load(claim, trace)).pipe(
       map((loaded): DeliveryStep => ({ kind: 'ready', claim, loaded })),
       prepareDelivery({ record, failure, nowMs }),
       transmit({
         acquireSlot: () => this.deps.rateLimiter.acquire(this.closeController.signal),
         record,
-        send: (request, signal) => this.deps.transport.send(request, signal),
+        send: (request, signal) => trace.send(() => this.deps.transport.send(request, signal)),
         nowMs,
         attemptTimeoutMs: this.config.attemptTimeoutMs,
         closeSignal: this.closeController.signal,
@@ -264,6 +268,7 @@ export class DeliveryPipeline {
       }),
       catchError((error: unknown) => this.lostWork(error, claim)),
       finalize(() => {
+        trace.finish();
         this.claims.finish(claim, !final && !this.abandoned);
         if (!this.abandoned) this.wake();
       }),
@@ -307,11 +312,10 @@ export class DeliveryPipeline {
     };
   }
 
-  private async load(claim: WorkClaim): Promise<LoadedTransmission> {
-    return loadOpenedTransmission(
-      await this.deps.events.readStream(claim.streamId),
-      this.deps.vault,
-    );
+  private async load(claim: WorkClaim, trace: DeliveryTrace): Promise<LoadedTransmission> {
+    const recorded = await this.deps.events.readStream(claim.streamId);
+    trace.continueFrom(recorded[0]?.metadata);
+    return loadOpenedTransmission(recorded, this.deps.vault);
   }
 
   /** Decides, appends under the claim, and tells waiters when the transmission became final. */
@@ -319,6 +323,7 @@ export class DeliveryPipeline {
     claim: WorkClaim,
     loaded: LoadedTransmission,
     command: TransmissionCommand,
+    trace: TraceFields,
   ): Promise<LoadedTransmission> {
     const commandId = loaded.state.commandId ?? claim.commandId;
     const held = this.claims.current(claim);
@@ -333,7 +338,7 @@ export class DeliveryPipeline {
         data: event.data,
         // Which worker recorded the step: with several workers on one ledger, an auditor (and
         // the scale-out tests) can tell whose attempt each one was.
-        metadata: { commandId, correlationId: commandId, worker: held.owner },
+        metadata: { commandId, correlationId: commandId, worker: held.owner, ...trace },
       })),
     });
     // The append succeeded at the expected version, so folding locally is what a re-read

@@ -1,3 +1,4 @@
+import { context, type Context } from '@opentelemetry/api';
 import { firstValueFrom, of } from 'rxjs';
 import {
   GtxError,
@@ -16,6 +17,9 @@ import type {
 } from '../ports/index.js';
 import type { PolicySource } from '../policy/policy-source.js';
 import { sealEventData } from '../privacy/seal-event-data.js';
+import { ATTRIBUTE, SPAN } from '../tracing/gtx-tracer.js';
+import { inSpan } from '../tracing/span-scope.js';
+import { traceMetadata } from '../tracing/trace-metadata.js';
 import {
   CommandIdReusedError,
   differencesOf,
@@ -78,8 +82,26 @@ export class TransmitterClosedError extends GtxError {
 export class TransmissionService {
   constructor(private readonly deps: ServiceDependencies) {}
 
-  /** Puts the command in the ledger and returns without waiting for delivery. */
-  async accept(command: ParsedCommand): Promise<AcceptedCommand> {
+  /**
+   * Puts the command in the ledger and returns without waiting for delivery. Traced as one
+   * `gtx.intake` span, child of the active context (an HTTP request's `traceparent`, a broker
+   * message's, an embedding application's own span); the request event's metadata keeps that
+   * span's context, so each later delivery attempt continues the trace.
+   */
+  accept(command: ParsedCommand): Promise<AcceptedCommand> {
+    return inSpan(
+      SPAN.intake,
+      { attributes: { [ATTRIBUTE.commandId]: command.commandId, [ATTRIBUTE.kind]: command.kind } },
+      context.active(),
+      async (span, intake) => {
+        const accepted = await this.acceptTraced(command, intake);
+        span.setAttribute(ATTRIBUTE.outcome, intakeOutcome(accepted));
+        return accepted;
+      },
+    );
+  }
+
+  private async acceptTraced(command: ParsedCommand, intake: Context): Promise<AcceptedCommand> {
     const { commandId } = command;
     const existing = await this.existing(command);
     if (existing !== null) return existing;
@@ -96,17 +118,26 @@ export class TransmissionService {
     const sealed = await Promise.all(
       events.map((event) => sealEventData(event, this.deps.vault, this.deps.pseudonymiser)),
     );
+    const trace = traceMetadata(intake);
     try {
-      await this.deps.events.append({
-        streamId: transmissionStreamId(commandId),
-        expectedVersion: 'noStream',
-        events: events.map((event, index) => ({
-          type: event.type,
-          schemaVersion: event.schemaVersion,
-          data: sealed[index],
-          metadata: { commandId, correlationId: commandId },
-        })),
-      });
+      await inSpan(
+        SPAN.ledgerAppend,
+        { attributes: { [ATTRIBUTE.commandId]: commandId } },
+        intake,
+        (span) => {
+          if (span.isRecording()) span.setAttribute(ATTRIBUTE.eventTypes, typesOf(events));
+          return this.deps.events.append({
+            streamId: transmissionStreamId(commandId),
+            expectedVersion: 'noStream',
+            events: events.map((event, index) => ({
+              type: event.type,
+              schemaVersion: event.schemaVersion,
+              data: sealed[index],
+              metadata: { commandId, correlationId: commandId, ...trace },
+            })),
+          });
+        },
+      );
     } catch (error) {
       if (!hasErrorCode(error, 'LEDGER_VERSION_CONFLICT')) throw error;
       // A concurrent submission of the same commandId won the race; its record stands.
@@ -229,4 +260,14 @@ export class TransmissionService {
     const recorded = await this.deps.events.readStream(transmissionStreamId(commandId));
     return outcomeFromEvents(loadTransmission(recorded).events, duplicate);
   }
+}
+
+/** The intake span's `gtx.outcome`: what the caller is told. */
+function intakeOutcome(accepted: AcceptedCommand): string {
+  if (accepted.status === 'accepted') return accepted.duplicate ? 'duplicate' : 'accepted';
+  return accepted.outcome.duplicate ? 'duplicate' : accepted.outcome.status;
+}
+
+function typesOf(events: readonly { readonly type: string }[]): string {
+  return events.map((event) => event.type).join(',');
 }

@@ -5,6 +5,7 @@ import {
   IntakeOptionsError,
 } from '../../../application/intake/broker-errors.js';
 import type { BrokerDelivery, CommandSource, Logger } from '../../../application/ports/index.js';
+import { pickTraceHeaders } from '../../../application/tracing/trace-metadata.js';
 import { isGtxError } from '../../../domain/index.js';
 import type { BrokerUrl } from '../broker-url.js';
 import { AMQP_DEFAULTS, connectRecovering, probeAmqp, readAmqpUrl } from './amqp-connection.js';
@@ -190,6 +191,7 @@ export class AmqpCommandSource implements CommandSource {
       body: message.content,
       messageId: typeof messageId === 'string' && messageId !== '' ? messageId : null,
       redeliveryCount: typeof counted === 'number' ? counted : message.fields.redelivered ? 1 : 0,
+      ...traceHeadersOf(headers),
       ack: () =>
         settled(() => {
           channel.ack(message);
@@ -221,4 +223,13 @@ export class AmqpCommandSource implements CommandSource {
       working: () => Promise.resolve(),
     };
   }
+}
+
+function traceHeadersOf(headers: Record<string, unknown>): Pick<BrokerDelivery, 'traceHeaders'> {
+  // A header published as bytes (some AMQP clients send every header so) is read as UTF-8.
+  const traceHeaders = pickTraceHeaders((name) => {
+    const value = headers[name];
+    return Buffer.isBuffer(value) ? value.toString('utf8') : value;
+  });
+  return traceHeaders === undefined ? {} : { traceHeaders };
 }

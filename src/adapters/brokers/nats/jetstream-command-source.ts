@@ -11,6 +11,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Observable, type Subscriber } from 'rxjs';
 import { IntakeOptionsError } from '../../../application/intake/broker-errors.js';
 import type { BrokerDelivery, CommandSource } from '../../../application/ports/index.js';
+import { pickTraceHeaders } from '../../../application/tracing/trace-metadata.js';
 import type { BrokerUrl } from '../broker-url.js';
 import { connectNats, readNatsUrl, termTakesReason } from './nats-connection.js';
 import { isConsumerNotFound, natsRunError, natsStartError } from './nats-errors.js';
@@ -253,6 +254,7 @@ export class JetStreamCommandSource implements CommandSource {
       body: message.data,
       messageId: `${message.info.stream}:${String(message.info.streamSequence)}`,
       redeliveryCount: Math.max(0, message.info.deliveryCount - 1),
+      ...traceHeadersOf(message),
       ack: () =>
         answer(async () => {
           await message.ackAck({ timeout: JETSTREAM_DEFAULTS.ackConfirmTimeoutMs });
@@ -272,4 +274,11 @@ export class JetStreamCommandSource implements CommandSource {
       },
     };
   }
+}
+
+function traceHeadersOf(message: JsMsg): Pick<BrokerDelivery, 'traceHeaders'> {
+  const { headers } = message;
+  if (headers === undefined) return {};
+  const traceHeaders = pickTraceHeaders((name) => headers.get(name));
+  return traceHeaders === undefined ? {} : { traceHeaders };
 }

@@ -88,6 +88,14 @@ export const registerServe: CommandRegistrar = (
     .option(
       '--consume <url>',
       'also record commands from this broker (nats:// or amqp://, see gtx consume --help)',
+    )
+    .addHelpText(
+      'after',
+      `
+Traces: set OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://127.0.0.1:4318) to export OpenTelemetry
+traces over OTLP/HTTP, one per command from a request's traceparent header to its outcome;
+OTEL_SERVICE_NAME (default genesys-transmitter) and the other OTEL_* variables apply. Unset,
+nothing is started. Span names and attributes: docs/observability.md.`,
     );
   command.addHelpText(
     'after',

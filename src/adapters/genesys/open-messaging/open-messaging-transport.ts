@@ -19,6 +19,7 @@ import {
   isGenesysLoginFailedError,
 } from './genesys-errors.js';
 import { deliveryOf, toOpenMessagingCall, type OpenMessagingCall } from './open-message-mapping.js';
+import { endCallSpan, startCallSpan } from './open-messaging-span.js';
 import {
   OPEN_MESSAGING_OPTIONS,
   resolveOpenMessagingOptions,
@@ -66,6 +67,11 @@ export class OpenMessagingTransport implements MessagingTransport {
       this.options.tokenRefreshMarginMs,
       this.logger,
     );
+  }
+
+  /** The host the SDK calls, for the call spans: the gateway's, else the region's API host. */
+  private get serverAddress(): string {
+    return this.options.gateway?.host ?? `api.${this.options.environment}`;
   }
 
   /** Logins attempted so far (observability and tests). */
@@ -138,11 +144,14 @@ export class OpenMessagingTransport implements MessagingTransport {
       return { outcome: { ok: false, failure } };
     }
     const generation = this.tokens.currentGeneration;
+    const span = startCallSpan(call.endpoint, this.serverAddress);
     try {
       const response = await this.sdk.withSignal(signal, () => this.invoke(call));
+      endCallSpan(span, { status: statusOf(response) });
       return { outcome: { ok: true, ...deliveryOf(response) } };
     } catch (rejection) {
       const { failure, rateLimit } = classifyRejection(rejection, { nowMs: this.clock.now() });
+      endCallSpan(span, { status: failure.status, failure });
       const outcome: TransportOutcome =
         rateLimit === undefined ? { ok: false, failure } : { ok: false, failure, rateLimit };
       return failure.kind === 'authExpired'
@@ -284,4 +293,11 @@ async function untilAborted(
       });
     }
   }
+}
+
+/** The HTTP status of an extended SDK response (`{status, headers, body}`), when it has one. */
+function statusOf(response: unknown): number | null {
+  if (typeof response !== 'object' || response === null) return null;
+  const { status } = response as { status?: unknown };
+  return typeof status === 'number' ? status : null;
 }

@@ -37,6 +37,8 @@ import {
   type ResolvedWebMessagingOptions,
   type WebMessagingOptions,
 } from './web-messaging-options.js';
+import { endSendSpan, startSendSpan } from './web-messaging-span.js';
+import { markFailed } from '../../../application/tracing/span-scope.js';
 import {
   ECHO_TRACING_ID,
   tracingIdOf,
@@ -67,6 +69,8 @@ export class WebMessagingTransport implements MessagingTransport, AgentMessageSo
   private readonly uploader: AttachmentUploader;
   private readonly shutdown = new AbortController();
   private agentListener: AgentMessageListener | null = null;
+  /** The Guest API's host, for the send spans (never the URL: it names the deployment). */
+  private readonly socketHost: string;
 
   constructor(
     @inject(WEB_MESSAGING_OPTIONS) options: WebMessagingOptions,
@@ -75,6 +79,7 @@ export class WebMessagingTransport implements MessagingTransport, AgentMessageSo
     @inject(LOGGER) logger: Logger,
   ) {
     this.options = resolveWebMessagingOptions(options);
+    this.socketHost = new URL(this.options.socketUrl).host;
     this.logger = logger.child({ component: 'web-messaging-transport' });
     this.pool = new GuestConnectionPool({
       options: this.options,
@@ -185,10 +190,16 @@ export class WebMessagingTransport implements MessagingTransport, AgentMessageSo
     }
     const connection = this.pool.connectionFor(content.guest.id);
     connection.active += 1;
+    const span = startSendSpan(request, this.socketHost);
     try {
       const outcome = await this.deliver(connection, request, content, abort);
+      endSendSpan(span, outcome);
       this.logOutcome(request, outcome);
       return outcome;
+    } catch (error) {
+      markFailed(span, error);
+      span.end();
+      throw error;
     } finally {
       connection.active -= 1;
       connection.lastUsedMs = this.clock.now();
