@@ -6,7 +6,6 @@ import { parseLedgerLocation } from '../adapters/config/ledger-location.js';
 import type { FeedProbe } from '../adapters/http/http-service.js';
 import { PostgresDatabase } from '../adapters/postgres/postgres-database.js';
 import { PostgresLeaderLock } from '../adapters/postgres/postgres-leader-lock.js';
-import { holdTracing } from '../adapters/telemetry/otel-sdk.js';
 import {
   AnalyticsFeed,
   DEFAULT_FEED_NAME,
@@ -66,8 +65,6 @@ export async function startBackgroundFeed(
   const opened = openFeedDependencies(services, io, ledgerPath, undefined);
   const { ledger, dependencies } = opened;
   const feed = new AnalyticsFeed(dependencies);
-  // Its own hold on the trace SDK: the feed may stop after the service, its last batch traced.
-  const tracing = holdTracing(io.env, dependencies.logger);
   const lock = openLeaderLock(ledgerPath, io.cwd);
   const controller = new AbortController();
   let stoppedReason: string | null =
@@ -137,8 +134,8 @@ export async function startBackgroundFeed(
       controller.abort();
       await running;
       await lock?.close();
+      // Releases its hold on the trace SDK last: the feed may stop after the service.
       await opened.close();
-      await tracing?.release();
     },
   };
 }

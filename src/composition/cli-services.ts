@@ -2,6 +2,7 @@
  * The CLI's services (src/adapters/cli/cli-services.ts), built from settings here: what each
  * command opens or starts, so no command wires an adapter itself.
  */
+import { holdTracing } from '../adapters/telemetry/otel-sdk.js';
 import { readSettings } from '../adapters/cli/cli-runtime.js';
 import type { CliIntake, CliService, CliServices } from '../adapters/cli/cli-services.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
@@ -48,6 +49,8 @@ class LateFeedProbe implements FeedProbe {
   }
 }
 
+const NO_TRACING = { release: () => Promise.resolve() };
+
 /** The services of one CLI run (or of a test's in-process runs). */
 export function createCliServices(): CliServices {
   const clock = new SystemClock();
@@ -60,6 +63,7 @@ export function createCliServices(): CliServices {
     openLedger: (path, options) => openLedgerFile(path, clock, options),
     openCheckpoints: (ledgerPath) => openCheckpointStore(ledgerPath, clock),
     openSink: (io, to) => openSettingsSink(io, to, clock),
+    holdTracing: (io) => holdTracing(io.env, services.logger(io)) ?? NO_TRACING,
     openGuestKeys: openGuestKeyStore,
     openGuestSessionEraser,
     rotateMasterKey: rotateLedgerMasterKey,

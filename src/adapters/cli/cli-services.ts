@@ -143,6 +143,12 @@ export interface CliServices {
   openCheckpoints(ledgerPath: string): FeedCheckpointStore;
   /** The sink `--to` names, or ANALYTICS_WEBHOOK_URL; the secret always comes from settings. */
   openSink(io: CliIo, to: string | undefined): AnalyticsSink;
+  /**
+   * Keeps the OpenTelemetry SDK running (when OTEL_EXPORTER_OTLP_ENDPOINT is set) until
+   * `release`, which flushes the spans: for commands that run no transmitter (`gtx feed run`,
+   * `gtx replay`). A no-op hold when tracing is off.
+   */
+  holdTracing(io: CliIo): { release(): Promise<void> };
   /** The guest data keys kept in the ledger file. */
   openGuestKeys(ledgerPath: string): ForgettingGuestKeyStore;
   /** The guest session tokens kept beside the ledger, found through GENESYS_DEPLOYMENT_ID. */

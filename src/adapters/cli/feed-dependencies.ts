@@ -23,6 +23,8 @@ export function openFeedDependencies(
   ledgerOption: string | undefined,
   to: string | undefined,
 ): OpenedFeedDependencies {
+  // Before anything that can span, released last so the final batch's spans are flushed.
+  const tracing = services.holdTracing(io);
   const sink = services.openSink(io, to);
   const ledger = openCliLedger(services, io, ledgerOption);
   const checkpoints = services.openCheckpoints(resolveLedgerPath(io, ledgerOption));
@@ -37,9 +39,13 @@ export function openFeedDependencies(
     },
     ledger,
     close: async () => {
-      await sink.close();
-      await checkpoints.close();
-      await ledger.close();
+      try {
+        await sink.close();
+        await checkpoints.close();
+        await ledger.close();
+      } finally {
+        await tracing.release();
+      }
     },
   };
 }

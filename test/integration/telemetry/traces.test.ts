@@ -27,6 +27,7 @@ import { waitUntil } from '../../support/intake-kit.js';
 import { onlySpan, startOtlpReceiver, type ReceivedSpan } from '../../support/otlp-receiver.js';
 import { postgresTestSchema, requirePostgres } from '../../support/postgres.js';
 import { paced, sandboxWith } from '../../support/sandbox-harness.js';
+import { runGtx } from '../../support/cli-harness.js';
 import { testDir } from '../../support/test-dir.js';
 import { startHarness, waitFinal } from '../http/service-harness.js';
 
@@ -412,6 +413,39 @@ describe('traces over OTLP/HTTP', () => {
       [intake.spanId, attempt.spanId].sort(),
     );
     expect(new Set(batch.links.map((link) => link.traceId))).toEqual(new Set([intake.traceId]));
+    expectNothingPrivate(receiver.rawBodies(), sandbox.issuedTokens());
+  });
+
+  it('gtx feed run on its own exports its batch span, flushed before the command returns', async () => {
+    const receiver = await startOtlpReceiver();
+    const hold = holdTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, new InMemoryLogger());
+    onTestFinished(() => hold?.release());
+    const sandbox = await sandboxWith(PACE.sandbox);
+    const path = join(testDir('gtx-traces-feed-cli-'), 'ledger.db');
+    const transmitter = createTransmitter({
+      ledger: { path },
+      genesys: genesys(sandbox),
+      logLevel: 'silent',
+      rateLimit: { perMinute: PACE.client.perMinute, burst: PACE.client.burst },
+    });
+    onTestFinished(() => transmitter.close());
+    expect((await transmitter.submit(command('fed-cli-1'))).status).toBe('delivered');
+    await transmitter.close();
+    await hold?.release();
+    const intake = onlySpan(receiver.spans(), 'gtx.intake', { 'gtx.command.id': 'fed-cli-1' });
+
+    const webhook = await WebhookReceiver.start();
+    onTestFinished(() => webhook.close());
+    const run = await runGtx(['feed', 'run', '--ledger', path, '--once'], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      ANALYTICS_WEBHOOK_URL: webhook.url,
+      ANALYTICS_WEBHOOK_SECRET: `whsec_${Buffer.from('traces-test-secret-0123456789abcd').toString('base64')}`,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const batch = onlySpan(receiver.spans(), 'gtx.feed.batch');
+    expect(batch.parentSpanId).toBe('');
+    expect(batch.links.map((link) => link.spanId)).toContain(intake.spanId);
     expectNothingPrivate(receiver.rawBodies(), sandbox.issuedTokens());
   });
 

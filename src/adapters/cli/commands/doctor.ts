@@ -80,7 +80,7 @@ export const registerDoctor: CommandRegistrar = (
         '  GENESYS_API_URL=http://127.0.0.1:9000 GENESYS_CLIENT_ID=sandbox-client \\',
         '  GENESYS_CLIENT_SECRET=sandbox-secret GENESYS_INTEGRATION_ID=sandbox-integration gtx doctor',
         '',
-        'Exit codes: 0 every check passes, 10 at least one fails, 1 bad usage.',
+        `Exit codes: 0 every check passes, ${EXIT.doctorFailed} at least one fails, 1 bad usage.`,
       ].join('\n'),
     )
     .action(async (options: DoctorCommandOptions) => {
