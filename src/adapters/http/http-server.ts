@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { EventStore, Logger } from '../../application/ports/index.js';
 import type { Transmitter } from '../../application/transmitter.js';
 import type { ServiceMetrics } from './metrics/service-metrics.js';
+import { errorBody } from './error-body.js';
 import type { ApiKeys } from './api-keys.js';
 import { authPlugin } from './auth-plugin.js';
 import { errorMappingPlugin } from './error-mapping.js';
@@ -67,6 +68,23 @@ export function buildHttpApi(deps: HttpApiDependencies, settings: HttpApiSetting
     requestIdHeader: false,
     genReqId: requestIdOf,
     return503OnClosing: true,
+    // The router's own refusals (a URL that does not decode, a path parameter over its length)
+    // answer in our error shape too, not fastify's.
+    frameworkErrors: (error, request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const status: 400 | 414 = tooLong ? 414 : 400;
+      void (reply as FastifyReply)
+        .code(status)
+        .send(
+          errorBody(
+            request,
+            tooLong ? 'URL_PARAMETER_TOO_LONG' : 'URL_INVALID',
+            tooLong
+              ? 'a path parameter is longer than the router accepts'
+              : 'the URL does not decode',
+          ),
+        );
+    },
   });
   // JSON only: a text/plain body is answered 415, not parsed as a string.
   app.removeContentTypeParser('text/plain');

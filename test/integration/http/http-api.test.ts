@@ -234,6 +234,18 @@ describe('receipts and typing', () => {
 });
 
 describe('GET /v1/messages/:id and /v1/events', () => {
+  it("answers the router's own refusals in the service's error shape: a too long id 414, an undecodable URL 400", async () => {
+    const tooLong = await h.call(`/v1/messages/${'a'.repeat(600)}`);
+    expect(tooLong.status).toBe(414);
+    expect(((await tooLong.json()) as ErrorResponse).error).toMatchObject({
+      code: 'URL_PARAMETER_TOO_LONG',
+      requestId: expect.any(String),
+    });
+    const undecodable = await h.call('/v1/messages/%E0%A4%A');
+    expect(undecodable.status).toBe(400);
+    expect(((await undecodable.json()) as ErrorResponse).error.code).toBe('URL_INVALID');
+  });
+
   it('answers 404 for an unknown command', async () => {
     const response = await h.call('/v1/messages/never-sent');
     expect(response.status).toBe(404);
