@@ -20,6 +20,7 @@ import type {
   Logger,
   Random,
 } from '../../application/ports/index.js';
+import type { PersonalDataVault } from '../../application/ports/personal-data-vault.port.js';
 import type { GuestPseudonymiser } from '../../application/ports/guest-pseudonymiser.port.js';
 import type { MasterKeyRotationReport } from '../../application/privacy/master-key-rotation.js';
 import type { CliIo } from './cli-io.js';
@@ -38,6 +39,8 @@ export interface ForgettingGuestKeyStore extends GuestKeyStore {
 export interface OpenedPersonalDataViewer {
   /** A `RowViewer` for `gtx audit export`: decrypted content, or `{erased: true}`. */
   readonly viewer: RowViewer;
+  /** The same decryption for readers that open events themselves (`gtx transcript --reveal`). */
+  readonly vault: PersonalDataVault;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,8 @@ export const EXIT = {
   brokerNotFound: 9,
   /** `gtx dead-letters redrive`: a transmission that cannot be re-driven (REDRIVE_NOT_ALLOWED). */
   redriveRefused: 10,
+  /** `gtx transcript`: no event of the ledger names the conversation (CONVERSATION_NOT_FOUND). */
+  conversationNotFound: 11,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -26,4 +28,5 @@ export const EXIT_CODES_HELP =
   '3 dead-lettered, 4 Genesys authentication failed, 5 ledger verification failed,\n' +
   '6 a command id already used for a different command, 7 broker unreachable (or its source\n' +
   'stopped), 8 broker refused the credentials, 9 broker stream, consumer, queue or exchange missing,\n' +
-  '10 a transmission that cannot be re-driven (rejected, not dead-lettered, or erased).';
+  '10 a transmission that cannot be re-driven (rejected, not dead-lettered, or erased),\n' +
+  '11 no such conversation in the ledger (gtx transcript).';
