@@ -201,3 +201,109 @@ loopSuite('PostgreSQL', async () => {
     },
   };
 });
+
+interface StoredEvent {
+  streamId: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+async function storedEvents(h: ServiceHarness): Promise<StoredEvent[]> {
+  const page = (await (await h.call('/v1/events?after=0&limit=1000')).json()) as {
+    events: StoredEvent[];
+  };
+  return page.events;
+}
+
+describe('the loop on a pseudonymised ledger (GTX_PSEUDONYMISE=guest-ids)', () => {
+  let h: ServiceHarness;
+  let agentId: string;
+
+  beforeAll(async () => {
+    h = await startLoop({ GTX_PSEUDONYMISE: 'guest-ids' });
+    agentId = await converse(h, 'conv-pseudo', 'pseudo-guest-1');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('matches the reply to the guest conversation, stored by hmac names, and its receipt lands there too', async () => {
+    const events = await storedEvents(h);
+    const guest = events.find(
+      (e) => e.type === 'TransmissionRequested' && e.data['commandId'] === 'pseudo-guest-1',
+    );
+    const reply = events.find(
+      (e) => e.type === 'AgentMessageReceived' && e.data['genesysMessageId'] === agentId,
+    );
+    const receipt = events.find(
+      (e) =>
+        e.type === 'TransmissionRequested' && e.data['commandId'] === `agent-receipt-${agentId}`,
+    );
+    const storedRef = guest?.data['conversationRef'];
+    expect(storedRef).toMatch(/^hmac:/);
+    expect(guest?.data['guestId']).toMatch(/^hmac:/);
+    expect(reply?.data['guestId']).toBe(guest?.data['guestId']);
+    expect(reply?.data['conversationRef']).toBe(storedRef);
+    expect(receipt?.data['conversationRef']).toBe(storedRef);
+    expect(JSON.stringify(events)).not.toContain('conv-pseudo');
+    expect(sandboxOf(h).agentMessages().find((m) => m.id === agentId)?.acknowledgements).toEqual([
+      { status: 'Delivered', receivedAt: expect.any(String) as unknown },
+    ]);
+  });
+
+  it('gtx transcript finds it by the clear reference the user types', async () => {
+    const run = await runGtx(
+      ['transcript', '--conversation', 'conv-pseudo', '--ledger', h.ledgerPath, '--format', 'json'],
+      {},
+      h.dir,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const transcript = JSON.parse(run.stdout) as TranscriptJson;
+    expect(transcript.conversationRef).toBe('conv-pseudo');
+    expect(transcript.storedConversationRef).toMatch(/^hmac:/);
+    expect(transcript.entries.map((e) => [e.side, e.kind, e.state])).toEqual([
+      ['guest', 'message', 'delivered'],
+      ['agent', 'message', 'received'],
+    ]);
+    expect(transcript.entries[1]?.receipts).toEqual([
+      { by: 'us', status: 'delivered', at: expect.any(String) as unknown },
+    ]);
+  });
+});
+
+describe('a transcript after the guest was forgotten', () => {
+  let h: ServiceHarness;
+
+  beforeAll(async () => {
+    h = await startLoop({});
+    await converse(h, 'conv-erased', 'erased-guest-1');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('shows both sides as erased, with and without --reveal, and keeps states and hashes', async () => {
+    const forget = await runGtx(
+      ['privacy', 'forget', '--guest', 'guest-of-conv-erased', '--ledger', h.ledgerPath],
+      {},
+      h.dir,
+    );
+    expect(forget.code).toBe(0);
+    for (const reveal of [[], ['--reveal']]) {
+      const run = await runGtx(
+        ['transcript', '--conversation', 'conv-erased', '--ledger', h.ledgerPath, '--format', 'json', ...reveal],
+        {},
+        h.dir,
+      );
+      expect(run.code).toBe(0);
+      const entries = (JSON.parse(run.stdout) as TranscriptJson).entries;
+      expect(entries.map((e) => [e.side, e.state, e.content?.state])).toEqual([
+        ['guest', 'delivered', 'erased'],
+        ['agent', 'received', 'erased'],
+      ]);
+      expect(entries.every((e) => /^[0-9a-f]{64}$/.test(e.content?.contentSha256 ?? ''))).toBe(true);
+      expect(run.stdout).not.toContain('Order 77');
+    }
+  });
+});
