@@ -7,9 +7,6 @@ import type {
 export const TRANSCRIPT_FORMATS = ['text', 'json', 'html'] as const;
 export type TranscriptFormat = (typeof TRANSCRIPT_FORMATS)[number];
 
-/** The documented JSON shape's version: bumped when a field changes meaning or goes away. */
-export const TRANSCRIPT_JSON_VERSION = 1;
-
 /**
  * `quote`: a text is shown as a JSON string, so a newline or a terminal escape in it cannot
  * forge a line of the transcript; a page escapes it instead.
@@ -24,9 +21,7 @@ function contentLine(content: TranscriptContent | null, quote = true): string {
     case 'revealed': {
       const files = content.attachments.map((a) => a.filename ?? a.url ?? 'attachment');
       const text = content.text === null || !quote ? content.text : JSON.stringify(content.text);
-      return [text, ...files]
-        .filter((part) => part !== null)
-        .join(' + ');
+      return [text, ...files].filter((part) => part !== null).join(' + ');
     }
   }
 }
@@ -37,7 +32,9 @@ function receiptsLine(entry: TranscriptEntry): string {
 
 /** One line per entry: time, side, kind, state, then the text (revealed) or the hash. */
 export function transcriptText(transcript: Transcript): string {
-  const lines = [`conversation ${transcript.conversationRef}: ${transcript.entries.length} entries`];
+  const lines = [
+    `conversation ${transcript.conversationRef}: ${transcript.entries.length} entries`,
+  ];
   for (const entry of transcript.entries) {
     const state = entry.detail === null ? entry.state : `${entry.state} (${entry.detail})`;
     const receipts = receiptsLine(entry);
@@ -59,7 +56,7 @@ export function transcriptText(transcript: Transcript): string {
 
 /** One JSON document: `{transcriptVersion, conversationRef, storedConversationRef, entries}`. */
 export function transcriptJson(transcript: Transcript): string {
-  return `${JSON.stringify({ transcriptVersion: TRANSCRIPT_JSON_VERSION, ...transcript }, null, 2)}\n`;
+  return `${JSON.stringify(transcript, null, 2)}\n`;
 }
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {

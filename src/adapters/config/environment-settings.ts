@@ -53,6 +53,8 @@ export interface EnvironmentSettings {
   GTX_OUTBOUND_WEBHOOK_BODY_LIMIT_BYTES: number;
   /** How agent messages are acknowledged: a Delivered receipt each (default), or none. */
   GTX_AGENT_RECEIPTS: 'delivered' | 'off';
+  /** Whether GET /v1/conversations/:ref/transcript may answer `?reveal=true` with message text. */
+  GTX_TRANSCRIPT_REVEAL: 'deny' | 'allow';
 }
 
 /** Never echoed back in an error message. */
@@ -163,6 +165,7 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
       default: 262_144,
     },
     GTX_AGENT_RECEIPTS: { type: 'string', enum: ['delivered', 'off'], default: 'delivered' },
+    GTX_TRANSCRIPT_REVEAL: { type: 'string', enum: ['deny', 'allow'], default: 'deny' },
   },
   required: [],
   additionalProperties: true,

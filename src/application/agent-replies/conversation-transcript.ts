@@ -68,7 +68,12 @@ export interface TranscriptEntry {
   readonly content: TranscriptContent | null;
 }
 
+/** The transcript document's version: bumped when a field changes meaning or goes away. */
+export const TRANSCRIPT_VERSION = 1;
+
+/** One documented shape, printed by `gtx transcript --format json` and answered by the API. */
 export interface Transcript {
+  readonly transcriptVersion: typeof TRANSCRIPT_VERSION;
   /** The reference as the caller named it. */
   readonly conversationRef: string;
   /** As the ledger stores it: the same, or its keyed hash on a pseudonymised ledger. */
@@ -76,13 +81,19 @@ export interface Transcript {
   readonly entries: readonly TranscriptEntry[];
 }
 
-export interface TranscriptSources {
-  readonly events: EventStore;
-  /** Tells erased content (its key destroyed) from sealed content without opening it. */
-  readonly guestKeys: Pick<GuestKeyStore, 'findById'>;
-  /** Only to reveal content: opens it with the master key. */
-  readonly vault?: PersonalDataVault;
-}
+/**
+ * Erased content (its key destroyed) is told from sealed content by the key store, without the
+ * master key (an auditor's reading); a reader holding only the vault (the service) opens the
+ * content to tell, and shows its text only when revealing.
+ */
+export type TranscriptSources =
+  | {
+      readonly events: EventStore;
+      readonly guestKeys: Pick<GuestKeyStore, 'findById'>;
+      /** Only to reveal content: opens it with the master key. */
+      readonly vault?: PersonalDataVault;
+    }
+  | { readonly events: EventStore; readonly vault: PersonalDataVault; readonly guestKeys?: never };
 
 export interface TranscriptRequest {
   readonly conversationRef: string;
@@ -132,7 +143,12 @@ export async function conversationTranscript(
       contentRow === null ? entry.content : await contentOf(contentRow, sources, request);
     entries.push({ ...entry, content });
   }
-  return { conversationRef: request.conversationRef, storedConversationRef: stored, entries };
+  return {
+    transcriptVersion: TRANSCRIPT_VERSION,
+    conversationRef: request.conversationRef,
+    storedConversationRef: stored,
+    entries,
+  };
 }
 
 function foldEntries(rows: readonly RecordedEvent[]): Draft[] {
@@ -156,7 +172,11 @@ function foldEntries(rows: readonly RecordedEvent[]): Draft[] {
     const event = readAgentMessageEvent(row);
     if (event.type !== 'GenesysReceiptReceived') continue;
     const about = byGenesysId.get(event.data.genesysMessageId);
-    const receipt = { by: 'genesys' as const, status: event.data.status, at: event.data.receivedAt };
+    const receipt = {
+      by: 'genesys' as const,
+      status: event.data.status,
+      at: event.data.receivedAt,
+    };
     if (about === undefined) {
       all.push({ ...agentDraft(row), state: 'received', detail: event.data.status });
     } else {
@@ -287,8 +307,9 @@ async function contentOf(
     return revealed(contentSha256, (opened.data as { content: unknown }).content);
   }
   if (isSealedContent(content)) {
-    const key = await sources.guestKeys.findById(content.sealed.keyId);
-    if (key === null) return { state: 'erased', contentSha256 };
+    if (await isErased(row, content.sealed.keyId, sources)) {
+      return { state: 'erased', contentSha256 };
+    }
     return {
       state: 'sealed',
       contentSha256,
@@ -304,6 +325,16 @@ async function contentOf(
     contentSha256,
     sizeBytes: Buffer.byteLength(JSON.stringify(content ?? null), 'utf8'),
   };
+}
+
+async function isErased(
+  row: RecordedEvent,
+  keyId: string,
+  sources: TranscriptSources,
+): Promise<boolean> {
+  if (sources.guestKeys !== undefined) return (await sources.guestKeys.findById(keyId)) === null;
+  const opened = await openRecordedEvent(row, sources.vault);
+  return (opened.data as { content: { kind?: unknown } }).content.kind === 'erased';
 }
 
 function revealed(contentSha256: string, content: unknown): TranscriptContent {

@@ -38,7 +38,10 @@ function sandboxOf(h: ServiceHarness): RunningSandbox {
   return sandbox;
 }
 
-async function startLoop(env: Record<string, string>, ledgerPath?: string): Promise<ServiceHarness> {
+async function startLoop(
+  env: Record<string, string>,
+  ledgerPath?: string,
+): Promise<ServiceHarness> {
   const h = await startHarness(
     { GENESYS_OUTBOUND_WEBHOOK_SECRET: SECRET, ...env },
     {
@@ -74,7 +77,15 @@ async function converse(h: ServiceHarness, conversation: string, id: string): Pr
   return agentId;
 }
 
-function loopSuite(name: string, open: () => Promise<{ h: ServiceHarness; env: Record<string, string>; ledger: string; done: () => Promise<void> }>): void {
+function loopSuite(
+  name: string,
+  open: () => Promise<{
+    h: ServiceHarness;
+    env: Record<string, string>;
+    ledger: string;
+    done: () => Promise<void>;
+  }>,
+): void {
   describe(`the full loop on ${name}`, () => {
     let h: ServiceHarness;
     let env: Record<string, string>;
@@ -91,7 +102,9 @@ function loopSuite(name: string, open: () => Promise<{ h: ServiceHarness; env: R
     });
 
     it('records the reply, and the sandbox records our Delivered receipt for it', () => {
-      const reply = sandboxOf(h).agentMessages().find((m) => m.id === agentId);
+      const reply = sandboxOf(h)
+        .agentMessages()
+        .find((m) => m.id === agentId);
       expect(reply?.acknowledgements).toEqual([
         { status: 'Delivered', receivedAt: expect.any(String) as unknown },
       ]);
@@ -117,7 +130,9 @@ function loopSuite(name: string, open: () => Promise<{ h: ServiceHarness; env: R
         state: 'delivered',
         content: { state: 'sealed' },
       });
-      expect(guest?.receipts).toEqual([{ by: 'genesys', status: 'Delivered', at: expect.any(String) as unknown }]);
+      expect(guest?.receipts).toEqual([
+        { by: 'genesys', status: 'Delivered', at: expect.any(String) as unknown },
+      ]);
       const agent = transcript.entries.find((e) => e.side === 'agent' && e.kind === 'message');
       expect(agent).toMatchObject({
         id: agentId,
@@ -132,7 +147,16 @@ function loopSuite(name: string, open: () => Promise<{ h: ServiceHarness; env: R
 
     it('--reveal shows both texts; html escapes the hostile one', async () => {
       const json = await runGtx(
-        ['transcript', '--conversation', 'conv-loop', '--ledger', ledger, '--format', 'json', '--reveal'],
+        [
+          'transcript',
+          '--conversation',
+          'conv-loop',
+          '--ledger',
+          ledger,
+          '--format',
+          'json',
+          '--reveal',
+        ],
         env,
         h.dir,
       );
@@ -145,7 +169,16 @@ function loopSuite(name: string, open: () => Promise<{ h: ServiceHarness; env: R
         ['agent', AGENT_TEXT],
       ]);
       const html = await runGtx(
-        ['transcript', '--conversation', 'conv-loop', '--ledger', ledger, '--format', 'html', '--reveal'],
+        [
+          'transcript',
+          '--conversation',
+          'conv-loop',
+          '--ledger',
+          ledger,
+          '--format',
+          'html',
+          '--reveal',
+        ],
         env,
         h.dir,
       );
@@ -164,6 +197,41 @@ function loopSuite(name: string, open: () => Promise<{ h: ServiceHarness; env: R
       expect(lines[0]).toBe(`conversation conv-loop: ${lines.length - 1} entries`);
       expect(lines[1]).toMatch(/ guest +message +delivered +\[Genesys Delivered\]/);
       expect(lines.some((l) => / agent +message +received +\[our delivered\]/.test(l))).toBe(true);
+    });
+
+    it('GET /v1/conversations/:ref/transcript answers the same document, API-key guarded, no reveal by default', async () => {
+      const response = await h.call('/v1/conversations/conv-loop/transcript');
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text).not.toContain('Order 77');
+      const transcript = JSON.parse(text) as TranscriptJson;
+      expect(transcript.entries.map((e) => [e.side, e.kind, e.state])).toEqual([
+        ['guest', 'message', 'delivered'],
+        ['agent', 'message', 'received'],
+      ]);
+      expect(transcript.entries.map((e) => e.content?.state)).toEqual(['sealed', 'sealed']);
+      const cli = await runGtx(
+        ['transcript', '--conversation', 'conv-loop', '--ledger', ledger, '--format', 'json'],
+        env,
+        h.dir,
+      );
+      expect(JSON.parse(cli.stdout)).toEqual(transcript);
+      expect((await h.call('/v1/conversations/conv-loop/transcript', { key: null })).status).toBe(
+        401,
+      );
+      const revealed = await h.call('/v1/conversations/conv-loop/transcript?reveal=true');
+      expect(revealed.status).toBe(403);
+      expect(((await revealed.json()) as { error: { code: string } }).error.code).toBe(
+        'REVEAL_NOT_ALLOWED',
+      );
+      const unknown = await h.call('/v1/conversations/conv-nobody/transcript');
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe(
+        'CONVERSATION_NOT_FOUND',
+      );
+      expect((await h.call('/v1/conversations/conv-loop/transcript?reveal=maybe')).status).toBe(
+        400,
+      );
     });
 
     it('an unknown conversation is CONVERSATION_NOT_FOUND, exit code 11, nothing on stdout', async () => {
@@ -246,9 +314,11 @@ describe('the loop on a pseudonymised ledger (GTX_PSEUDONYMISE=guest-ids)', () =
     expect(reply?.data['conversationRef']).toBe(storedRef);
     expect(receipt?.data['conversationRef']).toBe(storedRef);
     expect(JSON.stringify(events)).not.toContain('conv-pseudo');
-    expect(sandboxOf(h).agentMessages().find((m) => m.id === agentId)?.acknowledgements).toEqual([
-      { status: 'Delivered', receivedAt: expect.any(String) as unknown },
-    ]);
+    expect(
+      sandboxOf(h)
+        .agentMessages()
+        .find((m) => m.id === agentId)?.acknowledgements,
+    ).toEqual([{ status: 'Delivered', receivedAt: expect.any(String) as unknown }]);
   });
 
   it('gtx transcript finds it by the clear reference the user types', async () => {
@@ -272,6 +342,25 @@ describe('the loop on a pseudonymised ledger (GTX_PSEUDONYMISE=guest-ids)', () =
   });
 });
 
+describe('the transcript route with GTX_TRANSCRIPT_REVEAL=allow', () => {
+  it('reveals both texts of a pseudonymised conversation named by its clear ref', async () => {
+    const h = await startLoop({ GTX_PSEUDONYMISE: 'guest-ids', GTX_TRANSCRIPT_REVEAL: 'allow' });
+    try {
+      await converse(h, 'conv-reveal', 'reveal-guest-1');
+      const response = await h.call('/v1/conversations/conv-reveal/transcript?reveal=true');
+      expect(response.status).toBe(200);
+      const transcript = (await response.json()) as TranscriptJson;
+      expect(transcript.storedConversationRef).toMatch(/^hmac:/);
+      expect(transcript.entries.map((e) => [e.side, e.content?.state, e.content?.text])).toEqual([
+        ['guest', 'revealed', GUEST_TEXT],
+        ['agent', 'revealed', AGENT_TEXT],
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('a transcript after the guest was forgotten', () => {
   let h: ServiceHarness;
 
@@ -292,7 +381,16 @@ describe('a transcript after the guest was forgotten', () => {
     expect(forget.code).toBe(0);
     for (const reveal of [[], ['--reveal']]) {
       const run = await runGtx(
-        ['transcript', '--conversation', 'conv-erased', '--ledger', h.ledgerPath, '--format', 'json', ...reveal],
+        [
+          'transcript',
+          '--conversation',
+          'conv-erased',
+          '--ledger',
+          h.ledgerPath,
+          '--format',
+          'json',
+          ...reveal,
+        ],
         {},
         h.dir,
       );
@@ -302,7 +400,9 @@ describe('a transcript after the guest was forgotten', () => {
         ['guest', 'delivered', 'erased'],
         ['agent', 'received', 'erased'],
       ]);
-      expect(entries.every((e) => /^[0-9a-f]{64}$/.test(e.content?.contentSha256 ?? ''))).toBe(true);
+      expect(entries.every((e) => /^[0-9a-f]{64}$/.test(e.content?.contentSha256 ?? ''))).toBe(
+        true,
+      );
       expect(run.stdout).not.toContain('Order 77');
     }
   });

@@ -30,8 +30,16 @@ async function printTranscript(
   try {
     const storedConversationRef = await lookup.pseudonymiser.conversationRef(options.conversation);
     const transcript = await conversationTranscript(
-      { events: ledger.events, guestKeys, ...(opened === undefined ? {} : { vault: opened.vault }) },
-      { conversationRef: options.conversation, storedConversationRef, reveal: opened !== undefined },
+      {
+        events: ledger.events,
+        guestKeys,
+        ...(opened === undefined ? {} : { vault: opened.vault }),
+      },
+      {
+        conversationRef: options.conversation,
+        storedConversationRef,
+        reveal: opened !== undefined,
+      },
     );
     io.stdout.write(formatTranscript(transcript, options.format));
   } finally {
@@ -58,7 +66,10 @@ export const registerTranscript: CommandRegistrar = (program, io, services) => {
       'the ledger: a file path or postgres://…?schema=… URL (default GTX_LEDGER, else ./gtx-ledger.db)',
     )
     .addOption(
-      new Option('--format <format>', 'text (one line per entry), json (one document) or html (one page)')
+      new Option(
+        '--format <format>',
+        'text (one line per entry), json (one document) or html (one page)',
+      )
         .choices(TRANSCRIPT_FORMATS)
         .default('text'),
     )
