@@ -342,6 +342,50 @@ describe('the loop on a pseudonymised ledger (GTX_PSEUDONYMISE=guest-ids)', () =
   });
 });
 
+describe('the loop under the retry storm (each webhook delivered 6 times, 3 at once)', () => {
+  it('records the reply once, sends one receipt, and the transcript shows it once', async () => {
+    const h = await startLoop({});
+    try {
+      const sandbox = sandboxOf(h);
+      sandbox.setWebhookDelivery({
+        backoffMs: 1,
+        timeoutMs: 5_000,
+        copies: 6,
+        concurrentCopies: 3,
+      });
+      const agentId = await converse(h, 'conv-storm', 'storm-guest-1');
+      const copies = sandbox.outboundDeliveries().filter((d) => d.messageId === agentId);
+      expect(copies).toHaveLength(6);
+      expect(copies.every((d) => d.outcome === 'delivered')).toBe(true);
+      expect(sandbox.agentMessages().find((m) => m.id === agentId)?.acknowledgements).toHaveLength(
+        1,
+      );
+      const run = await runGtx(
+        [
+          'transcript',
+          '--conversation',
+          'conv-storm',
+          '--ledger',
+          h.ledgerPath,
+          '--format',
+          'json',
+        ],
+        {},
+        h.dir,
+      );
+      expect(run.code).toBe(0);
+      const entries = (JSON.parse(run.stdout) as TranscriptJson).entries;
+      expect(entries.map((e) => [e.side, e.kind, e.id])).toEqual([
+        ['guest', 'message', 'storm-guest-1'],
+        ['agent', 'message', agentId],
+      ]);
+      expect(entries[1]?.receipts).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('the transcript route with GTX_TRANSCRIPT_REVEAL=allow', () => {
   it('reveals both texts of a pseudonymised conversation named by its clear ref', async () => {
     const h = await startLoop({ GTX_PSEUDONYMISE: 'guest-ids', GTX_TRANSCRIPT_REVEAL: 'allow' });
