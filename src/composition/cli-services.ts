@@ -17,6 +17,7 @@ import {
   openLedgerFile,
   openSettingsSink,
 } from './ledger-files.js';
+import { startDemoAgentWebhook } from './demo-agent-webhook.js';
 import { openGuestLookup } from './guest-lookup.js';
 import { copyLedgerBetween } from './ledger-copy.js';
 import { rotateLedgerMasterKey } from './master-key-rotation.js';
@@ -62,6 +63,7 @@ export function createCliServices(): CliServices {
     rotateMasterKey: rotateLedgerMasterKey,
     openPersonalDataViewer,
     openGuestLookup,
+    startAgentWebhook: startDemoAgentWebhook,
     copyLedger: (command) => copyLedgerBetween(command, clock),
     startService: async (io, options): Promise<CliService> => {
       const feed = new LateFeedProbe();

@@ -50,6 +50,15 @@ export interface OpenedGuestLookup {
   close(): Promise<void>;
 }
 
+/** A loopback receiver of signed agent replies (`gtx demo`), recording into a transmitter. */
+export interface RunningAgentWebhook {
+  /** The full URL to post to, path included. */
+  readonly url: string;
+  /** The signature secret made for this run: give it to the sandbox, never print it. */
+  readonly secret: string;
+  close(): Promise<void>;
+}
+
 /** Where `gtx consume` (or `gtx serve --consume`) takes commands from. */
 export interface ConsumeOptions {
   readonly from: string;
@@ -158,6 +167,12 @@ export interface CliServices {
   copyLedger(command: LedgerCopyCommand): Promise<LedgerCopySummary>;
   /** `gtx serve`: the HTTP service on a verified transmitter, and the analytics feed. */
   startService(io: CliIo, options: ServeOptions): Promise<CliService>;
+  /** `gtx demo`: the outbound webhook route on a loopback port, recording into `transmitter`. */
+  startAgentWebhook(
+    io: CliIo,
+    transmitter: Transmitter,
+    logger: Logger,
+  ): Promise<RunningAgentWebhook>;
   /** `gtx consume`: checks the intake's options (INTAKE_OPTIONS_INVALID) without connecting. */
   prepareIntake(io: CliIo, options: ConsumeOptions): PreparedCliIntake;
 }
