@@ -17,6 +17,10 @@ import {
 } from './agent-replies/agent-message-recorder.js';
 import type { AgentReceiptPolicy } from './agent-replies/agent-receipts.js';
 import { conversationEvents } from './agent-replies/conversation-events.js';
+import {
+  conversationTranscript,
+  type Transcript,
+} from './agent-replies/conversation-transcript.js';
 import { GuestConversations } from './agent-replies/guest-conversations.js';
 import { conversationNamedAsStored } from './privacy/ledger-pseudonymiser.js';
 import {
@@ -390,6 +394,18 @@ export class Transmitter {
    */
   conversationEvents(conversationRef: string): Promise<readonly RecordedEvent[]> {
     return conversationEvents(this.deps.ledger.events, conversationRef);
+  }
+
+  /**
+   * One conversation as a person reads it (see `conversationTranscript`), named as the caller
+   * knows it also on a pseudonymised ledger; content opened only when `reveal` is asked.
+   */
+  async transcript(conversationRef: string, options: { reveal: boolean }): Promise<Transcript> {
+    const storedConversationRef = await this.deps.pseudonymiser.conversationRef(conversationRef);
+    return conversationTranscript(
+      { events: this.deps.ledger.events, vault: this.deps.vault },
+      { conversationRef, storedConversationRef, reveal: options.reveal },
+    );
   }
 
   /**

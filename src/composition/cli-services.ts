@@ -21,6 +21,7 @@ import {
   openLedgerFile,
   openSettingsSink,
 } from './ledger-files.js';
+import { startDemoAgentWebhook } from './demo-agent-webhook.js';
 import { openGuestLookup } from './guest-lookup.js';
 import { copyLedgerBetween } from './ledger-copy.js';
 import { rotateLedgerMasterKey } from './master-key-rotation.js';
@@ -69,6 +70,7 @@ export function createCliServices(): CliServices {
     rotateMasterKey: rotateLedgerMasterKey,
     openPersonalDataViewer,
     openGuestLookup,
+    startAgentWebhook: startDemoAgentWebhook,
     copyLedger: (command) => copyLedgerBetween(command, clock),
     inspectLedger,
     openIntegrationDirectory: (io, settings) =>

@@ -30,5 +30,5 @@ export function openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPer
     masterKey,
     new SystemClock(),
   );
-  return { viewer: new PersonalDataRowViewer(vault), close: () => vault.close() };
+  return { viewer: new PersonalDataRowViewer(vault), vault, close: () => vault.close() };
 }

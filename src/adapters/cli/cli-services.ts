@@ -21,6 +21,7 @@ import type {
   Logger,
   Random,
 } from '../../application/ports/index.js';
+import type { PersonalDataVault } from '../../application/ports/personal-data-vault.port.js';
 import type { GuestPseudonymiser } from '../../application/ports/guest-pseudonymiser.port.js';
 import type { MasterKeyRotationReport } from '../../application/privacy/master-key-rotation.js';
 import type { EnvironmentSettings } from '../config/environment-settings.js';
@@ -40,12 +41,23 @@ export interface ForgettingGuestKeyStore extends GuestKeyStore {
 export interface OpenedPersonalDataViewer {
   /** A `RowViewer` for `gtx audit export`: decrypted content, or `{erased: true}`. */
   readonly viewer: RowViewer;
+  /** The same decryption for readers that open events themselves (`gtx transcript --reveal`). */
+  readonly vault: PersonalDataVault;
   close(): Promise<void>;
 }
 
 /** How a ledger names guests and conversations, for a lookup by the value the user typed. */
 export interface OpenedGuestLookup {
   readonly pseudonymiser: GuestPseudonymiser;
+  close(): Promise<void>;
+}
+
+/** A loopback receiver of signed agent replies (`gtx demo`), recording into a transmitter. */
+export interface RunningAgentWebhook {
+  /** The full URL to post to, path included. */
+  readonly url: string;
+  /** The signature secret made for this run: give it to the sandbox, never print it. */
+  readonly secret: string;
   close(): Promise<void>;
 }
 
@@ -180,6 +192,12 @@ export interface CliServices {
   copyLedger(command: LedgerCopyCommand): Promise<LedgerCopySummary>;
   /** `gtx serve`: the HTTP service on a verified transmitter, and the analytics feed. */
   startService(io: CliIo, options: ServeOptions): Promise<CliService>;
+  /** `gtx demo`: the outbound webhook route on a loopback port, recording into `transmitter`. */
+  startAgentWebhook(
+    io: CliIo,
+    transmitter: Transmitter,
+    logger: Logger,
+  ): Promise<RunningAgentWebhook>;
   /** `gtx consume`: checks the intake's options (INTAKE_OPTIONS_INVALID) without connecting. */
   prepareIntake(io: CliIo, options: ConsumeOptions): PreparedCliIntake;
 }

@@ -18,6 +18,8 @@ export const EXIT = {
   redriveRefused: 10,
   /** `gtx doctor`: at least one check failed. */
   doctorFailed: 11,
+  /** `gtx transcript`: no event of the ledger names the conversation (CONVERSATION_NOT_FOUND). */
+  conversationNotFound: 12,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -29,4 +31,4 @@ export const EXIT_CODES_HELP =
   '6 a command id already used for a different command, 7 broker unreachable (or its source\n' +
   'stopped), 8 broker refused the credentials, 9 broker stream, consumer, queue or exchange missing,\n' +
   '10 a transmission that cannot be re-driven (rejected, not dead-lettered, or erased),\n' +
-  '11 gtx doctor found a failing check.';
+  '11 gtx doctor found a failing check, 12 no such conversation in the ledger (gtx transcript).';

@@ -71,6 +71,7 @@ const EXIT_BY_ERROR_CODE: Readonly<Record<string, ExitCode>> = {
   BROKER_AUTH_FAILED: EXIT.brokerAuthFailed,
   BROKER_NOT_FOUND: EXIT.brokerNotFound,
   REDRIVE_NOT_ALLOWED: EXIT.redriveRefused,
+  CONVERSATION_NOT_FOUND: EXIT.conversationNotFound,
 };
 
 function exitCodeFor(error: unknown, io: CliIo): ExitCode {

@@ -62,6 +62,8 @@ export interface EnvironmentSettings {
   GTX_MEDIA_POLICY_REFRESH_MS: number;
   /** `gtx doctor`: the largest difference from Genesys' clock that passes. */
   GTX_CLOCK_SKEW_MAX_MS: number;
+  /** Whether GET /v1/conversations/:ref/transcript may answer `?reveal=true` with message text. */
+  GTX_TRANSCRIPT_REVEAL: 'deny' | 'allow';
 }
 
 /** Never echoed back in an error message. */
@@ -180,6 +182,7 @@ const schema: JSONSchemaType<EnvironmentSettings> = {
       default: 300_000,
     },
     GTX_CLOCK_SKEW_MAX_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5000 },
+    GTX_TRANSCRIPT_REVEAL: { type: 'string', enum: ['deny', 'allow'], default: 'deny' },
   },
   required: [],
   additionalProperties: true,

@@ -19,6 +19,7 @@ import { requestContextPlugin, requestIdOf } from './request-context-plugin.js';
 import { ShutdownGate } from './shutdown-gate.js';
 import { redriveRoutes } from './redrive-routes.js';
 import { statusRoutes } from './status-routes.js';
+import { transcriptRoutes } from './transcript-routes.js';
 
 export type { ErrorBody } from './error-body.js';
 export type { IntakeItem } from './intake-routes.js';
@@ -30,6 +31,8 @@ export interface HttpApiSettings {
   /** GTX_API_RATE_PER_MINUTE: requests per API key (per client address without keys). */
   readonly ratePerMinute: number;
   /** Genesys' outbound webhook (agent replies); not served without its signature secret. */
+  /** GTX_TRANSCRIPT_REVEAL=allow: the transcript route may answer `?reveal=true`. */
+  readonly transcriptReveal?: boolean;
   readonly outboundWebhook?: Omit<OutboundWebhookOptions, 'transmitter' | 'logger'> | null;
 }
 
@@ -105,6 +108,10 @@ export function buildHttpApi(deps: HttpApiDependencies, settings: HttpApiSetting
   void app.register(statusRoutes, { transmitter });
   void app.register(redriveRoutes, { transmitter, logger });
   void app.register(eventsRoutes, { ledger });
+  void app.register(transcriptRoutes, {
+    transmitter,
+    revealAllowed: settings.transcriptReveal === true,
+  });
   void app.register(metricsRoute, { metrics });
   void app.register(probeRoutes, { readiness });
   if (settings.outboundWebhook !== undefined && settings.outboundWebhook !== null) {

@@ -128,6 +128,7 @@ export async function listenHttpService(
       bodyLimitBytes: settings.GTX_HTTP_BODY_LIMIT_BYTES,
       version: options.version,
       ratePerMinute: settings.GTX_API_RATE_PER_MINUTE,
+      transcriptReveal: settings.GTX_TRANSCRIPT_REVEAL === 'allow',
       outboundWebhook:
         settings.GENESYS_OUTBOUND_WEBHOOK_SECRET === undefined
           ? null

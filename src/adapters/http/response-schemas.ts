@@ -168,6 +168,74 @@ export const REDRIVE_RESULT_SCHEMA = {
   },
 } as const;
 
+const NULLABLE_STRING = { type: ['string', 'null'] } as const;
+
+export const TRANSCRIPT_SCHEMA = {
+  $id: `${ID}/transcript.json`,
+  type: 'object',
+  required: ['transcriptVersion', 'conversationRef', 'storedConversationRef', 'entries'],
+  properties: {
+    transcriptVersion: { type: 'integer', enum: [1] },
+    conversationRef: { type: 'string', description: 'As asked' },
+    storedConversationRef: {
+      type: 'string',
+      description:
+        'As the ledger stores it: the same, or its keyed hash (hmac:…) when pseudonymised',
+    },
+    entries: {
+      type: 'array',
+      description: 'In ledger order',
+      items: {
+        type: 'object',
+        required: ['position', 'at', 'side', 'kind', 'id', 'state', 'receipts', 'content'],
+        properties: {
+          position: { type: 'integer' },
+          at: { type: 'string', format: 'date-time' },
+          side: { type: 'string', enum: ['guest', 'agent'] },
+          kind: {
+            type: 'string',
+            enum: ['message', 'receipt', 'typing', 'event', 'genesysReceipt'],
+          },
+          id: { type: 'string', description: 'Command id (guest side) or Genesys message id' },
+          genesysMessageId: NULLABLE_STRING,
+          state: {
+            type: 'string',
+            description:
+              'guest: requested, sending, retrying, failed, delivered, rejected, deadLettered, redriven; agent: received',
+          },
+          attempts: { type: 'integer' },
+          deliveredAt: NULLABLE_STRING,
+          detail: NULLABLE_STRING,
+          origin: NULLABLE_STRING,
+          receipts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                by: { type: 'string', enum: ['genesys', 'us'] },
+                status: { type: 'string' },
+                at: { type: 'string', format: 'date-time' },
+              },
+            },
+          },
+          content: {
+            type: ['object', 'null'],
+            description:
+              'sealed {contentSha256, sizeBytes}; erased {contentSha256}; revealed {contentSha256, text, attachments}',
+            properties: {
+              state: { type: 'string', enum: ['sealed', 'erased', 'revealed'] },
+              contentSha256: { type: 'string' },
+              sizeBytes: { type: 'integer' },
+              text: NULLABLE_STRING,
+              attachments: { type: 'array', items: { type: 'object' } },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 /** Every shared schema by the name it has under `components.schemas` in the document. */
 export const COMPONENT_SCHEMAS: Readonly<Record<string, { readonly $id?: string }>> = {
   MessageInput: COMMAND_SCHEMAS.message,
@@ -181,6 +249,7 @@ export const COMPONENT_SCHEMAS: Readonly<Record<string, { readonly $id?: string 
   EventsPage: EVENTS_PAGE_SCHEMA,
   WebhookAccepted: WEBHOOK_ACCEPTED_SCHEMA,
   RedriveResult: REDRIVE_RESULT_SCHEMA,
+  Transcript: TRANSCRIPT_SCHEMA,
 };
 
 /** A documented answer whose body is one of the shared schemas. */

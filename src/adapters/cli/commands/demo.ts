@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import {
+  conversationTranscript,
+  type Transcript,
+} from '../../../application/agent-replies/conversation-transcript.js';
 import { buildDeliveryReport } from '../../../application/reporting/delivery-report.js';
 import type { TransmissionOutcome } from '../../../application/transmission/transmission-outcome.js';
 import type { AnyCommandInput } from '../../../application/transmitter.js';
@@ -8,12 +12,14 @@ import type { TransportChoice } from '../cli-runtime.js';
 import { serveDemoAttachments } from '../demo-attachment-server.js';
 import { writeLine, type CliIo } from '../cli-io.js';
 import type { CliServices } from '../cli-services.js';
+import { startDemoAgentReplies } from '../demo-agent-replies.js';
 import { demoCommands } from '../demo-commands.js';
 import { TUTORIAL_POLICY } from '../demo-policy.js';
 import { replaceDemoLedger } from '../demo-ledger.js';
 import { describeReport, plural } from '../outcome-format.js';
 import { startProgress } from '../progress.js';
 import type { CommandRegistrar } from '../run-cli.js';
+import { transcriptText } from '../transcript-format.js';
 
 interface DemoOptions {
   ledger?: string;
@@ -124,6 +130,14 @@ async function runDemo(
       );
     }
   }
+  const replies = await startDemoAgentReplies(io, services, runtime, {
+    webMessaging,
+    quiet: options.json === true,
+  }).catch(async (error: unknown) => {
+    await runtime.close();
+    await attachments?.close();
+    throw error;
+  });
   const progress = startProgress(io, {
     label: 'demo',
     total: commands.length,
@@ -137,6 +151,8 @@ async function runDemo(
         progress.update(done);
       },
     });
+    progress.stop();
+    await replies?.settle();
   } finally {
     progress.stop();
     await runtime.close();
@@ -146,8 +162,12 @@ async function runDemo(
   const wmStats = webMessaging ? runtime.sandbox?.webMessaging.stats() : undefined;
   const ledger = openCliLedger(services, io, ledgerPath);
   const report = await buildDeliveryReport(ledger.events).finally(() => ledger.close());
+  const agentReplies = replies?.count() ?? 0;
   if (options.json === true) {
-    writeLine(io.stdout, JSON.stringify({ report, ledger: ledgerPath, sandbox: wmStats ?? stats }));
+    writeLine(
+      io.stdout,
+      JSON.stringify({ report, ledger: ledgerPath, sandbox: wmStats ?? stats, agentReplies }),
+    );
     return;
   }
   writeLine(io.stdout);
@@ -164,6 +184,16 @@ async function runDemo(
       `  sandbox         accepted ${stats.accepted}, duplicates ${stats.duplicates}, 429s ${stats.rateLimited}, resets ${stats.connectionResets}`,
     );
   }
+  writeLine(io.stdout, `  agent replies   ${agentReplies} recorded`);
+  const conversation = replies?.firstConversation() ?? null;
+  if (conversation !== null) {
+    writeLine(io.stdout);
+    writeLine(io.stdout, 'one transcript, both sides (gtx transcript --reveal)');
+    const transcript = await readDemoTranscript(io, services, ledgerPath, conversation);
+    for (const line of transcriptText(transcript).trimEnd().split('\n')) {
+      writeLine(io.stdout, `  ${line}`);
+    }
+  }
   writeLine(io.stdout);
   writeLine(
     io.stdout,
@@ -171,6 +201,34 @@ async function runDemo(
   );
   writeLine(io.stdout, `  ${gtxCommand(io)} status ${runId}-alba-1 --ledger ${ledgerPath}`);
   writeLine(io.stdout, `  ${gtxCommand(io)} stats --ledger ${ledgerPath}`);
+  if (conversation !== null) {
+    writeLine(
+      io.stdout,
+      `  ${gtxCommand(io)} transcript --conversation ${conversation} --format html --reveal --ledger ${ledgerPath}`,
+    );
+  }
+}
+
+/** The demo's own ledger, read back as `gtx transcript --reveal` reads it. */
+async function readDemoTranscript(
+  io: CliIo,
+  services: CliServices,
+  ledgerPath: string,
+  conversationRef: string,
+): Promise<Transcript> {
+  const opened = services.openPersonalDataViewer(io, ledgerPath);
+  const guestKeys = services.openGuestKeys(ledgerPath);
+  const ledger = services.openLedger(ledgerPath, { readOnly: true });
+  try {
+    return await conversationTranscript(
+      { events: ledger.events, guestKeys, vault: opened.vault },
+      { conversationRef, reveal: true },
+    );
+  } finally {
+    await ledger.close();
+    await guestKeys.close();
+    await opened.close();
+  }
 }
 
 export const registerDemo: CommandRegistrar = (

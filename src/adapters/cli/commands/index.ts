@@ -14,12 +14,14 @@ import { registerSend } from './send.js';
 import { registerServe } from './serve.js';
 import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
+import { registerTranscript } from './transcript.js';
 
 /** Every gtx command, in the order `gtx --help` lists them. */
 export const COMMANDS: readonly CommandRegistrar[] = [
   registerDemo,
   registerSend,
   registerStatus,
+  registerTranscript,
   registerDeadLetters,
   registerDoctor,
   registerSandbox,

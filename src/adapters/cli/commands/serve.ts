@@ -106,6 +106,9 @@ nothing is started. Span names and attributes: docs/observability.md.`,
       'https://YOUR-HOST/v1/genesys/outbound (GTX_OUTBOUND_WEBHOOK_PATH). Each signed message is',
       'recorded in its guest conversation and acknowledged with a Delivered receipt',
       '(GTX_AGENT_RECEIPTS=off for none). See docs/agent-replies.md.',
+      '',
+      'Transcripts: GET /v1/conversations/REF/transcript, hashes only; ?reveal=true needs',
+      'GTX_TRANSCRIPT_REVEAL=allow. See docs/transcripts.md.',
     ].join('\n'),
   );
   addConsumeOptions(command).action(async (options: ServeOptions) => {

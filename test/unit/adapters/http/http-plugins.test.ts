@@ -131,6 +131,7 @@ describe('the OpenAPI document generated from the routes', () => {
       'ReceiptInput',
       'RecordedEvent',
       'RedriveResult',
+      'Transcript',
       'TypingInput',
       'WebhookAccepted',
     ]);
