@@ -6,7 +6,7 @@ import type { CliServices, RunningAgentWebhook } from './cli-services.js';
 
 /** What the sandbox's agent answers each guest message with: no guest text is repeated. */
 const REPLY_TEXT =
-  'Thanks, an agent has your message ({characters} characters, {attachments} files)';
+  'Thanks, an agent has your message ({characters} characters; attachments: {attachments})';
 
 export interface DemoAgentReplies {
   /** Agent messages recorded so far, once each. */
