@@ -1,3 +1,6 @@
+// Why over 400 lines: this is the library's one public facade. Each method is a few lines that
+// hand over to a use case (the transmission service, the pipeline, the agent-message recorder,
+// redrive, transcripts); the length is the width of the API, not logic kept here.
 import { exhaustMap, interval, startWith, type Subscription } from 'rxjs';
 import { asError } from '../domain/index.js';
 import {

@@ -1,3 +1,6 @@
+// Why over 400 lines: every check of `gtx doctor` and the order that ties them (each check
+// that needs an earlier one's answer says so); apart, the dependencies between checks would be
+// spread over files that each see half of them.
 /**
  * The checks of `gtx doctor`, each a pass or a fail with a detail and, for a fail, what to do.
  * They run independently: one that needs what an earlier one could not give (valid settings, a
