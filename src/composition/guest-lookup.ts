@@ -1,13 +1,12 @@
 import type { CliIo } from '../adapters/cli/cli-io.js';
-import { readSettings } from '../adapters/cli/cli-runtime.js';
 import type { OpenedGuestLookup } from '../adapters/cli/cli-services.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
-import { resolveMasterKey, type MasterKey } from '../adapters/crypto/master-key.js';
+import type { MasterKey } from '../adapters/crypto/master-key.js';
 import { WrappedPseudonymisationKeyring } from '../adapters/crypto/wrapped-pseudonymisation-keyring.js';
-import { SqliteGuestKeyStore } from '../adapters/sqlite/sqlite-guest-key-store.js';
 import type { GuestKeyStore } from '../application/ports/guest-key-store.port.js';
 import { LedgerGuestPseudonymiser } from '../application/privacy/ledger-pseudonymiser.js';
-import { ledgerLocationOf, openGuestKeyStore } from './ledger-files.js';
+import { existingMasterKey } from './existing-master-key.js';
+import { openGuestKeyStore } from './ledger-files.js';
 
 /**
  * How a ledger names guests and conversations, for commands that look them up by the value the
@@ -16,21 +15,7 @@ import { ledgerLocationOf, openGuestKeyStore } from './ledger-files.js';
  * `<ledger>.key`, never created here) read only when the ledger pseudonymises.
  */
 export function openGuestLookup(io: CliIo, ledgerTarget: string): OpenedGuestLookup {
-  const settings = readSettings(io);
-  const masterKey = (): MasterKey =>
-    resolveMasterKey({
-      ...(settings.GTX_MASTER_KEY === undefined ? {} : { masterKey: settings.GTX_MASTER_KEY }),
-      ...(settings.GTX_MASTER_KEY_FILE === undefined
-        ? {}
-        : { masterKeyFile: settings.GTX_MASTER_KEY_FILE }),
-      ...(ledgerLocationOf(ledgerTarget).kind === 'postgres'
-        ? { ledgerPath: null }
-        : {
-            ledgerPath: ledgerTarget,
-            countGuestKeys: () => SqliteGuestKeyStore.countKeys(ledgerTarget),
-          }),
-      readOnly: true,
-    });
+  const masterKey = (): MasterKey => existingMasterKey(io, ledgerTarget);
   let keys: GuestKeyStore | null = null;
   const keyring = new WrappedPseudonymisationKeyring(
     () => (keys ??= openGuestKeyStore(ledgerTarget)),

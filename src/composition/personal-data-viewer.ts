@@ -1,12 +1,10 @@
 import type { CliIo } from '../adapters/cli/cli-io.js';
-import { readSettings } from '../adapters/cli/cli-runtime.js';
 import type { OpenedPersonalDataViewer } from '../adapters/cli/cli-services.js';
 import { SystemClock } from '../adapters/clock/system-clock.js';
 import { AesGcmPersonalDataVault } from '../adapters/crypto/aes-gcm-personal-data-vault.js';
-import { resolveMasterKey } from '../adapters/crypto/master-key.js';
-import { SqliteGuestKeyStore } from '../adapters/sqlite/sqlite-guest-key-store.js';
 import { PersonalDataRowViewer } from '../application/privacy/personal-data-row-viewer.js';
-import { ledgerLocationOf, openGuestKeyStore } from './ledger-files.js';
+import { existingMasterKey } from './existing-master-key.js';
+import { openGuestKeyStore } from './ledger-files.js';
 
 /**
  * The decrypting viewer of a ledger file for read-only commands: the master key from
@@ -14,17 +12,7 @@ import { ledgerLocationOf, openGuestKeyStore } from './ledger-files.js';
  * from the ledger's own file.
  */
 export function openPersonalDataViewer(io: CliIo, ledgerPath: string): OpenedPersonalDataViewer {
-  const settings = readSettings(io);
-  const masterKey = resolveMasterKey({
-    ...(settings.GTX_MASTER_KEY === undefined ? {} : { masterKey: settings.GTX_MASTER_KEY }),
-    ...(settings.GTX_MASTER_KEY_FILE === undefined
-      ? {}
-      : { masterKeyFile: settings.GTX_MASTER_KEY_FILE }),
-    ...(ledgerLocationOf(ledgerPath).kind === 'postgres'
-      ? { ledgerPath: null }
-      : { ledgerPath, countGuestKeys: () => SqliteGuestKeyStore.countKeys(ledgerPath) }),
-    readOnly: true,
-  });
+  const masterKey = existingMasterKey(io, ledgerPath);
   const vault = new AesGcmPersonalDataVault(
     openGuestKeyStore(ledgerPath),
     masterKey,
