@@ -95,7 +95,9 @@ export class InMemoryEventStore implements EventStore {
       this.clock.now(),
     );
     // Projected before anything is stored, so a refused append leaves no trace.
-    const writes = this.projections.map((projection) => projection.project(plan.events, request));
+    const writes = this.projections
+      .filter((projection) => projection.handles(request.streamId))
+      .map((projection) => projection.project(plan.events, request));
     this.rows.push(...plan.rows);
     this.streams.set(streamId, [...positions, ...plan.rows.map((row) => row.position)]);
     for (const write of writes) write();

@@ -54,6 +54,10 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
     };
   }
 
+  handles(streamId: string): boolean {
+    return isTransmissionStream(streamId);
+  }
+
   project(events: readonly RecordedEvent[], request: AppendRequest): () => void {
     const { streamId } = request;
     if (!isTransmissionStream(streamId)) return noWrite;

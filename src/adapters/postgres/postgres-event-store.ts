@@ -264,6 +264,7 @@ export class PostgresEventStore implements EventStore {
       checkExpectedVersion(streamId, expectedVersion, currentVersion);
       const plan = planAppend(head, streamId, currentVersion, pending.encoded, this.clock.now());
       for (const projection of this.projections) {
+        if (!projection.handles(streamId)) continue;
         await projection.project(tx, plan.events, pending.request);
       }
       await this.insertRows(tx, plan.rows);

@@ -24,7 +24,7 @@ import type {
 import { asLedgerError, openConnection } from './sqlite-connection.js';
 import { SQLITE_LEDGER_DEFAULTS, type SqliteLedgerSettings } from './sqlite-ledger-options.js';
 import { schemaVersion } from './sqlite-migrations.js';
-import { prepareStatements, type LedgerStatements } from './sqlite-statements.js';
+import { insertStoredRow, prepareStatements, type LedgerStatements } from './sqlite-statements.js';
 import { toStoredRow } from './sqlite-rows.js';
 
 /** What the ledger did, for tests and `gtx doctor`-style diagnostics. */
@@ -165,7 +165,7 @@ export class SqliteEventStore implements EventStore {
       this.db
         .transaction(() => {
           checkImportContinues(this.readHead(), rows);
-          for (const row of rows) this.statements.insertEvent.run(row);
+          for (const row of rows) insertStoredRow(this.statements, row);
         })
         .immediate();
     });
@@ -289,10 +289,10 @@ export class SqliteEventStore implements EventStore {
       const currentVersion = this.currentVersion(streamId);
       checkExpectedVersion(streamId, expectedVersion, currentVersion);
       const plan = planAppend(head, streamId, currentVersion, pending.encoded, this.clock.now());
-      const writes = this.projections.map((projection) =>
-        projection.project(plan.events, pending.request),
-      );
-      for (const row of plan.rows) this.statements.insertEvent.run(row);
+      const writes = this.projections
+        .filter((projection) => projection.handles(streamId))
+        .map((projection) => projection.project(plan.events, pending.request));
+      for (const row of plan.rows) insertStoredRow(this.statements, row);
       for (const write of writes) write();
       const first = plan.rows[0]?.position ?? plan.head.position;
       const result: AppendResult = {

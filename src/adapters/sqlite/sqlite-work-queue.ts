@@ -50,6 +50,10 @@ export class SqliteWorkQueue implements TransmissionWorkQueue, InlineProjection 
     this.statements = prepareWorkStatements(store.connection());
   }
 
+  handles(streamId: string): boolean {
+    return isTransmissionStream(streamId);
+  }
+
   project(events: readonly RecordedEvent[], request: AppendRequest): () => void {
     if (!isTransmissionStream(request.streamId)) return noWrite;
     checkClaimGuard(request.streamId, request.guard, this.hold(request.streamId));

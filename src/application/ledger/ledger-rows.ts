@@ -111,7 +111,12 @@ export function checkExpectedVersion(
     throw new LedgerVersionConflictError(streamId, expected, currentVersion);
 }
 
-/** Numbers and chains the rows of one request after `head`. */
+/**
+ * Numbers and chains the rows of one request after `head`. The recorded events (data and
+ * metadata parsed back from the stored text) are built on first use only: most appends are to
+ * streams no inline projection reads, and parsing every row just written cost as much as
+ * hashing it.
+ */
 export function planAppend(
   head: LedgerHead,
   streamId: string,
@@ -121,7 +126,6 @@ export function planAppend(
 ): PlannedAppend {
   const recordedAt = epochMsToIso(recordedAtMs);
   const rows: StoredRow[] = [];
-  const recorded: RecordedEvent[] = [];
   let prevHash = head.hash;
   // Plain loops and object literals: object spreads here cost more than the hashing.
   for (let index = 0; index < events.length; index += 1) {
@@ -144,24 +148,32 @@ export function planAppend(
       prevHash,
       hash,
     });
-    recorded.push({
-      position,
-      streamId,
-      streamVersion,
-      type,
-      schemaVersion,
-      recordedAt,
-      data: JSON.parse(dataJson) as unknown,
-      metadata: JSON.parse(metadataJson) as EventMetadata,
-      hash,
-      prevHash,
-    });
     prevHash = hash;
   }
+  let recorded: readonly RecordedEvent[] | null = null;
   return {
     rows,
-    events: recorded,
+    get events(): readonly RecordedEvent[] {
+      recorded ??= rows.map(recordedEventOf);
+      return recorded;
+    },
     head: { position: head.position + events.length, hash: prevHash },
+  };
+}
+
+/** An appended row as an event; its text was produced by canonicalJson, so it parses. */
+function recordedEventOf(row: StoredRow): RecordedEvent {
+  return {
+    position: row.position,
+    streamId: row.streamId,
+    streamVersion: row.streamVersion,
+    type: row.type,
+    schemaVersion: row.schemaVersion,
+    recordedAt: row.recordedAt,
+    data: JSON.parse(row.dataJson) as unknown,
+    metadata: JSON.parse(row.metadataJson) as EventMetadata,
+    hash: row.hash,
+    prevHash: row.prevHash,
   };
 }
 
