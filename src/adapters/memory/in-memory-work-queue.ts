@@ -158,6 +158,10 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
     });
   }
 
+  countOpen(): Promise<number> {
+    return this.run(() => [...this.projections.values()].filter(isOpenProjection).length);
+  }
+
   listDeadLettered(page: DeadLetterPageRequest): Promise<readonly DeadLetteredTransmission[]> {
     return this.run(() =>
       [...this.projections.values()]

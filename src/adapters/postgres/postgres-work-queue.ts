@@ -162,6 +162,12 @@ export class PostgresWorkQueue implements TransmissionWorkQueue, PostgresInlineP
     return counts;
   }
 
+  async countOpen(): Promise<number> {
+    this.assertOpen();
+    const result = await this.database.query<{ count: number }>(this.statements.countOpen);
+    return result.rows[0]?.count ?? 0;
+  }
+
   async listDeadLettered(
     page: DeadLetterPageRequest,
   ): Promise<readonly DeadLetteredTransmission[]> {

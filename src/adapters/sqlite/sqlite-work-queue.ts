@@ -127,6 +127,10 @@ export class SqliteWorkQueue implements TransmissionWorkQueue, InlineProjection 
     });
   }
 
+  countOpen(): Promise<number> {
+    return this.reading(() => (this.statements.countOpen.get() as { count: number }).count);
+  }
+
   listDeadLettered(page: DeadLetterPageRequest): Promise<readonly DeadLetteredTransmission[]> {
     return this.reading(() =>
       this.statements.deadLettered
