@@ -7,27 +7,13 @@ import type {
   LedgerHead,
   RecordedEvent,
 } from '../ports/event-store.port.js';
+import type { StoredRow } from '../ports/stored-row-reader.port.js';
 import { canonicalJson } from './canonical-json.js';
 import { chainHashOfEncoded } from './hash-chain.js';
 import { LedgerInvalidEventError, NotCanonicalJsonError } from './ledger-errors.js';
 import { isTransmissionStream, readTransmissionEvent } from './transmission-projection.js';
 
-/**
- * The storage form of an event, the same for every adapter: data and metadata as canonical
- * JSON text, so what is stored, what is hashed and what is read back are one and the same.
- */
-export interface StoredRow {
-  readonly position: number;
-  readonly streamId: string;
-  readonly streamVersion: number;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly dataJson: string;
-  readonly metadataJson: string;
-  readonly recordedAt: string;
-  readonly prevHash: string;
-  readonly hash: string;
-}
+export type { StoredRow } from '../ports/stored-row-reader.port.js';
 
 /** A new event checked and encoded before any storage is touched. */
 export interface EncodedEvent {
@@ -233,4 +219,31 @@ export function storedRowOf(event: RecordedEvent): StoredRow {
     prevHash: event.prevHash ?? '',
     hash: event.hash,
   };
+}
+
+/**
+ * Why a stored row's text would not decode (data not JSON, metadata not an object of strings),
+ * or null: what a reader of stored text checks in place of decoding.
+ */
+export function unparsableColumn(row: StoredRow): string | null {
+  try {
+    JSON.parse(row.dataJson);
+  } catch {
+    return 'data is not JSON';
+  }
+  let metadata: unknown;
+  try {
+    metadata = JSON.parse(row.metadataJson);
+  } catch {
+    return 'metadata is not JSON';
+  }
+  if (
+    typeof metadata !== 'object' ||
+    metadata === null ||
+    Array.isArray(metadata) ||
+    !Object.values(metadata).every((value) => typeof value === 'string')
+  ) {
+    return 'metadata is not an object of strings';
+  }
+  return null;
 }
