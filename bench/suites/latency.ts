@@ -1,22 +1,14 @@
 /**
  * 8. Added latency of the pipeline at 50% of its max throughput: open-loop arrivals at a fixed
  * rate, each message timed from submit() to its outcome, against the bare SDK call timed the
- * same way at the same rate against the same sandbox. The headline runs the ledger at
- * synchronous=NORMAL (in WAL mode: durable against a crash of the process, not of the machine);
- * the same is measured at FULL, an fsync per commit, and reported beside it.
+ * same way at the same rate against the same sandbox.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Transmitter } from '../../src/application/transmitter.js';
 import { removeDb } from '../lib/files.js';
 import { messageInput } from '../lib/fixtures.js';
-import {
-  bareSdk,
-  sandboxTransmitter,
-  startSandboxProcess,
-  withCpu,
-  type BareSdk,
-  type SandboxProcess,
-} from '../lib/genesys.js';
+import { bareSdk, sandboxTransmitter, startSandboxProcess, withCpu } from '../lib/genesys.js';
 import { alternate, median, percentiles, round } from '../lib/stats.js';
 import type { BenchContext, BenchResult, Benchmark } from '../lib/types.js';
 import { pipelineRun } from './pipeline-throughput.js';
@@ -79,19 +71,35 @@ async function run(context: BenchContext): Promise<BenchResult> {
     const max = (await pipelineRun(sandbox, ledgerPath, context.quick ? 300 : 1500, 'max'))
       .perSecond;
     const rate = Math.max(1, max / 2);
+    let transmitter: Transmitter | null = null;
     const sdk = await bareSdk(sandbox.url);
-    const normal = await latencyAt('NORMAL', rate, seconds, context.reps, sandbox, sdk, ledgerPath);
-    const full = await latencyAt('FULL', rate, seconds, context.reps, sandbox, sdk, ledgerPath);
-    const { a, b } = normal;
+    const { a, b } = await alternate(
+      context.reps,
+      async (rep) => {
+        transmitter = await sandboxTransmitter(sandbox, ledgerPath);
+        const live = transmitter;
+        const measured = await withCpu(sandbox, () =>
+          openLoop(rate, seconds, (n) => live.submit(messageInput(`l-${String(rep)}`, n, GUESTS))),
+        );
+        await live.close();
+        await sandbox.child.request('reset');
+        return summarise(measured.result);
+      },
+      async (rep) => {
+        const measured = await withCpu(sandbox, () =>
+          openLoop(rate, seconds, (n) => sdk.send(`lb-${String(rep)}`, n, GUESTS)),
+        );
+        await sandbox.child.request('reset');
+        return summarise(measured.result);
+      },
+    );
     const added = (key: keyof Run): number[] => a.map((r, i) => r[key] - (b[i]?.[key] ?? 0));
     const addedP99 = added('p99');
     const addedP50 = added('p50');
     const headline = median(addedP99);
-    const fullAddedP99 = full.a.map((r, i) => r.p99 - (full.b[i]?.p99 ?? 0));
-    const fullAddedP50 = full.a.map((r, i) => r.p50 - (full.b[i]?.p50 ?? 0));
     return {
       id: '8',
-      title: 'added latency at 50% of max throughput, synchronous=NORMAL',
+      title: 'added latency at 50% of max throughput',
       ours: { value: median(a.map((r) => r.p99)), unit: 'ms p99' },
       baseline: { value: median(b.map((r) => r.p99)), unit: 'ms p99' },
       headline: { label: 'p99 added', value: headline, unit: 'ms', samples: addedP99 },
@@ -103,21 +111,23 @@ async function run(context: BenchContext): Promise<BenchResult> {
         maxThroughputUsed: round(max, 1),
         secondsPerRun: seconds,
         addedP50Ms: round(median(addedP50), 2),
-        pipeline: summaryOf(a),
-        bareSdk: summaryOf(b),
-        addedP99Samples: addedP99.map((v) => round(v, 2)),
-        full: {
-          addedP99Ms: round(median(fullAddedP99), 2),
-          addedP50Ms: round(median(fullAddedP50), 2),
-          addedP99Samples: fullAddedP99.map((v) => round(v, 2)),
-          pipeline: summaryOf(full.a),
-          bareSdk: summaryOf(full.b),
+        pipeline: {
+          p50: round(median(a.map((r) => r.p50)), 2),
+          p90: round(median(a.map((r) => r.p90)), 2),
+          p99: round(median(a.map((r) => r.p99)), 2),
+          max: round(median(a.map((r) => r.max)), 2),
         },
+        bareSdk: {
+          p50: round(median(b.map((r) => r.p50)), 2),
+          p90: round(median(b.map((r) => r.p90)), 2),
+          p99: round(median(b.map((r) => r.p99)), 2),
+          max: round(median(b.map((r) => r.max)), 2),
+        },
+        addedP99Samples: addedP99.map((v) => round(v, 2)),
       },
       notes: [
         'Open loop: message n is started at start + n/rate whether or not earlier ones answered; latency is submit() → outcome (ours) and call → answer (bare SDK).',
-        'The rate is half of the pipeline throughput (closed loop, concurrency 16, FULL) measured just before, against the same sandbox.',
-        `At synchronous=FULL (an fsync per commit), same rate: p99 added ${String(round(median(fullAddedP99), 2))} ms, p50 added ${String(round(median(fullAddedP50), 2))} ms (details.full).`,
+        'The rate is half of the pipeline throughput (closed loop, concurrency 16) measured just before, against the same sandbox.',
       ],
     };
   } finally {
@@ -126,52 +136,8 @@ async function run(context: BenchContext): Promise<BenchResult> {
   }
 }
 
-function summaryOf(runs: readonly Run[]): Record<string, number> {
-  return {
-    p50: round(median(runs.map((r) => r.p50)), 2),
-    p90: round(median(runs.map((r) => r.p90)), 2),
-    p99: round(median(runs.map((r) => r.p99)), 2),
-    max: round(median(runs.map((r) => r.max)), 2),
-  };
-}
-
-/** Alternated A/B at one synchronous setting: ours (A) and the bare SDK (B) at `rate`. */
-async function latencyAt(
-  synchronous: 'NORMAL' | 'FULL',
-  rate: number,
-  seconds: number,
-  reps: number,
-  sandbox: SandboxProcess,
-  sdk: BareSdk,
-  ledgerPath: string,
-): Promise<{ readonly a: readonly Run[]; readonly b: readonly Run[] }> {
-  return alternate(
-    reps,
-    async (rep) => {
-      const live = await sandboxTransmitter(sandbox, ledgerPath, {
-        ledger: { path: ledgerPath, synchronous },
-      });
-      const measured = await withCpu(sandbox, () =>
-        openLoop(rate, seconds, (n) =>
-          live.submit(messageInput(`l-${synchronous}-${String(rep)}`, n, GUESTS)),
-        ),
-      );
-      await live.close();
-      await sandbox.child.request('reset');
-      return summarise(measured.result);
-    },
-    async (rep) => {
-      const measured = await withCpu(sandbox, () =>
-        openLoop(rate, seconds, (n) => sdk.send(`lb-${synchronous}-${String(rep)}`, n, GUESTS)),
-      );
-      await sandbox.child.request('reset');
-      return summarise(measured.result);
-    },
-  );
-}
-
 export const latencyBenchmark: Benchmark = {
   id: 8,
-  title: 'added latency at 50% of max throughput, synchronous=NORMAL (FULL beside it)',
+  title: 'added latency at 50% of max throughput',
   run,
 };
