@@ -134,7 +134,7 @@ export async function startService(io: CliIo, options: ServiceOptions): Promise<
   let runtime: CliRuntime | null = null;
   const health: Health = { lastAppendFailure: null, lastAuthFailure: null };
   const metrics = new ServiceMetrics({
-    pending: async () => (ledger === null ? 0 : (await ledger.work.counts()).open),
+    pending: async () => (ledger === null ? 0 : await ledger.work.countOpen()),
     rateLimitWaitMs: () => runtime?.transmitter.rateLimitWaitMs() ?? 0,
     ...(options.feed === undefined
       ? {}

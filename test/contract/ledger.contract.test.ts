@@ -44,7 +44,7 @@ eventStoreContract(
   'InMemoryEventStore',
   () => {
     const clock = manualClock();
-    return Promise.resolve({ store: new InMemoryEventStore(clock), clock });
+    return Promise.resolve({ store: new InMemoryEventStore(clock), clock, readsStoredRows: true });
   },
   { describe, it, expect },
 );
@@ -55,7 +55,13 @@ eventStoreContract(
     const clock = manualClock();
     const { path, cleanup } = tempLedgerPath();
     const { events } = openSqliteLedger({ path, clock, readPageSize: 5 });
-    return Promise.resolve({ store: events, clock, readPageSize: 5, cleanup });
+    return Promise.resolve({
+      store: events,
+      clock,
+      readPageSize: 5,
+      readsStoredRows: true,
+      cleanup,
+    });
   },
   { describe, it, expect },
 );

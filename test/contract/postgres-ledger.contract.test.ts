@@ -32,6 +32,7 @@ eventStoreContract(
       store: ledger.events,
       clock,
       readPageSize: PAGE_SIZE,
+      readsStoredRows: true,
       // The suite closes the store; the work queue built with it holds the pool until here.
       cleanup: async () => {
         await ledger.close();

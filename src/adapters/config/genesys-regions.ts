@@ -2,14 +2,20 @@
  * The Genesys Cloud region hosts, as the SDK lists them (`PureCloudRegionHosts`), so a typo in
  * GENESYS_ENVIRONMENT is caught at start with a suggestion instead of as a DNS error at login.
  */
-import platformClient from 'purecloud-platform-client-v2';
+import { genesysSdk } from './genesys-sdk-module.js';
 
-export const GENESYS_REGION_HOSTS: readonly string[] = Object.freeze(
-  [...new Set(Object.values(platformClient.PureCloudRegionHosts))].sort(),
-);
+let regionHosts: readonly string[] | null = null;
+
+/** Read from the SDK the first time a host is checked, so importing config loads no SDK. */
+export function genesysRegionHosts(): readonly string[] {
+  regionHosts ??= Object.freeze(
+    [...new Set(Object.values(genesysSdk().PureCloudRegionHosts))].sort(),
+  );
+  return regionHosts;
+}
 
 export function isGenesysRegionHost(host: string): boolean {
-  return GENESYS_REGION_HOSTS.includes(host.toLowerCase());
+  return genesysRegionHosts().includes(host.toLowerCase());
 }
 
 /** Edit distance (insertions, deletions, substitutions), two rows at a time. */
@@ -29,9 +35,9 @@ export function editDistance(a: string, b: string): number {
 /** The region hosts closest to `host` by edit distance (several when they tie). */
 export function nearestRegionHosts(host: string): string[] {
   const wanted = host.toLowerCase();
-  const distances = GENESYS_REGION_HOSTS.map((candidate) => editDistance(wanted, candidate));
+  const distances = genesysRegionHosts().map((candidate) => editDistance(wanted, candidate));
   const best = Math.min(...distances);
-  return GENESYS_REGION_HOSTS.filter((_, index) => distances[index] === best);
+  return genesysRegionHosts().filter((_, index) => distances[index] === best);
 }
 
 /** Why `host` is not a region host, with the nearest ones and the list; null when it is one. */
@@ -44,6 +50,6 @@ export function regionHostProblem(host: string): string | null {
       : `${nearest.slice(0, -1).join(', ')} or ${nearest.at(-1) ?? ''}`;
   return (
     `is not a Genesys Cloud region host (got "${host}"; did you mean ${suggestion}?). ` +
-    `Region hosts: ${GENESYS_REGION_HOSTS.join(', ')}`
+    `Region hosts: ${genesysRegionHosts().join(', ')}`
   );
 }

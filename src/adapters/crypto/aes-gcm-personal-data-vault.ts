@@ -18,6 +18,7 @@ import { SealedContentInvalidError } from '../../application/privacy/privacy-err
 import { guestIdHash, sealedContentOwner } from '../../application/privacy/sealed-content.js';
 import { formatWraps, unwrapDataKey, wrapDataKey } from './guest-key-wrapping.js';
 import { MASTER_KEY, type MasterKey } from './master-key.js';
+import { UnwrappedKeyCache } from './unwrapped-key-cache.js';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -27,11 +28,14 @@ const KEY_BYTES = 32;
 /**
  * AES-256-GCM per guest: each guest has a random data key, stored wrapped (AES-256-GCM) with the
  * master key (see guest-key-wrapping.ts: a key being rotated holds a wrap by each master key); content is sealed under it with a fresh 96-bit IV and bound, as additional data,
- * to the key id, the guest and the command. Keys are looked up on every open, never cached, so a
- * guest forgotten by another process is erased here at the next read.
+ * to the key id, the guest and the command. Key rows are looked up on every seal and open, never
+ * cached, so a guest forgotten by another process is erased here at the next read; only the
+ * unwrapping of a row already read is remembered (UnwrappedKeyCache).
  */
 @injectable()
 export class AesGcmPersonalDataVault implements PersonalDataVault {
+  private readonly unwrapped = new UnwrappedKeyCache();
+
   constructor(
     @inject(GUEST_KEY_STORE) private readonly keys: GuestKeyStore,
     @inject(MASTER_KEY) private readonly masterKey: MasterKey,
@@ -61,7 +65,8 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
 
   async verifyMasterKey(): Promise<void> {
     const [stored] = await this.keys.list(null, 1);
-    if (stored !== undefined) this.unwrap(stored);
+    // Unwrapped afresh, not from the cache: this is the check that the master key still fits.
+    if (stored !== undefined) unwrapDataKey(this.masterKey, stored);
   }
 
   async open(
@@ -127,7 +132,7 @@ export class AesGcmPersonalDataVault implements PersonalDataVault {
   }
 
   private unwrap(key: WrappedGuestKey): Buffer {
-    return unwrapDataKey(this.masterKey, key);
+    return this.unwrapped.dataKey(key, (row) => unwrapDataKey(this.masterKey, row));
   }
 }
 

@@ -29,19 +29,27 @@ export class WinstonLogger implements Logger {
   }
 
   debug(message: string, fields?: LogFields): void {
-    this.inner.debug(message, fields);
+    if (this.enabled('debug')) this.inner.debug(message, fields);
   }
 
   info(message: string, fields?: LogFields): void {
-    this.inner.info(message, fields);
+    if (this.enabled('info')) this.inner.info(message, fields);
   }
 
   warn(message: string, fields?: LogFields): void {
-    this.inner.warn(message, fields);
+    if (this.enabled('warn')) this.inner.warn(message, fields);
   }
 
   error(message: string, fields?: LogFields): void {
-    this.inner.error(message, fields);
+    if (this.enabled('error')) this.inner.error(message, fields);
+  }
+
+  /**
+   * winston builds the entry and pushes it through its stream before its level filter drops
+   * it; the pipeline logs at debug on every attempt, so a level that is off is checked first.
+   */
+  private enabled(level: Exclude<LogLevel, 'silent'>): boolean {
+    return !this.inner.silent && this.inner.isLevelEnabled(level);
   }
 
   child(fields: LogFields): Logger {

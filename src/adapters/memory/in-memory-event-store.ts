@@ -18,6 +18,7 @@ import type {
   ReadAllOptions,
   RecordedEvent,
 } from '../../application/ports/event-store.port.js';
+import type { StoredRowReader } from '../../application/ports/stored-row-reader.port.js';
 
 export interface InMemoryEventStoreOptions {
   /** The most events one `readAll` returns; default 1000, as in the SQLite ledger. */
@@ -31,7 +32,7 @@ const DEFAULT_READ_PAGE_SIZE = 1000;
  * JSON text) and uses the same chain code as the SQLite store, so the same events at the same
  * times get the same positions and hashes, and reads return fresh copies.
  */
-export class InMemoryEventStore implements EventStore {
+export class InMemoryEventStore implements EventStore, StoredRowReader {
   private readonly rows: StoredRow[] = [];
   /** Positions of each stream's rows, in version order. */
   private readonly streams = new Map<string, number[]>();
@@ -67,6 +68,10 @@ export class InMemoryEventStore implements EventStore {
   }
 
   readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]> {
+    return this.run(() => this.readAllNow(options).map(decodeStoredRow));
+  }
+
+  readStoredRows(options: ReadAllOptions): Promise<readonly StoredRow[]> {
     return this.run(() => this.readAllNow(options));
   }
 
@@ -95,7 +100,9 @@ export class InMemoryEventStore implements EventStore {
       this.clock.now(),
     );
     // Projected before anything is stored, so a refused append leaves no trace.
-    const writes = this.projections.map((projection) => projection.project(plan.events, request));
+    const writes = this.projections
+      .filter((projection) => projection.handles(request.streamId))
+      .map((projection) => projection.project(plan.events, request));
     this.rows.push(...plan.rows);
     this.streams.set(streamId, [...positions, ...plan.rows.map((row) => row.position)]);
     for (const write of writes) write();
@@ -108,11 +115,11 @@ export class InMemoryEventStore implements EventStore {
     };
   }
 
-  private readAllNow(options: ReadAllOptions): RecordedEvent[] {
+  private readAllNow(options: ReadAllOptions): StoredRow[] {
     const limit = pageLimit(options.limit, this.readPageSize);
     const types = options.types === undefined ? null : new Set(options.types);
     const streamIds = options.streamIds === undefined ? null : new Set(options.streamIds);
-    const page: RecordedEvent[] = [];
+    const page: StoredRow[] = [];
     // Positions are 1-based and gapless, so a position is its row's index plus one.
     for (
       let index = Math.max(0, Math.floor(options.afterPosition));
@@ -124,7 +131,7 @@ export class InMemoryEventStore implements EventStore {
       if (row === undefined) break;
       if (types !== null && !types.has(row.type)) continue;
       if (streamIds !== null && !streamIds.has(row.streamId)) continue;
-      page.push(decodeStoredRow(row));
+      page.push(row);
     }
     return page;
   }

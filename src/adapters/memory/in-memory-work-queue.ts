@@ -54,6 +54,10 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
     };
   }
 
+  handles(streamId: string): boolean {
+    return isTransmissionStream(streamId);
+  }
+
   project(events: readonly RecordedEvent[], request: AppendRequest): () => void {
     const { streamId } = request;
     if (!isTransmissionStream(streamId)) return noWrite;
@@ -152,6 +156,10 @@ export class InMemoryWorkQueue implements TransmissionWorkQueue, InlineProjectio
       }
       return counts;
     });
+  }
+
+  countOpen(): Promise<number> {
+    return this.run(() => [...this.projections.values()].filter(isOpenProjection).length);
   }
 
   listDeadLettered(page: DeadLetterPageRequest): Promise<readonly DeadLetteredTransmission[]> {

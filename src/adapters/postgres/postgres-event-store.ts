@@ -18,6 +18,7 @@ import type {
   ReadAllOptions,
   RecordedEvent,
 } from '../../application/ports/event-store.port.js';
+import type { StoredRowReader } from '../../application/ports/stored-row-reader.port.js';
 import type { PostgresDatabase, PostgresDatabaseStats } from './postgres-database.js';
 import { isConnectionLoss, isTransientConflict } from './postgres-errors.js';
 import { decodeImportedRows, verifyImport } from './postgres-import.js';
@@ -61,7 +62,7 @@ const MAX_REQUESTS_PER_TRANSACTION = 500;
  * commit), each request in its own savepoint so a conflict refuses that request only; inline
  * projections (the work queue) are written in the same savepoint as the events they follow.
  */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements EventStore, StoredRowReader {
   private readonly statements: EventStatements;
   private readonly maxRequestsPerTransaction: number;
   private projections: readonly PostgresInlineProjection[] = [];
@@ -114,6 +115,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]> {
+    return (await this.readStoredRows(options)).map(decodeStoredRow);
+  }
+
+  async readStoredRows(options: ReadAllOptions): Promise<readonly StoredRow[]> {
     this.assertOpen();
     const limit = pageLimit(options.limit, this.database.settings.readPageSize);
     if (limit === 0) return [];
@@ -128,7 +133,7 @@ export class PostgresEventStore implements EventStore {
             ? [this.statements.readAllByStream, [after, limit, [...streamIds]]]
             : [this.statements.readAll, [after, limit]];
     const result = await this.database.query(sql, values);
-    return result.rows.map((raw) => decodeStoredRow(toStoredRow(raw)));
+    return result.rows.map(toStoredRow);
   }
 
   async head(): Promise<LedgerHead> {
@@ -264,6 +269,7 @@ export class PostgresEventStore implements EventStore {
       checkExpectedVersion(streamId, expectedVersion, currentVersion);
       const plan = planAppend(head, streamId, currentVersion, pending.encoded, this.clock.now());
       for (const projection of this.projections) {
+        if (!projection.handles(streamId)) continue;
         await projection.project(tx, plan.events, pending.request);
       }
       await this.insertRows(tx, plan.rows);

@@ -8,6 +8,8 @@ import type { PostgresSession } from './postgres-session.js';
  * throwing refuses the request and rolls back whatever it wrote, and nothing else.
  */
 export interface PostgresInlineProjection {
+  /** Whether appends to this stream concern the projection (as `InlineProjection.handles`). */
+  handles(streamId: string): boolean;
   /** One append request's events, already positioned and hashed. */
   project(
     tx: PostgresSession,

@@ -60,6 +60,10 @@ export class PostgresWorkQueue implements TransmissionWorkQueue, PostgresInlineP
     this.listener = new PostgresChannelListener(database, this.channel);
   }
 
+  handles(streamId: string): boolean {
+    return isTransmissionStream(streamId);
+  }
+
   async project(
     tx: PostgresSession,
     events: readonly RecordedEvent[],
@@ -156,6 +160,12 @@ export class PostgresWorkQueue implements TransmissionWorkQueue, PostgresInlineP
       }
     }
     return counts;
+  }
+
+  async countOpen(): Promise<number> {
+    this.assertOpen();
+    const result = await this.database.query<{ count: number }>(this.statements.countOpen);
+    return result.rows[0]?.count ?? 0;
   }
 
   async listDeadLettered(

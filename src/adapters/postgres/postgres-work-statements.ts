@@ -73,6 +73,7 @@ export function workStatements(s: string) {
       ORDER BY last_position LIMIT $2`,
     countByStatus: `SELECT status, COUNT(*)::int AS count FROM ${s}.transmissions
       GROUP BY status`,
+    countOpen: `SELECT COUNT(*)::int AS count FROM ${s}.open_transmissions`,
   };
 }
 

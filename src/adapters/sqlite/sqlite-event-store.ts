@@ -21,10 +21,11 @@ import type {
   ReadAllOptions,
   RecordedEvent,
 } from '../../application/ports/event-store.port.js';
+import type { StoredRowReader } from '../../application/ports/stored-row-reader.port.js';
 import { asLedgerError, openConnection } from './sqlite-connection.js';
 import { SQLITE_LEDGER_DEFAULTS, type SqliteLedgerSettings } from './sqlite-ledger-options.js';
 import { schemaVersion } from './sqlite-migrations.js';
-import { prepareStatements, type LedgerStatements } from './sqlite-statements.js';
+import { insertStoredRow, prepareStatements, type LedgerStatements } from './sqlite-statements.js';
 import { toStoredRow } from './sqlite-rows.js';
 
 /** What the ledger did, for tests and `gtx doctor`-style diagnostics. */
@@ -59,7 +60,7 @@ const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
  * own savepoint so a conflict refuses that request only. Inline projections (the work queue)
  * are written in the same savepoint as the events they follow.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, StoredRowReader {
   private readonly statements: LedgerStatements;
   private readonly readPageSize: number;
   private readonly maxRequestsPerTransaction: number;
@@ -138,6 +139,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   readAll(options: ReadAllOptions): Promise<readonly RecordedEvent[]> {
+    return this.run(() => this.readPage(options).map(decodeStoredRow));
+  }
+
+  readStoredRows(options: ReadAllOptions): Promise<readonly StoredRow[]> {
     return this.run(() => this.readPage(options));
   }
 
@@ -165,7 +170,7 @@ export class SqliteEventStore implements EventStore {
       this.db
         .transaction(() => {
           checkImportContinues(this.readHead(), rows);
-          for (const row of rows) this.statements.insertEvent.run(row);
+          for (const row of rows) insertStoredRow(this.statements, row);
         })
         .immediate();
     });
@@ -203,7 +208,7 @@ export class SqliteEventStore implements EventStore {
     return { position: Number(row.position), hash: String(row.hash) };
   }
 
-  private readPage(options: ReadAllOptions): RecordedEvent[] {
+  private readPage(options: ReadAllOptions): StoredRow[] {
     const limit = pageLimit(options.limit, this.readPageSize);
     if (limit === 0) return [];
     const params = {
@@ -216,7 +221,7 @@ export class SqliteEventStore implements EventStore {
       options.types !== undefined,
       options.streamIds !== undefined,
     );
-    return statement.all(params).map((raw) => decodeStoredRow(toStoredRow(raw)));
+    return statement.all(params).map(toStoredRow);
   }
 
   private readAllStatement(byType: boolean, byStream: boolean): LedgerStatements['readAll'] {
@@ -289,10 +294,10 @@ export class SqliteEventStore implements EventStore {
       const currentVersion = this.currentVersion(streamId);
       checkExpectedVersion(streamId, expectedVersion, currentVersion);
       const plan = planAppend(head, streamId, currentVersion, pending.encoded, this.clock.now());
-      const writes = this.projections.map((projection) =>
-        projection.project(plan.events, pending.request),
-      );
-      for (const row of plan.rows) this.statements.insertEvent.run(row);
+      const writes = this.projections
+        .filter((projection) => projection.handles(streamId))
+        .map((projection) => projection.project(plan.events, pending.request));
+      for (const row of plan.rows) insertStoredRow(this.statements, row);
       for (const write of writes) write();
       const first = plan.rows[0]?.position ?? plan.head.position;
       const result: AppendResult = {

@@ -50,6 +50,10 @@ export class SqliteWorkQueue implements TransmissionWorkQueue, InlineProjection 
     this.statements = prepareWorkStatements(store.connection());
   }
 
+  handles(streamId: string): boolean {
+    return isTransmissionStream(streamId);
+  }
+
   project(events: readonly RecordedEvent[], request: AppendRequest): () => void {
     if (!isTransmissionStream(request.streamId)) return noWrite;
     checkClaimGuard(request.streamId, request.guard, this.hold(request.streamId));
@@ -121,6 +125,10 @@ export class SqliteWorkQueue implements TransmissionWorkQueue, InlineProjection 
       }
       return counts;
     });
+  }
+
+  countOpen(): Promise<number> {
+    return this.reading(() => (this.statements.countOpen.get() as { count: number }).count);
   }
 
   listDeadLettered(page: DeadLetterPageRequest): Promise<readonly DeadLetteredTransmission[]> {

@@ -53,6 +53,7 @@ const SQL = {
       WHERE status = 'deadLettered' AND last_position > @afterPosition
       ORDER BY last_position LIMIT @limit`,
   countByStatus: 'SELECT status, COUNT(*) AS count FROM transmissions GROUP BY status',
+  countOpen: 'SELECT COUNT(*) AS count FROM open_transmissions',
 } as const;
 
 export type WorkStatements = { readonly [Name in keyof typeof SQL]: Statement };

@@ -5,6 +5,9 @@ import {
   type ChainVerified,
 } from '../ledger/hash-chain.js';
 import type { LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
+import type { StoredRow } from '../ports/stored-row-reader.port.js';
+import { LedgerCorruptError } from '../errors.js';
+import { unparsableColumn } from '../ledger/ledger-rows.js';
 
 export type AuditFailureReason =
   | ChainFailureReason
@@ -65,7 +68,27 @@ export class AuditChain {
   /** Checks the next row; returns the break (and keeps returning it) once the chain is broken. */
   push(row: RecordedEvent): AuditBreak | null {
     if (this.broken !== null) return this.broken;
-    const chainBreak = this.verifier.push(row);
+    return this.afterChainCheck(row, this.verifier.push(row));
+  }
+
+  /**
+   * As `push`, for a row read as stored: the hash is recomputed over the stored text, and the
+   * text must also parse (data as JSON, metadata as an object of strings), as a decoded read
+   * would require; a row that does not is unreadable, as it is for `readAll`.
+   */
+  pushStored(row: StoredRow): AuditBreak | null {
+    if (this.broken !== null) return this.broken;
+    const problem = unparsableColumn(row);
+    if (problem !== null) {
+      return this.unreadable(row.position, new LedgerCorruptError(row.position, problem).message);
+    }
+    return this.afterChainCheck(row, this.verifier.pushStored(row));
+  }
+
+  private afterChainCheck(
+    row: Pick<RecordedEvent, 'position' | 'hash' | 'prevHash'>,
+    chainBreak: ReturnType<ChainVerifier['push']>,
+  ): AuditBreak | null {
     if (chainBreak !== null)
       return this.fail(chainBreak.position, chainBreak.reason, chainBreak.detail);
     if (row.prevHash !== undefined && row.prevHash !== this.lastHash) {

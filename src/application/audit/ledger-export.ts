@@ -3,9 +3,15 @@ import { epochMsToIso, isAgentMessageStream, isoToEpochMs } from '../../domain/i
 import { LedgerCorruptError } from '../errors.js';
 import { canonicalJson } from '../ledger/canonical-json.js';
 import { readAllPages } from '../ledger/ledger-pages.js';
+import { unparsableColumn } from '../ledger/ledger-rows.js';
 import { isTransmissionStream } from '../ledger/transmission-projection.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventStore, LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
+import {
+  readsStoredRows,
+  type StoredRow,
+  type StoredRowReader,
+} from '../ports/stored-row-reader.port.js';
 import { isFullExport, type ExportFilter } from './export-filter.js';
 
 /**
@@ -175,6 +181,60 @@ async function toExportedRow(
   return { ...stored, view };
 }
 
+/**
+ * The rows of a filter that needs no decoded value (stream, type and time filters), read as
+ * stored, in position order, up to `head`.
+ */
+async function* selectStoredRows(
+  ledger: StoredRowReader,
+  filter: ExportFilter,
+  head: LedgerHead,
+  pageSize = 1000,
+): AsyncGenerator<readonly StoredRow[], void, undefined> {
+  const sinceMs = filter.since === undefined ? null : isoToEpochMs(filter.since);
+  const untilMs = filter.until === undefined ? null : isoToEpochMs(filter.until);
+  let afterPosition = 0;
+  for (;;) {
+    const page = await ledger.readStoredRows({
+      afterPosition,
+      limit: pageSize,
+      ...(filter.types === undefined ? {} : { types: filter.types }),
+      ...(filter.streams === undefined ? {} : { streamIds: filter.streams }),
+    });
+    const last = page.at(-1);
+    if (last === undefined) return;
+    const selected: StoredRow[] = [];
+    for (const row of page) {
+      if (row.position > head.position) break;
+      if (sinceMs !== null || untilMs !== null) {
+        const ms = isoToEpochMs(row.recordedAt);
+        if (ms === null) {
+          throw new LedgerCorruptError(row.position, 'recorded_at is not an ISO-8601 UTC time');
+        }
+        if (sinceMs !== null && ms < sinceMs) continue;
+        if (untilMs !== null && ms >= untilMs) continue;
+      }
+      // The line pastes the stored text: it must be JSON, or the file would not be NDJSON.
+      const problem = unparsableColumn(row);
+      if (problem !== null) throw new LedgerCorruptError(row.position, problem);
+      selected.push(row);
+    }
+    yield selected;
+    if (last.position >= head.position) return;
+    afterPosition = last.position;
+  }
+}
+
+/**
+ * The NDJSON line of a stored row: the same bytes as JSON.stringify of its `ExportedRow`, with
+ * the stored canonical data and metadata text written as it is instead of parsed and
+ * serialised again (it is what the chain hashed; a decoded value re-serialised can differ from
+ * it, an object with integer-like keys for one).
+ */
+function storedNdjsonLine(row: StoredRow): string {
+  return `{"position":${String(row.position)},"streamId":${JSON.stringify(row.streamId)},"streamVersion":${String(row.streamVersion)},"type":${JSON.stringify(row.type)},"schemaVersion":${String(row.schemaVersion)},"recordedAt":${JSON.stringify(row.recordedAt)},"data":${row.dataJson},"metadata":${row.metadataJson},"prevHash":${JSON.stringify(row.prevHash)},"hash":${JSON.stringify(row.hash)}}\n`;
+}
+
 function ndjsonLine(value: unknown): string {
   return `${JSON.stringify(value)}\n`;
 }
@@ -202,6 +262,35 @@ function csvRecord(row: ExportedRow, withView: boolean): string {
  * CSV (a header row, one record per row; JSON columns as canonical JSON text). Rows after the
  * head read at the start are left out, so the export is one consistent cut of the ledger.
  */
+interface ExportLine {
+  readonly position: number;
+  readonly line: string;
+}
+
+async function* storedLines(
+  ledger: StoredRowReader,
+  filter: ExportFilter,
+  head: LedgerHead,
+  pageSize: number | undefined,
+): AsyncGenerator<readonly ExportLine[], void, undefined> {
+  for await (const rows of selectStoredRows(ledger, filter, head, pageSize)) {
+    yield rows.map((row) => ({ position: row.position, line: storedNdjsonLine(row) }));
+  }
+}
+
+async function* decodedLines(
+  ledger: EventStore,
+  options: ExportOptions,
+  head: LedgerHead,
+  withView: boolean,
+): AsyncGenerator<readonly ExportLine[], void, undefined> {
+  for await (const row of selectRows(ledger, options.filter, head, options.pageSize)) {
+    const exported = await toExportedRow(row, options.viewer);
+    const line = options.format === 'ndjson' ? ndjsonLine(exported) : csvRecord(exported, withView);
+    yield [{ position: row.position, line }];
+  }
+}
+
 export async function writeExport(
   ledger: EventStore,
   clock: Clock,
@@ -225,16 +314,24 @@ export async function writeExport(
   let count = 0;
   let firstPosition: number | null = null;
   let lastPosition: number | null = null;
-  for await (const row of selectRows(ledger, options.filter, head, options.pageSize)) {
-    const exported = await toExportedRow(row, options.viewer);
-    buffer += options.format === 'ndjson' ? ndjsonLine(exported) : csvRecord(exported, withView);
-    count += 1;
-    firstPosition ??= row.position;
-    lastPosition = row.position;
-    if (buffer.length >= CHUNK_CHARS) {
-      await sink.write(buffer);
-      buffer = '';
-      options.onProgress?.(row.position, head.position);
+  const lines =
+    options.format === 'ndjson' &&
+    options.viewer === undefined &&
+    options.filter.guests === undefined &&
+    readsStoredRows(ledger)
+      ? storedLines(ledger, options.filter, head, options.pageSize)
+      : decodedLines(ledger, options, head, withView);
+  for await (const batch of lines) {
+    for (const { position, line } of batch) {
+      buffer += line;
+      count += 1;
+      firstPosition ??= position;
+      lastPosition = position;
+      if (buffer.length >= CHUNK_CHARS) {
+        await sink.write(buffer);
+        buffer = '';
+        options.onProgress?.(position, head.position);
+      }
     }
   }
   if (options.format === 'ndjson') {

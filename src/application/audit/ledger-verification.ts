@@ -1,6 +1,7 @@
 import { isGtxError } from '../../domain/index.js';
-import type { EventStore, LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
-import { AuditChain, type AuditVerification } from './audit-chain.js';
+import type { EventStore, LedgerHead, ReadAllOptions } from '../ports/event-store.port.js';
+import { readsStoredRows } from '../ports/stored-row-reader.port.js';
+import { AuditChain, type AuditBreak, type AuditVerification } from './audit-chain.js';
 import { AuditUsageError } from './audit-errors.js';
 
 export interface VerifyLedgerOptions {
@@ -17,8 +18,10 @@ export interface VerifyLedgerOptions {
   readonly afterPosition?: number;
 }
 
-type Scanned =
-  | { readonly kind: 'row'; readonly row: RecordedEvent }
+type PageReader<Row> = (options: ReadAllOptions) => Promise<readonly Row[]>;
+
+type Scanned<Row> =
+  | { readonly kind: 'row'; readonly row: Row }
   | { readonly kind: 'unreadable'; readonly position: number | null; readonly detail: string };
 
 const DEFAULT_PAGE_SIZE = 1000;
@@ -39,22 +42,22 @@ function corruptPosition(error: { details: Record<string, unknown> }): number | 
  * (a row it reports as corrupt) is re-read one row at a time, so the rows before the bad one
  * are still checked and the bad one is named by its position.
  */
-async function* scanStoredRows(
-  ledger: EventStore,
+async function* scanStoredRows<Row extends { readonly position: number }>(
+  readPage: PageReader<Row>,
   pageSize: number,
   from: number,
-): AsyncGenerator<Scanned, void, undefined> {
+): AsyncGenerator<Scanned<Row>, void, undefined> {
   let afterPosition = from;
   for (;;) {
-    let page: readonly RecordedEvent[];
+    let page: readonly Row[];
     try {
-      page = await ledger.readAll({ afterPosition, limit: pageSize });
+      page = await readPage({ afterPosition, limit: pageSize });
     } catch (error) {
       if (!isCorruptRow(error)) throw error;
       for (let read = 0; read < pageSize; read += 1) {
-        let single: readonly RecordedEvent[];
+        let single: readonly Row[];
         try {
-          single = await ledger.readAll({ afterPosition, limit: 1 });
+          single = await readPage({ afterPosition, limit: 1 });
         } catch (inner) {
           if (!isCorruptRow(inner)) throw inner;
           yield { kind: 'unreadable', position: corruptPosition(inner), detail: inner.message };
@@ -77,7 +80,10 @@ async function* scanStoredRows(
 /**
  * Recomputes the whole chain of a ledger as it is stored, from position 1 to the last row, and
  * names the first position that fails and why. With checkpoints (digests taken earlier) it also
- * proves that nothing up to each checkpoint was rewritten or cut off since.
+ * proves that nothing up to each checkpoint was rewritten or cut off since. A store that reads
+ * its rows as stored (every adapter here) is verified over the stored text, which is what was
+ * hashed at append, without decoding each row and encoding it again; any other EventStore is
+ * verified over its decoded events.
  */
 export async function verifyLedger(
   ledger: EventStore,
@@ -87,17 +93,41 @@ export async function verifyLedger(
   const from = Math.max(0, Math.floor(options.afterPosition ?? 0));
   const start = from === 0 ? undefined : await storedHead(ledger, from);
   const chain = new AuditChain(options.checkpoints, start);
+  return readsStoredRows(ledger)
+    ? verifyRows(
+        chain,
+        scanStoredRows((page) => ledger.readStoredRows(page), pageSize, from),
+        (row) => chain.pushStored(row),
+        pageSize,
+        options.onProgress,
+      )
+    : verifyRows(
+        chain,
+        scanStoredRows((page) => ledger.readAll(page), pageSize, from),
+        (row) => chain.push(row),
+        pageSize,
+        options.onProgress,
+      );
+}
+
+async function verifyRows<Row>(
+  chain: AuditChain,
+  rows: AsyncIterable<Scanned<Row>>,
+  push: (row: Row) => AuditBreak | null,
+  pageSize: number,
+  onProgress: ((verified: number) => void) | undefined,
+): Promise<AuditVerification> {
   let sinceProgress = 0;
-  for await (const scanned of scanStoredRows(ledger, pageSize, from)) {
+  for await (const scanned of rows) {
     if (scanned.kind === 'unreadable') return chain.unreadable(scanned.position, scanned.detail);
-    if (chain.push(scanned.row) !== null) break;
+    if (push(scanned.row) !== null) break;
     sinceProgress += 1;
     if (sinceProgress >= pageSize) {
       sinceProgress = 0;
-      options.onProgress?.(chain.verified);
+      onProgress?.(chain.verified);
     }
   }
-  options.onProgress?.(chain.verified);
+  onProgress?.(chain.verified);
   return chain.finish();
 }
 

@@ -37,7 +37,7 @@ function refuse(path: Path | null, reason: string): NotCanonicalJsonError {
 const hasIsWellFormed =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
 
-function isWellFormed(value: string): boolean {
+export function isWellFormed(value: string): boolean {
   return hasIsWellFormed
     ? (value as unknown as { isWellFormed(): boolean }).isWellFormed()
     : !LONE_SURROGATE.test(value);

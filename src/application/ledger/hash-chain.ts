@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
-import { canonicalJson } from './canonical-json.js';
+import type { StoredRow } from '../ports/stored-row-reader.port.js';
+import { canonicalJson, isWellFormed } from './canonical-json.js';
 
 export { canonicalJson } from './canonical-json.js';
 
@@ -53,21 +54,56 @@ export function chainHashOfEncoded(
   dataJson: string,
   metadataJson: string,
 ): string {
-  const rest = canonicalJson({
-    position: row.position,
-    streamId: row.streamId,
-    streamVersion: row.streamVersion,
-    type: row.type,
-    schemaVersion: row.schemaVersion,
-    recordedAt: row.recordedAt,
-  });
+  const scalars = scalarFieldsEncoding(row);
   return createHash('sha256')
     .update(prevHash, 'utf8')
     .update(
-      `{"data":${dataJson},"metadata":${metadataJson}${rest === '{}' ? '}' : `,${rest.slice(1)}`}`,
+      `{"data":${dataJson},"metadata":${metadataJson}${scalars === '' ? '' : `,${scalars}`}}`,
       'utf8',
     )
     .digest('hex');
+}
+
+/** `chainHash` of a row read as stored: the stored data and metadata text is what was hashed. */
+export function chainHashOfStored(prevHash: string, row: StoredRow): string {
+  return chainHashOfEncoded(prevHash, row, row.dataJson, row.metadataJson);
+}
+
+function isPlainInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+function isPlainText(value: unknown): value is string {
+  return typeof value === 'string' && isWellFormed(value);
+}
+
+/**
+ * The six scalar fields in canonical order (position, recordedAt, schemaVersion, streamId,
+ * streamVersion, type) without the braces. Safe integers and well-formed strings encode exactly
+ * as JSON.stringify writes them, which is what canonical JSON does; anything else goes through
+ * canonicalJson, which encodes or refuses it as it always has.
+ */
+function scalarFieldsEncoding(row: Omit<ChainRow, 'data' | 'metadata'>): string {
+  const { position, recordedAt, schemaVersion, streamId, streamVersion, type } = row;
+  if (
+    isPlainInteger(position) &&
+    isPlainText(recordedAt) &&
+    isPlainInteger(schemaVersion) &&
+    isPlainText(streamId) &&
+    isPlainInteger(streamVersion) &&
+    isPlainText(type)
+  ) {
+    return `"position":${String(position)},"recordedAt":${JSON.stringify(recordedAt)},"schemaVersion":${String(schemaVersion)},"streamId":${JSON.stringify(streamId)},"streamVersion":${String(streamVersion)},"type":${JSON.stringify(type)}`;
+  }
+  const rest = canonicalJson({
+    position,
+    streamId,
+    streamVersion,
+    type,
+    schemaVersion,
+    recordedAt,
+  });
+  return rest.slice(1, -1);
 }
 
 export type ChainFailureReason =
@@ -113,6 +149,9 @@ export interface VerifyChainOptions {
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
+/** What the verifier reads of a row besides its hashed content, decoded or as stored. */
+type VerifiedFields = Pick<RecordedEvent, 'position' | 'streamId' | 'streamVersion' | 'hash'>;
+
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 }
@@ -146,8 +185,20 @@ export class ChainVerifier {
 
   /** Checks the next row; returns the break (and keeps returning it) once the chain is broken. */
   push(row: RecordedEvent): ChainBroken | null {
+    return this.pushChecked(row, () => chainHash(this.prevHash, row));
+  }
+
+  /**
+   * As `push`, for a row read as stored: its hash is recomputed over the stored data and
+   * metadata text, which must be exactly the text hashed when it was appended.
+   */
+  pushStored(row: StoredRow): ChainBroken | null {
+    return this.pushChecked(row, () => chainHashOfStored(this.prevHash, row));
+  }
+
+  private pushChecked(row: VerifiedFields, recompute: () => string): ChainBroken | null {
     if (this.broken !== null) return this.broken;
-    const failure = this.check(row);
+    const failure = this.check(row, recompute);
     if (failure !== null) {
       this.broken = { ok: false, count: this.count, ...failure };
       return this.broken;
@@ -177,20 +228,23 @@ export class ChainVerifier {
     };
   }
 
-  private check(row: RecordedEvent): Omit<ChainBroken, 'ok' | 'count'> | null {
+  private check(
+    row: VerifiedFields,
+    recompute: () => string,
+  ): Omit<ChainBroken, 'ok' | 'count'> | null {
     const expectedPosition = this.lastPosition === null ? null : this.lastPosition + 1;
     const position = isPositiveInteger(row.position) ? row.position : (expectedPosition ?? 0);
     return (
       this.checkShape(row, position) ??
       this.checkPosition(row.position, expectedPosition) ??
       this.checkStreamVersion(row) ??
-      this.checkHash(row) ??
+      this.checkHash(row, recompute) ??
       this.checkCheckpoint(row)
     );
   }
 
   private checkShape(
-    row: RecordedEvent,
+    row: VerifiedFields,
     position: number,
   ): Omit<ChainBroken, 'ok' | 'count'> | null {
     const problem = shapeProblem(row);
@@ -209,7 +263,7 @@ export class ChainVerifier {
     };
   }
 
-  private checkStreamVersion(row: RecordedEvent): Omit<ChainBroken, 'ok' | 'count'> | null {
+  private checkStreamVersion(row: VerifiedFields): Omit<ChainBroken, 'ok' | 'count'> | null {
     const previous = this.streamVersions.get(row.streamId);
     // Starting mid-ledger, a stream first seen may legitimately be at any version.
     if (previous === undefined && !this.fromGenesis) return null;
@@ -222,10 +276,13 @@ export class ChainVerifier {
     };
   }
 
-  private checkHash(row: RecordedEvent): Omit<ChainBroken, 'ok' | 'count'> | null {
+  private checkHash(
+    row: VerifiedFields,
+    recompute: () => string,
+  ): Omit<ChainBroken, 'ok' | 'count'> | null {
     let computed: string;
     try {
-      computed = chainHash(this.prevHash, row);
+      computed = recompute();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { position: row.position, reason: 'malformedRow', detail: message };
@@ -238,7 +295,7 @@ export class ChainVerifier {
     };
   }
 
-  private checkCheckpoint(row: RecordedEvent): Omit<ChainBroken, 'ok' | 'count'> | null {
+  private checkCheckpoint(row: VerifiedFields): Omit<ChainBroken, 'ok' | 'count'> | null {
     const expected = this.checkpoints.get(row.position);
     if (expected === undefined || expected === row.hash) return null;
     return {
@@ -248,7 +305,7 @@ export class ChainVerifier {
     };
   }
 
-  private accept(row: RecordedEvent): void {
+  private accept(row: VerifiedFields): void {
     this.firstPosition ??= row.position;
     this.lastPosition = row.position;
     this.prevHash = row.hash;
@@ -263,7 +320,7 @@ export class ChainVerifier {
   }
 }
 
-function shapeProblem(row: RecordedEvent): string | null {
+function shapeProblem(row: VerifiedFields): string | null {
   if (!isPositiveInteger(row.position))
     return `position ${String(row.position)} is not a positive integer`;
   if (!isPositiveInteger(row.streamVersion)) {

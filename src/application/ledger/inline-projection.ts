@@ -7,5 +7,10 @@ import type { AppendRequest, RecordedEvent } from '../ports/event-store.port.js'
  * or returns the write that the store runs after the events, still inside the transaction.
  */
 export interface InlineProjection {
+  /**
+   * Whether appends to this stream concern the projection at all: the store hands the events
+   * (parsed back from the text just written) only to projections that read them.
+   */
+  handles(streamId: string): boolean;
   project(events: readonly RecordedEvent[], request: AppendRequest): () => void;
 }

@@ -7,27 +7,13 @@ import type {
   LedgerHead,
   RecordedEvent,
 } from '../ports/event-store.port.js';
+import type { StoredRow } from '../ports/stored-row-reader.port.js';
 import { canonicalJson } from './canonical-json.js';
 import { chainHashOfEncoded } from './hash-chain.js';
 import { LedgerInvalidEventError, NotCanonicalJsonError } from './ledger-errors.js';
 import { isTransmissionStream, readTransmissionEvent } from './transmission-projection.js';
 
-/**
- * The storage form of an event, the same for every adapter: data and metadata as canonical
- * JSON text, so what is stored, what is hashed and what is read back are one and the same.
- */
-export interface StoredRow {
-  readonly position: number;
-  readonly streamId: string;
-  readonly streamVersion: number;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly dataJson: string;
-  readonly metadataJson: string;
-  readonly recordedAt: string;
-  readonly prevHash: string;
-  readonly hash: string;
-}
+export type { StoredRow } from '../ports/stored-row-reader.port.js';
 
 /** A new event checked and encoded before any storage is touched. */
 export interface EncodedEvent {
@@ -111,7 +97,12 @@ export function checkExpectedVersion(
     throw new LedgerVersionConflictError(streamId, expected, currentVersion);
 }
 
-/** Numbers and chains the rows of one request after `head`. */
+/**
+ * Numbers and chains the rows of one request after `head`. The recorded events (data and
+ * metadata parsed back from the stored text) are built on first use only: most appends are to
+ * streams no inline projection reads, and parsing every row just written cost as much as
+ * hashing it.
+ */
 export function planAppend(
   head: LedgerHead,
   streamId: string,
@@ -121,7 +112,6 @@ export function planAppend(
 ): PlannedAppend {
   const recordedAt = epochMsToIso(recordedAtMs);
   const rows: StoredRow[] = [];
-  const recorded: RecordedEvent[] = [];
   let prevHash = head.hash;
   // Plain loops and object literals: object spreads here cost more than the hashing.
   for (let index = 0; index < events.length; index += 1) {
@@ -144,24 +134,32 @@ export function planAppend(
       prevHash,
       hash,
     });
-    recorded.push({
-      position,
-      streamId,
-      streamVersion,
-      type,
-      schemaVersion,
-      recordedAt,
-      data: JSON.parse(dataJson) as unknown,
-      metadata: JSON.parse(metadataJson) as EventMetadata,
-      hash,
-      prevHash,
-    });
     prevHash = hash;
   }
+  let recorded: readonly RecordedEvent[] | null = null;
   return {
     rows,
-    events: recorded,
+    get events(): readonly RecordedEvent[] {
+      recorded ??= rows.map(recordedEventOf);
+      return recorded;
+    },
     head: { position: head.position + events.length, hash: prevHash },
+  };
+}
+
+/** An appended row as an event; its text was produced by canonicalJson, so it parses. */
+function recordedEventOf(row: StoredRow): RecordedEvent {
+  return {
+    position: row.position,
+    streamId: row.streamId,
+    streamVersion: row.streamVersion,
+    type: row.type,
+    schemaVersion: row.schemaVersion,
+    recordedAt: row.recordedAt,
+    data: JSON.parse(row.dataJson) as unknown,
+    metadata: JSON.parse(row.metadataJson) as EventMetadata,
+    hash: row.hash,
+    prevHash: row.prevHash,
   };
 }
 
@@ -221,4 +219,31 @@ export function storedRowOf(event: RecordedEvent): StoredRow {
     prevHash: event.prevHash ?? '',
     hash: event.hash,
   };
+}
+
+/**
+ * Why a stored row's text would not decode (data not JSON, metadata not an object of strings),
+ * or null: what a reader of stored text checks in place of decoding.
+ */
+export function unparsableColumn(row: StoredRow): string | null {
+  try {
+    JSON.parse(row.dataJson);
+  } catch {
+    return 'data is not JSON';
+  }
+  let metadata: unknown;
+  try {
+    metadata = JSON.parse(row.metadataJson);
+  } catch {
+    return 'metadata is not JSON';
+  }
+  if (
+    typeof metadata !== 'object' ||
+    metadata === null ||
+    Array.isArray(metadata) ||
+    !Object.values(metadata).every((value) => typeof value === 'string')
+  ) {
+    return 'metadata is not an object of strings';
+  }
+  return null;
 }

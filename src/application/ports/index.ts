@@ -19,3 +19,4 @@ export * from './master-key-rewrapper.port.js';
 export * from './agent-message-source.port.js';
 export * from './guest-pseudonymiser.port.js';
 export * from './integration-directory.port.js';
+export * from './stored-row-reader.port.js';

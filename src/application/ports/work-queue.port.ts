@@ -76,7 +76,13 @@ export interface TransmissionWorkQueue {
   releaseOwner(owner: string): Promise<number>;
   /** Owners holding a claim whose lease has not expired by `nowMs`. */
   holders(nowMs: number): Promise<readonly string[]>;
+  /** Transmissions by status; reads every transmission ever recorded (for reports). */
   counts(): Promise<TransmissionCounts>;
+  /**
+   * Transmissions still to do (`counts().open`) from the queue's open rows alone, so its cost
+   * follows the backlog, not the ledger's length: what a metrics scrape asks every few seconds.
+   */
+  countOpen(): Promise<number>;
   /** Transmissions dead-lettered now (not re-driven since), oldest dead letter first. */
   listDeadLettered(page: DeadLetterPageRequest): Promise<readonly DeadLetteredTransmission[]>;
   /** Rebuilds the projection from the events, the source of truth (claims are dropped). */

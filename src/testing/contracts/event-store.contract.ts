@@ -1,6 +1,13 @@
 import type { Clock } from '../../application/ports/clock.port.js';
 import type { EventStore, RecordedEvent } from '../../application/ports/event-store.port.js';
-import { chainHash, GENESIS_HASH, verifyChain } from '../../application/ledger/hash-chain.js';
+import { canonicalJson } from '../../application/ledger/canonical-json.js';
+import {
+  chainHash,
+  chainHashOfStored,
+  GENESIS_HASH,
+  verifyChain,
+} from '../../application/ledger/hash-chain.js';
+import { readsStoredRows } from '../../application/ports/stored-row-reader.port.js';
 import { epochMsToIso } from '../../domain/index.js';
 import type { ContractTestApi } from './contract-test-api.js';
 import { itWithFreshFixture } from './fresh-fixture.js';
@@ -12,6 +19,11 @@ export interface EventStoreFixture {
   readonly clock?: Clock;
   /** The adapter's `readAll` cap, when the fixture set one; the suite checks it is honoured. */
   readonly readPageSize?: number;
+  /**
+   * True when the store also implements `StoredRowReader` (the audit reads stored text through
+   * it); the suite then requires it and checks it against `readAll`.
+   */
+  readonly readsStoredRows?: boolean;
   readonly cleanup?: () => Promise<void>;
 }
 
@@ -240,6 +252,57 @@ export function eventStoreContract(
         if (readPageSize !== undefined) {
           const capped = await store.readAll({ afterPosition: 0, limit: 1_000_000 });
           expect(capped.length).toBe(Math.min(12, readPageSize));
+        }
+      });
+    });
+
+    describe('readStoredRows', () => {
+      it('reads the rows readAll decodes, as stored, with the same filters and cap', async (fixture) => {
+        const { store } = fixture;
+        if (fixture.readsStoredRows !== true) {
+          // A store of the caller's own need not read stored rows; the audit then decodes.
+          expect(fixture.readsStoredRows ?? false).toBe(false);
+          return;
+        }
+        if (!readsStoredRows(store)) throw new Error('the store does not implement readStoredRows');
+        for (let i = 1; i <= 12; i += 1) {
+          await store.append({
+            streamId: `s-${i % 2}`,
+            expectedVersion: 'any',
+            events: [{ ...note(i), type: i % 3 === 0 ? 'Fizz' : 'NoteTaken' }],
+          });
+        }
+        await appendTransmission(store, 'cmd-1', [transmission.requested('cmd-1', 'conv-1')]);
+        const cases = [
+          { afterPosition: 0, limit: 100 },
+          { afterPosition: 4, limit: 3 },
+          { afterPosition: 0, limit: 100, types: ['Fizz'] },
+          { afterPosition: 3, limit: 100, streamIds: ['s-1'] },
+          { afterPosition: 0, limit: 100, types: ['Fizz'], streamIds: ['s-0'] },
+          { afterPosition: 0, limit: 100, types: [] },
+          { afterPosition: 0, limit: 0 },
+          { afterPosition: 0, limit: 1_000_000 },
+        ];
+        for (const options of cases) {
+          const decoded = await store.readAll(options);
+          const stored = await store.readStoredRows(options);
+          expect(stored.map((row) => row.position)).toEqual(decoded.map((e) => e.position));
+          stored.forEach((row, index) => {
+            const event = decoded[index];
+            expect(row).toEqual({
+              position: event?.position,
+              streamId: event?.streamId,
+              streamVersion: event?.streamVersion,
+              type: event?.type,
+              schemaVersion: event?.schemaVersion,
+              dataJson: canonicalJson(event?.data),
+              metadataJson: canonicalJson(event?.metadata),
+              recordedAt: event?.recordedAt,
+              prevHash: event?.prevHash,
+              hash: event?.hash,
+            });
+            expect(chainHashOfStored(row.prevHash, row)).toBe(row.hash);
+          });
         }
       });
     });

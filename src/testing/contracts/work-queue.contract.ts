@@ -203,6 +203,7 @@ export function workQueueContract(
         delivered: 1,
         deadLettered: 1,
       });
+      expect(await ledger.work.countOpen()).toBe(7);
     });
 
     it('rebuild gives the same answers, with every claim dropped', async (ledger) => {
@@ -211,6 +212,7 @@ export function workQueueContract(
       await ledger.work.claim(by('w1', T0, 2));
       await ledger.work.rebuild();
       expect(await ledger.work.counts()).toEqual(counts);
+      expect(await ledger.work.countOpen()).toBe(counts.open);
       expect(await ledger.work.holders(T0)).toEqual([]);
       const claims = await ledger.work.claim(by('w2'));
       expect(claims.map((c) => [c.commandId, c.fence])).toEqual([
@@ -296,6 +298,7 @@ export function workQueueContract(
         delivered: 1,
         deadLettered: 0,
       });
+      expect(await ledger.work.countOpen()).toBe(9);
       expect(await ledger.work.listDeadLettered({ afterPosition: 0, limit: 10 })).toEqual([]);
       const first = await ledger.work.claim(by('w1'));
       expect(first.map((c) => c.commandId)).toEqual(['a1', 'c1', 'd2', 'e1', 'g2']);
@@ -368,6 +371,7 @@ export function workQueueContract(
       expect(await codeOf(ledger.work.releaseOwner('w1'))).toBe('LEDGER_CLOSED');
       expect(await codeOf(ledger.work.holders(T0))).toBe('LEDGER_CLOSED');
       expect(await codeOf(ledger.work.counts())).toBe('LEDGER_CLOSED');
+      expect(await codeOf(ledger.work.countOpen())).toBe('LEDGER_CLOSED');
       expect(await codeOf(ledger.work.listDeadLettered({ afterPosition: 0, limit: 1 }))).toBe(
         'LEDGER_CLOSED',
       );

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
-import platformClient from 'purecloud-platform-client-v2';
+import { genesysSdk } from '../../config/genesys-sdk-module.js';
 import type { ResolvedOpenMessagingOptions } from './open-messaging-options.js';
 import type { ApiClient, ConversationsApi } from './sdk-models.js';
 
@@ -21,6 +21,7 @@ export interface SdkClient {
 }
 
 export function createSdkClient(options: ResolvedOpenMessagingOptions): SdkClient {
+  const platformClient = genesysSdk();
   const apiClient = new platformClient.ApiClientClass();
   // First, before anything else: while live reload is on, a ~/.genesyscloudjavascript/config
   // file appearing or changing silently resets environment and gateway (contract §1.5).

@@ -153,6 +153,19 @@ describe('AES-GCM personal data vault', () => {
     );
   });
 
+  it('stops opening with the old master key once the stored wrap is only the new one', async () => {
+    const keys = new InMemoryGuestKeyStore();
+    const { vault: oldVault, master: oldKey } = vaultWith(keys);
+    const sealed = await oldVault.seal(context, content);
+    expect(await oldVault.open(context, sealed)).toEqual(content);
+    const rewrapper = new AesGcmMasterKeyRewrapper(oldKey, MasterKey.generate());
+    const stored = (await keys.findByGuest(guestIdHash('guest-1')))!;
+    const both = rewrapper.addNewWrap(stored)!;
+    const onlyNew = rewrapper.dropOldWraps({ ...stored, wrapped: both })!;
+    await keys.rewrap(stored.keyId, stored.wrapped, onlyNew);
+    expect(await codeOf(oldVault.open(context, sealed))).toBe('MASTER_KEY_MISMATCH');
+  });
+
   it('shows content as erased once the guest key is forgotten, and seals later content with a new key', async () => {
     const { vault, keys } = vaultWith();
     const sealed = await vault.seal(context, content);

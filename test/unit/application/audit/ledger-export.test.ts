@@ -121,14 +121,17 @@ describe('verifyLedger', () => {
   it('names a row the ledger cannot read, after checking the rows before it on the same page', async () => {
     const inner = await notes(['a', 'b', 'c', 'd', 'e']);
     const unreadableAt = 4;
+    const refusing = <Row extends { position: number }>(page: readonly Row[]): readonly Row[] => {
+      if (page.some((row) => row.position === unreadableAt)) {
+        throw new LedgerCorruptError(unreadableAt, 'data is not JSON');
+      }
+      return page;
+    };
+    // Both reads, as an adapter refuses a column of the wrong type in either.
     const ledger: EventStore = Object.assign(Object.create(inner) as EventStore, {
-      readAll: async (options: ReadAllOptions) => {
-        const page = await inner.readAll(options);
-        if (page.some((row) => row.position === unreadableAt)) {
-          throw new LedgerCorruptError(unreadableAt, 'data is not JSON');
-        }
-        return page;
-      },
+      readAll: async (options: ReadAllOptions) => refusing(await inner.readAll(options)),
+      readStoredRows: async (options: ReadAllOptions) =>
+        refusing(await inner.readStoredRows(options)),
     });
     const result = await verifyLedger(ledger, { pageSize: 10 });
     expect(result).toEqual({

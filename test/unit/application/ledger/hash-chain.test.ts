@@ -6,6 +6,7 @@ import {
   canonicalJson,
   chainHash,
   chainHashOfEncoded,
+  chainHashOfStored,
   GENESIS_HASH,
   verifyChain,
   verifyChainAsync,
@@ -95,6 +96,47 @@ describe('hash chain', () => {
           expect(
             chainHashOfEncoded(GENESIS_HASH, rest, canonicalJson(data), canonicalJson(metadata)),
           ).toBe(chainHash(GENESIS_HASH, row));
+        },
+      ),
+    );
+  });
+
+  it('hashes a row read as stored exactly as chainHash hashes it decoded, whatever its fields', () => {
+    const text = fc.string({ unit: 'binary' });
+    const number = fc.oneof(fc.nat(), fc.maxSafeNat(), fc.double({ noNaN: true }), fc.bigInt().map(Number));
+    fc.assert(
+      fc.property(
+        fc.jsonValue(),
+        fc.dictionary(fc.string(), fc.string()),
+        fc.record({ streamId: text, type: text, recordedAt: text }),
+        fc.record({ position: number, streamVersion: number, schemaVersion: number }),
+        (data, metadata, texts, numbers) => {
+          const row = { ...base, ...texts, ...numbers, data, metadata };
+          let expected: string;
+          try {
+            expected = chainHash(GENESIS_HASH, row);
+          } catch (error) {
+            // A lone surrogate or a non-finite number: refused the same way.
+            expect(() =>
+              chainHashOfStored(GENESIS_HASH, {
+                ...row,
+                dataJson: canonicalJson(data),
+                metadataJson: canonicalJson(metadata),
+                prevHash: GENESIS_HASH,
+                hash: '',
+              }),
+            ).toThrow((error as Error).message);
+            return;
+          }
+          expect(
+            chainHashOfStored(GENESIS_HASH, {
+              ...row,
+              dataJson: canonicalJson(data),
+              metadataJson: canonicalJson(metadata),
+              prevHash: GENESIS_HASH,
+              hash: '',
+            }),
+          ).toBe(expected);
         },
       ),
     );

@@ -1,0 +1,12 @@
+import { noteBatches } from './lib/note-batches.js';
+import { openSqliteLedger } from '../src/adapters/sqlite/sqlite-ledger.js';
+import { SystemClock } from '../src/adapters/clock/system-clock.js';
+import { rmSync } from 'node:fs';
+const N = 200_000;
+const batches = noteBatches('x', N);
+for (const f of ['/tmp/s3.db', '/tmp/s3.db-wal', '/tmp/s3.db-shm']) rmSync(f, { force: true });
+const ledger = openSqliteLedger({ path: '/tmp/s3.db', clock: new SystemClock(), synchronous: process.env.SYNC ?? 'FULL' } as any);
+const s = performance.now();
+for (const b of batches) await ledger.events.append(b);
+console.log('append', ((performance.now() - s) * 1000 / N).toFixed(2), 'µs/event');
+await ledger.close();

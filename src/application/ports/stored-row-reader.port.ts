@@ -1,0 +1,38 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { EventStore, ReadAllOptions } from './event-store.port.js';
+
+/**
+ * The storage form of an event, the same for every adapter: data and metadata as canonical
+ * JSON text, so what is stored, what is hashed and what is read back are one and the same.
+ */
+export interface StoredRow {
+  readonly position: number;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly dataJson: string;
+  readonly metadataJson: string;
+  readonly recordedAt: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/**
+ * Rows as stored, without parsing them: what the audit verifies (the chain hashes the stored
+ * text) and what an export writes. `readAll` decodes every row; a reader of a million rows that
+ * only needs their text should not pay for that. Columns of the wrong type are still refused
+ * (LEDGER_CORRUPT with the position); text that does not parse is the caller's to check.
+ */
+export interface StoredRowReader {
+  /** As `EventStore.readAll`, same filters and page cap, rows undecoded. */
+  readStoredRows(options: ReadAllOptions): Promise<readonly StoredRow[]>;
+}
+
+export const STORED_ROW_READER: ServiceIdentifier<StoredRowReader> =
+  Symbol.for('gtx.StoredRowReader');
+
+/** Whether an event store also reads its rows as stored (every adapter here does). */
+export function readsStoredRows(store: EventStore): store is EventStore & StoredRowReader {
+  return typeof (store as Partial<StoredRowReader>).readStoredRows === 'function';
+}
