@@ -31,13 +31,14 @@ export class AnalyticsEventMapper {
   async map(recorded: RecordedEvent): Promise<AnalyticsEvent | null> {
     if (isAgentMessageStream(recorded.streamId)) return toAgentAnalyticsEvent(recorded);
     if (!isTransmissionEventStream(recorded.streamId)) return null;
-    const context = recorded.streamVersion === 1 ? null : await this.contextFor(recorded.streamId);
-    const event = toAnalyticsEvent(recorded, context);
-    if (recorded.streamVersion === 1) {
-      const fresh = contextOf(readTransmissionEvent(recorded));
-      if (fresh !== null) this.remember(recorded.streamId, fresh);
+    if (recorded.streamVersion !== 1) {
+      return toAnalyticsEvent(recorded, await this.contextFor(recorded.streamId));
     }
-    return event;
+    // Decoded once: a first event gives both its payload and its stream's context.
+    const decoded = readTransmissionEvent(recorded);
+    const fresh = contextOf(decoded);
+    if (fresh !== null) this.remember(recorded.streamId, fresh);
+    return toAnalyticsEvent(recorded, null, decoded);
   }
 
   private async contextFor(streamId: string): Promise<StreamContext | null> {
