@@ -29,10 +29,22 @@ export class AnalyticsEventMapper {
    * deliveries, erasures): they are not analytics.
    */
   async map(recorded: RecordedEvent): Promise<AnalyticsEvent | null> {
+    const known = this.mapAtOnce(recorded);
+    if (known !== undefined) return known;
+    return toAnalyticsEvent(recorded, await this.contextFor(recorded.streamId));
+  }
+
+  /**
+   * As `map`, without waiting: undefined when the event's stream was first met mid-way and its
+   * first event must be read from the ledger (then call `map`). A replay maps most rows this way,
+   * so a page costs one wait rather than one per row.
+   */
+  mapAtOnce(recorded: RecordedEvent): AnalyticsEvent | null | undefined {
     if (isAgentMessageStream(recorded.streamId)) return toAgentAnalyticsEvent(recorded);
     if (!isTransmissionEventStream(recorded.streamId)) return null;
     if (recorded.streamVersion !== 1) {
-      return toAnalyticsEvent(recorded, await this.contextFor(recorded.streamId));
+      const context = this.cachedContext(recorded.streamId);
+      return context === undefined ? undefined : toAnalyticsEvent(recorded, context);
     }
     // Decoded once: a first event gives both its payload and its stream's context.
     const decoded = readTransmissionEvent(recorded);
@@ -41,14 +53,18 @@ export class AnalyticsEventMapper {
     return toAnalyticsEvent(recorded, null, decoded);
   }
 
-  private async contextFor(streamId: string): Promise<StreamContext | null> {
+  private cachedContext(streamId: string): StreamContext | undefined {
     const known = this.contexts.get(streamId);
-    if (known !== undefined) {
-      // Refresh its place: the cache evicts the stream used longest ago.
-      this.contexts.delete(streamId);
-      this.contexts.set(streamId, known);
-      return known;
-    }
+    if (known === undefined) return undefined;
+    // Refresh its place: the cache evicts the stream used longest ago.
+    this.contexts.delete(streamId);
+    this.contexts.set(streamId, known);
+    return known;
+  }
+
+  private async contextFor(streamId: string): Promise<StreamContext | null> {
+    const known = this.cachedContext(streamId);
+    if (known !== undefined) return known;
     const first = (await this.ledger.readStream(streamId))[0];
     if (first === undefined) return null;
     const context = contextOf(readTransmissionEvent(first));

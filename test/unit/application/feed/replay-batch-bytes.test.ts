@@ -5,7 +5,10 @@ import { InMemoryAnalyticsSink } from '../../../../src/adapters/memory/in-memory
 import { InMemoryEventStore } from '../../../../src/adapters/memory/in-memory-event-store.js';
 import { InMemoryFeedCheckpointStore } from '../../../../src/adapters/memory/in-memory-feed-checkpoint-store.js';
 import { InMemoryLogger } from '../../../../src/adapters/memory/in-memory-logger.js';
+import { AnalyticsEventMapper } from '../../../../src/application/feed/analytics-mapper.js';
 import { batchBody } from '../../../../src/application/feed/analytics-payload.js';
+import { readAllPages } from '../../../../src/application/ledger/ledger-pages.js';
+import type { AnalyticsEvent } from '../../../../src/application/ports/index.js';
 import {
   replayAnalytics,
   type ReplayOptions,
@@ -75,5 +78,40 @@ describe('replay output, byte for byte', () => {
       filters: { fromPosition: 5, until: '2026-01-04T00:00:00.000Z' },
     });
     await expect(text).toMatchFileSnapshot('./__snapshots__/replay-mid-stream.ndjson');
+  });
+
+  it('across pages, sends what mapping row by row gives, in order, batch after batch', async () => {
+    const clock = new VirtualClock();
+    const ledger = new InMemoryEventStore(clock);
+    // 50 interleaved transmissions (~150 rows): more than one page of 100.
+    for (let i = 0; i < 50; i++) {
+      await seedTransmission(ledger, {
+        commandId: `p-${String(i)}`,
+        outcome: i % 3 === 0 ? 'retriedThenDelivered' : 'delivered',
+      });
+    }
+    const expected: AnalyticsEvent[] = [];
+    const reference = new AnalyticsEventMapper(ledger);
+    for await (const recorded of readAllPages(ledger, { afterPosition: 10 })) {
+      const event = await reference.map(recorded);
+      if (event !== null) expected.push(event);
+    }
+    const sink = new InMemoryAnalyticsSink(clock);
+    const summary = await replayAnalytics(
+      {
+        ledger,
+        checkpoints: new InMemoryFeedCheckpointStore(clock),
+        sink,
+        clock,
+        random: new SeededRandom(1),
+        logger: new InMemoryLogger(),
+      },
+      { filters: { fromPosition: 11 }, batchSize: 7 },
+    );
+    const sent = sink.calls().flatMap((call) => call.batch.events);
+    expect(expected.length).toBeGreaterThan(100);
+    expect(JSON.stringify(sent)).toBe(JSON.stringify(expected));
+    expect(summary).toMatchObject({ matched: expected.length, delivered: expected.length });
+    expect(sink.calls().every((call) => call.batch.events.length <= 7)).toBe(true);
   });
 });
