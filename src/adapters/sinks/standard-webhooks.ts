@@ -30,13 +30,16 @@ export interface SignatureInput {
   readonly id: string;
   /** Seconds since the epoch, as sent in `webhook-timestamp`. */
   readonly timestampSeconds: number;
-  readonly body: string;
+  /** The exact bytes posted; a string is signed as its UTF-8 bytes. */
+  readonly body: string | Buffer;
 }
 
 /** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`: the `webhook-signature` header value. */
 export function signWebhook(key: Buffer, input: SignatureInput): string {
+  // Fed in two parts: the same bytes as `id.timestamp.body`, without copying a large body.
   const mac = createHmac('sha256', key)
-    .update(`${input.id}.${String(input.timestampSeconds)}.${input.body}`)
+    .update(`${input.id}.${String(input.timestampSeconds)}.`)
+    .update(input.body)
     .digest('base64');
   return `v1,${mac}`;
 }

@@ -89,11 +89,12 @@ export class WebhookAnalyticsSink implements AnalyticsSink {
   }
 
   deliver(batch: AnalyticsBatch, signal?: AbortSignal): Promise<SinkOutcome> {
-    const body = JSON.stringify(batchBody(batch));
+    // Encoded once: the length, the signature and the socket all take these same bytes.
+    const body = Buffer.from(JSON.stringify(batchBody(batch)), 'utf8');
     const timestampSeconds = Math.floor(this.clock.now() / 1000);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
+      'content-length': String(body.length),
       'webhook-id': batch.id,
       'webhook-timestamp': String(timestampSeconds),
       'webhook-signature': signWebhook(this.key, { id: batch.id, timestampSeconds, body }),
@@ -109,7 +110,7 @@ export class WebhookAnalyticsSink implements AnalyticsSink {
   }
 
   private async post(
-    body: string,
+    body: Buffer,
     headers: Record<string, string>,
     signal?: AbortSignal,
   ): Promise<SinkOutcome> {

@@ -29,25 +29,42 @@ export class AnalyticsEventMapper {
    * deliveries, erasures): they are not analytics.
    */
   async map(recorded: RecordedEvent): Promise<AnalyticsEvent | null> {
+    const known = this.mapAtOnce(recorded);
+    if (known !== undefined) return known;
+    return toAnalyticsEvent(recorded, await this.contextFor(recorded.streamId));
+  }
+
+  /**
+   * As `map`, without waiting: undefined when the event's stream was first met mid-way and its
+   * first event must be read from the ledger (then call `map`). A replay maps most rows this way,
+   * so a page costs one wait rather than one per row.
+   */
+  mapAtOnce(recorded: RecordedEvent): AnalyticsEvent | null | undefined {
     if (isAgentMessageStream(recorded.streamId)) return toAgentAnalyticsEvent(recorded);
     if (!isTransmissionEventStream(recorded.streamId)) return null;
-    const context = recorded.streamVersion === 1 ? null : await this.contextFor(recorded.streamId);
-    const event = toAnalyticsEvent(recorded, context);
-    if (recorded.streamVersion === 1) {
-      const fresh = contextOf(readTransmissionEvent(recorded));
-      if (fresh !== null) this.remember(recorded.streamId, fresh);
+    if (recorded.streamVersion !== 1) {
+      const context = this.cachedContext(recorded.streamId);
+      return context === undefined ? undefined : toAnalyticsEvent(recorded, context);
     }
-    return event;
+    // Decoded once: a first event gives both its payload and its stream's context.
+    const decoded = readTransmissionEvent(recorded);
+    const fresh = contextOf(decoded);
+    if (fresh !== null) this.remember(recorded.streamId, fresh);
+    return toAnalyticsEvent(recorded, null, decoded);
+  }
+
+  private cachedContext(streamId: string): StreamContext | undefined {
+    const known = this.contexts.get(streamId);
+    if (known === undefined) return undefined;
+    // Refresh its place: the cache evicts the stream used longest ago.
+    this.contexts.delete(streamId);
+    this.contexts.set(streamId, known);
+    return known;
   }
 
   private async contextFor(streamId: string): Promise<StreamContext | null> {
-    const known = this.contexts.get(streamId);
-    if (known !== undefined) {
-      // Refresh its place: the cache evicts the stream used longest ago.
-      this.contexts.delete(streamId);
-      this.contexts.set(streamId, known);
-      return known;
-    }
+    const known = this.cachedContext(streamId);
+    if (known !== undefined) return known;
     const first = (await this.ledger.readStream(streamId))[0];
     if (first === undefined) return null;
     const context = contextOf(readTransmissionEvent(first));

@@ -124,27 +124,35 @@ interface EventFacts {
   readonly error: AnalyticsError | null;
 }
 
+/** The facts of an event that carries none beyond its status. */
+function statusOnly(status: AnalyticsStatus, attempt: number | null = null): EventFacts {
+  return { status, attempt, latencyMs: null, genesysMessageId: null, error: null };
+}
+
+// Object literals rather than spreads: this runs once per replayed event (issue 18).
 function factsOf(event: TransmissionEvent): EventFacts {
-  const none = { attempt: null, latencyMs: null, genesysMessageId: null, error: null };
   switch (event.type) {
     case 'TransmissionRequested':
-      return { ...none, status: 'pending' };
+      return statusOnly('pending');
     case 'TransmissionRejected':
       return {
-        ...none,
         status: 'rejected',
+        attempt: null,
+        latencyMs: null,
+        genesysMessageId: null,
         error: {
           ...NO_ERROR_FIELDS,
           rejectionCodes: [...new Set(event.data.violations.map((v) => v.code))],
         },
       };
     case 'TransmissionAttemptStarted':
-      return { ...none, status: 'inFlight', attempt: event.data.attempt };
+      return statusOnly('inFlight', event.data.attempt);
     case 'TransmissionAttemptFailed':
       return {
-        ...none,
         status: event.data.retryAt === null ? 'failed' : 'retryScheduled',
         attempt: event.data.attempt,
+        latencyMs: null,
+        genesysMessageId: null,
         error: {
           ...NO_ERROR_FIELDS,
           failureKind: event.data.failureKind,
@@ -157,22 +165,23 @@ function factsOf(event: TransmissionEvent): EventFacts {
       };
     case 'TransmissionDelivered':
       return {
-        ...none,
         status: 'delivered',
         attempt: event.data.attempts,
         latencyMs: event.data.latencyMs,
         genesysMessageId: event.data.genesysMessageId,
+        error: null,
       };
     case 'TransmissionDeadLettered':
       return {
-        ...none,
         status: 'deadLettered',
         attempt: event.data.attempts,
+        latencyMs: null,
+        genesysMessageId: null,
         error: { ...NO_ERROR_FIELDS, reason: event.data.reason, message: event.data.detail },
       };
     case 'TransmissionRedriven':
       // Open again and waiting for an attempt; the operator and their reason stay in the ledger.
-      return { ...none, status: 'pending' };
+      return statusOnly('pending');
   }
 }
 
@@ -207,14 +216,18 @@ export function toAgentAnalyticsEvent(recorded: RecordedEvent): AnalyticsEvent {
  * Maps one recorded transmission event. `context` comes from the stream's first event (the
  * only one naming guest and conversation). The Genesys conversation id is known from the
  * delivery on: the mapping depends on this event and the stream's first one only, so the live
- * feed and a replay from any position produce the same payload for the same event.
+ * feed and a replay from any position produce the same payload for the same event. `event` is
+ * the row already decoded, when the caller has it.
  */
 export function toAnalyticsEvent(
   recorded: RecordedEvent,
   context: StreamContext | null,
+  event: TransmissionEvent = readTransmissionEvent(recorded),
 ): AnalyticsEvent {
-  const event = readTransmissionEvent(recorded);
   const ctx = contextOf(event) ?? context;
+  const facts = factsOf(event);
+  // The key order is the body's byte order, the same since payload version 1: attempt, latency,
+  // message id and error come before status.
   return {
     id: analyticsEventId(recorded),
     type: recorded.type,
@@ -229,7 +242,11 @@ export function toAnalyticsEvent(
       genesysConversationId:
         event.type === 'TransmissionDelivered' ? event.data.genesysConversationId : null,
     },
-    ...factsOf(event),
+    attempt: facts.attempt,
+    latencyMs: facts.latencyMs,
+    genesysMessageId: facts.genesysMessageId,
+    error: facts.error,
+    status: facts.status,
     timestamp: recorded.recordedAt,
     contentSha256: ctx?.contentSha256 ?? null,
   };

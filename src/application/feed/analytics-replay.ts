@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../ledger/canonical-json.js';
-import { readAllPages } from '../ledger/ledger-pages.js';
+import { readPages } from '../ledger/ledger-pages.js';
 import type {
   AnalyticsEvent,
   AnalyticsSink,
@@ -109,6 +109,13 @@ function compileFilters(filters: ReplayFilters): CompiledFilters {
   return { sinceMs, untilMs, afterPosition: from - 1 };
 }
 
+function withinTime(filters: CompiledFilters, recordedAt: string): boolean {
+  const at = isoToEpochMs(recordedAt);
+  if (filters.sinceMs !== null && (at === null || at < filters.sinceMs)) return false;
+  if (filters.untilMs !== null && (at === null || at >= filters.untilMs)) return false;
+  return true;
+}
+
 /**
  * Re-delivers historical events to any sink, batches marked as a replay, without touching the
  * live feed's checkpoint. It reads up to the head as it was at the start, keeps a checkpoint of
@@ -170,28 +177,31 @@ export async function replayAnalytics(
   };
 
   try {
-    const pages = readAllPages(deps.ledger, {
+    const pages = readPages(deps.ledger, {
       afterPosition,
       limit: Math.max(batchSize, 100),
       ...(options.filters.type === undefined ? {} : { types: [options.filters.type] }),
       ...(options.filters.streamId === undefined ? {} : { streamIds: [options.filters.streamId] }),
     });
-    for await (const recorded of pages) {
-      if (recorded.position > headPosition) break;
-      if (options.signal?.aborted === true) return summary(false);
-      counts.scanned = recorded.position - afterPosition;
-      options.onProgress?.(counts.scanned, total);
-      const at = isoToEpochMs(recorded.recordedAt);
-      if (filters.sinceMs !== null && (at === null || at < filters.sinceMs)) continue;
-      if (filters.untilMs !== null && (at === null || at >= filters.untilMs)) continue;
-      const event = await mapper.map(recorded);
-      if (event === null) continue;
-      if (options.filters.guestId !== undefined && event.guestId !== options.filters.guestId) {
-        continue;
+    const timeFiltered = filters.sinceMs !== null || filters.untilMs !== null;
+    // A page at a time, waiting only to send a batch or to look up a stream met mid-way.
+    scan: for await (const page of pages) {
+      for (const recorded of page) {
+        if (recorded.position > headPosition) break scan;
+        if (options.signal?.aborted === true) return summary(false);
+        counts.scanned = recorded.position - afterPosition;
+        options.onProgress?.(counts.scanned, total);
+        if (timeFiltered && !withinTime(filters, recorded.recordedAt)) continue;
+        const atOnce = mapper.mapAtOnce(recorded);
+        const event = atOnce === undefined ? await mapper.map(recorded) : atOnce;
+        if (event === null) continue;
+        if (options.filters.guestId !== undefined && event.guestId !== options.filters.guestId) {
+          continue;
+        }
+        counts.matched += 1;
+        batch.push(event);
+        if (batch.length >= batchSize) await flush();
       }
-      counts.matched += 1;
-      batch.push(event);
-      if (batch.length >= batchSize) await flush();
     }
     await flush();
     counts.scanned = total;

@@ -118,10 +118,16 @@ const V1_FIELDS: Readonly<Record<TransmissionEventType, Readonly<Record<string, 
   },
 };
 
+// Listed once, not per row: every event read runs these checks.
+const V1_FIELD_LISTS: ReadonlyMap<string, readonly (readonly [string, FieldCheck])[]> = new Map(
+  TRANSMISSION_EVENT_TYPES.map((type) => [type, Object.entries(V1_FIELDS[type])]),
+);
+
 function checkFields(type: TransmissionEventType, data: unknown): void {
   if (!isObject(data)) throw new UpcastError(`${type} data is not an object`);
   const record = data as Readonly<Record<string, unknown>>;
-  for (const [name, [test, expected]] of Object.entries(V1_FIELDS[type])) {
+  for (const [name, [test, expected]] of V1_FIELD_LISTS.get(type) ??
+    Object.entries(V1_FIELDS[type])) {
     if (!test(record[name])) throw new UpcastError(`${type}.data.${name} must be ${expected}`);
   }
 }

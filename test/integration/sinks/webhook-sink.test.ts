@@ -10,7 +10,11 @@ import { parseWebhookSecret } from '../../../src/adapters/sinks/standard-webhook
 import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { SqliteFeedCheckpointStore } from '../../../src/adapters/sqlite/sqlite-feed-checkpoint-store.js';
 import { AnalyticsFeed } from '../../../src/application/feed/analytics-feed.js';
-import { makeBatch } from '../../../src/application/feed/analytics-payload.js';
+import {
+  batchBody,
+  makeBatch,
+  type AnalyticsBatchBody,
+} from '../../../src/application/feed/analytics-payload.js';
 import { replayAnalytics } from '../../../src/application/feed/analytics-replay.js';
 import type { Clock } from '../../../src/application/ports/index.js';
 import { hasErrorCode } from '../../../src/domain/index.js';
@@ -59,6 +63,38 @@ describe('WebhookAnalyticsSink against a loopback receiver', () => {
     });
     expect(request!.headers['webhook-replay']).toBeUndefined();
     expect(request!.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+  });
+
+  it('posts exactly the batch body, non-ASCII included, with its byte length', async () => {
+    const r = await receiver();
+    const path = join(testDir('gtx-webhook-body-'), 'ledger.db');
+    const clock = new SystemClock();
+    const ledger = openSqliteLedger({ path, clock }).events;
+    const checkpoints = SqliteFeedCheckpointStore.open({ path }, clock);
+    onTestFinished(async () => {
+      await checkpoints.close();
+      await ledger.close();
+    });
+    await seedTransmission(ledger, { commandId: 'umlaut', guestId: 'gäst-ü' });
+    await replayAnalytics(
+      {
+        ledger,
+        checkpoints,
+        sink: sink(r.url),
+        clock,
+        random: new SeededRandom(1),
+        logger: new InMemoryLogger(),
+      },
+      { filters: {} },
+    );
+    expect(r.requests).toHaveLength(1);
+    const request = r.requests[0]!;
+    const sent = JSON.parse(request.body) as AnalyticsBatchBody;
+    const batch = makeBatch('analytics', sent.data.events, true);
+    expect(request.body).toBe(JSON.stringify(batchBody(batch)));
+    expect(request.body).toContain('gäst-ü');
+    expect(Number(request.headers['content-length'])).toBe(Buffer.byteLength(request.body));
+    expect(verify(request)).toBeTruthy();
   });
 
   it('fails verification for a wrong secret and for a timestamp outside the tolerance', async () => {
