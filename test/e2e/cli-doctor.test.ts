@@ -90,7 +90,7 @@ describe('gtx doctor', () => {
     ).toEqual(CHECKS);
     expect(run.stdout).not.toContain('FAIL');
     expect(lineOf(run, 'ledger')).toMatch(
-      /^PASS ledger — sqlite .*schema version 3, last 50 of 50 events verify, writable$/,
+      /^PASS ledger — sqlite .*schema version 4, last 50 of 50 events verify, writable$/,
     );
     expect(lineOf(run, 'integration')).toContain('is Active');
     expect(lineOf(run, 'supported-content')).toContain('allows inbound */*');
@@ -246,7 +246,7 @@ describe('gtx doctor', () => {
     const run = await doctor(s, '--ledger', url);
     expect(run.code).toBe(0);
     expect(lineOf(run, 'ledger')).toMatch(
-      /^PASS ledger — postgres .*schema version 3, last 50 of 50 events verify, writable$/,
+      /^PASS ledger — postgres .*schema version 4, last 50 of 50 events verify, writable$/,
     );
   });
 
