@@ -60,6 +60,10 @@ export class PostgresWorkQueue implements TransmissionWorkQueue, PostgresInlineP
     this.listener = new PostgresChannelListener(database, this.channel);
   }
 
+  follows(streamId: string): boolean {
+    return isTransmissionStream(streamId);
+  }
+
   async project(
     tx: PostgresSession,
     events: readonly RecordedEvent[],
