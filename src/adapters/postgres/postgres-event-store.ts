@@ -62,8 +62,8 @@ const MAX_REQUESTS_PER_TRANSACTION = 500;
  * all writers: each append transaction first locks the chain head row, then numbers and hashes
  * its rows, so positions are gapless and in commit order across processes (nobody can commit a
  * later position before an earlier one). Appends issued in one tick share one transaction (group
- * commit), each request in its own savepoint so a conflict refuses that request only; inline
- * projections (the work queue) are written in the same savepoint as the events they follow.
+ * commit) and one INSERT; a conflict refuses that request only, and inline projections (the work
+ * queue) are written in a savepoint of the request they follow.
  */
 export class PostgresEventStore implements EventStore {
   private readonly statements: EventStatements;
