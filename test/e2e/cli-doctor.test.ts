@@ -246,7 +246,7 @@ describe('gtx doctor', () => {
     const run = await doctor(s, '--ledger', url);
     expect(run.code).toBe(0);
     expect(lineOf(run, 'ledger')).toMatch(
-      /^PASS ledger — postgres .*schema version 3, last 50 of 50 events verify, writable$/,
+      /^PASS ledger — postgres .*schema version 4, last 50 of 50 events verify, writable$/,
     );
   });
 

@@ -7,6 +7,7 @@ import {
   pageLimit,
   planAppend,
   type EncodedEvent,
+  type PlannedAppend,
   type StoredRow,
 } from '../../application/ledger/ledger-rows.js';
 import type { Clock } from '../../application/ports/clock.port.js';
@@ -21,6 +22,7 @@ import type {
 import type { StoredRowReader } from '../../application/ports/stored-row-reader.port.js';
 import type { PostgresDatabase, PostgresDatabaseStats } from './postgres-database.js';
 import { isConnectionLoss, isTransientConflict } from './postgres-errors.js';
+import { batchStatement, BatchStatementRefusedError } from './postgres-append-batch.js';
 import { decodeImportedRows, verifyImport } from './postgres-import.js';
 import type { PostgresInlineProjection } from './postgres-inline-projection.js';
 import { storedRowValues, toStoredRow } from './postgres-rows.js';
@@ -38,6 +40,8 @@ export interface PostgresLedgerDiagnostics extends PostgresDatabaseStats {
   /** Append transactions committed or attempted by group commit since open. */
   readonly writeTransactions: number;
   readonly appendRequests: number;
+  /** Batches run again one savepoint per request after a statement of the batch's failed. */
+  readonly separatedBatches: number;
 }
 
 interface PendingAppend {
@@ -59,8 +63,8 @@ const MAX_REQUESTS_PER_TRANSACTION = 500;
  * all writers: each append transaction first locks the chain head row, then numbers and hashes
  * its rows, so positions are gapless and in commit order across processes (nobody can commit a
  * later position before an earlier one). Appends issued in one tick share one transaction (group
- * commit), each request in its own savepoint so a conflict refuses that request only; inline
- * projections (the work queue) are written in the same savepoint as the events they follow.
+ * commit) and one INSERT; a conflict refuses that request only, and inline projections (the work
+ * queue) are written in a savepoint of the request they follow.
  */
 export class PostgresEventStore implements EventStore, StoredRowReader {
   private readonly statements: EventStatements;
@@ -71,6 +75,7 @@ export class PostgresEventStore implements EventStore, StoredRowReader {
   private closing: Promise<void> | null = null;
   private writeTransactions = 0;
   private appendRequests = 0;
+  private separatedBatches = 0;
 
   /** Retains `database` until closed. */
   constructor(
@@ -155,9 +160,7 @@ export class PostgresEventStore implements EventStore, StoredRowReader {
     await this.database.transaction(async (tx) => {
       const head = await this.lockHead(tx);
       await verifyImport(tx, this.statements, head, events);
-      for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
-        await this.insertRows(tx, rows.slice(start, start + MAX_ROWS_PER_INSERT));
-      }
+      await this.insertAllRows(tx, rows);
       for (const projection of this.projections) await projection.projectImported(tx, events);
     });
   }
@@ -178,6 +181,7 @@ export class PostgresEventStore implements EventStore, StoredRowReader {
       groupCommit: this.maxRequestsPerTransaction > 1,
       writeTransactions: this.writeTransactions,
       appendRequests: this.appendRequests,
+      separatedBatches: this.separatedBatches,
     };
   }
 
@@ -232,25 +236,110 @@ export class PostgresEventStore implements EventStore, StoredRowReader {
     }
   }
 
-  /** One transaction for the batch; outcomes are settled only after COMMIT succeeded. */
+  /**
+   * One transaction for the batch; outcomes are settled only after COMMIT succeeded. The batch's
+   * rows go in together (one stream-version query, one INSERT); when a statement of that is
+   * refused, a batch of several runs again with each request in its own savepoint, so only the
+   * request at fault is refused.
+   */
   private async commitBatch(batch: readonly PendingAppend[]): Promise<readonly Outcome[]> {
     this.writeTransactions += 1;
     this.appendRequests += batch.length;
     try {
       // Run again as a whole after a deadlock or a lost connection: every outcome is recomputed.
-      return await this.database.transaction(async (tx) => {
-        let head = await this.lockHead(tx);
-        const outcomes: Outcome[] = [];
-        for (const pending of batch) {
-          const outcome = await this.appendInSavepoint(tx, head, pending);
-          if (outcome.ok) head = outcome.head;
-          outcomes.push(outcome);
-        }
-        return outcomes;
-      });
+      return await this.database.transaction((tx) => this.appendTogether(tx, batch));
     } catch (error) {
-      const failure = this.database.failure(error);
-      return batch.map(() => ({ ok: false, error: failure }));
+      if (!(error instanceof BatchStatementRefusedError))
+        return failedAll(batch, this.database.failure(error));
+    }
+    this.separatedBatches += 1;
+    this.writeTransactions += 1;
+    try {
+      return await this.database.transaction((tx) => this.appendEach(tx, batch));
+    } catch (error) {
+      return failedAll(batch, this.database.failure(error));
+    }
+  }
+
+  private async appendEach(tx: PostgresSession, batch: readonly PendingAppend[]) {
+    let head = await this.lockHead(tx);
+    const outcomes: Outcome[] = [];
+    for (const pending of batch) {
+      const outcome = await this.appendInSavepoint(tx, head, pending);
+      if (outcome.ok) head = outcome.head;
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
+  /**
+   * Versions are read once for the batch's streams and followed here as requests are planned;
+   * a request refused (version conflict, its projection refused) adds no rows, so the next one
+   * is numbered from the same head.
+   */
+  private async appendTogether(
+    tx: PostgresSession,
+    batch: readonly PendingAppend[],
+  ): Promise<Outcome[]> {
+    let head = await this.lockHead(tx);
+    const versions = await batchStatement(batch.length, () => this.streamVersions(tx, batch));
+    const outcomes: Outcome[] = [];
+    const rows: StoredRow[] = [];
+    for (const pending of batch) {
+      const { streamId, expectedVersion } = pending.request;
+      const currentVersion = versions.get(streamId) ?? 0;
+      try {
+        checkExpectedVersion(streamId, expectedVersion, currentVersion);
+      } catch (error) {
+        outcomes.push({ ok: false, error: this.database.failure(error) });
+        continue;
+      }
+      const plan = planAppend(head, streamId, currentVersion, pending.encoded, this.clock.now());
+      const refused = await this.projectInSavepoint(tx, plan, pending);
+      if (refused !== null) {
+        outcomes.push(refused);
+        continue;
+      }
+      rows.push(...plan.rows);
+      versions.set(streamId, currentVersion + plan.rows.length);
+      head = plan.head;
+      outcomes.push({ ok: true, result: resultOf(streamId, currentVersion, plan), head });
+    }
+    await batchStatement(batch.length, () => this.insertAllRows(tx, rows));
+    return outcomes;
+  }
+
+  private async streamVersions(
+    tx: PostgresSession,
+    batch: readonly PendingAppend[],
+  ): Promise<Map<string, number>> {
+    const streamIds = [...new Set(batch.map((pending) => pending.request.streamId))];
+    const stored = await tx.query<{ streamId: string; version: number }>(
+      this.statements.streamVersions,
+      [streamIds],
+    );
+    return new Map(stored.rows.map((row) => [row.streamId, row.version]));
+  }
+
+  /** The request's projections in a savepoint of their own; the refusal, or null. */
+  private async projectInSavepoint(
+    tx: PostgresSession,
+    plan: PlannedAppend,
+    pending: PendingAppend,
+  ): Promise<Outcome | null> {
+    const { streamId } = pending.request;
+    const projections = this.projections.filter((projection) => projection.handles(streamId));
+    if (projections.length === 0) return null;
+    await tx.query('SAVEPOINT append_request');
+    try {
+      for (const projection of projections)
+        await projection.project(tx, plan.events, pending.request);
+      await tx.query('RELEASE SAVEPOINT append_request');
+      return null;
+    } catch (error) {
+      if (isConnectionLoss(error) || isTransientConflict(error)) throw error;
+      await tx.query('ROLLBACK TO SAVEPOINT append_request');
+      return { ok: false, error: this.database.failure(error) };
     }
   }
 
@@ -274,13 +363,7 @@ export class PostgresEventStore implements EventStore, StoredRowReader {
       }
       await this.insertRows(tx, plan.rows);
       await tx.query('RELEASE SAVEPOINT append_request');
-      const result: AppendResult = {
-        streamId,
-        streamVersion: currentVersion + plan.rows.length,
-        firstPosition: plan.rows[0]?.position ?? plan.head.position,
-        lastPosition: plan.head.position,
-      };
-      return { ok: true, result, head: plan.head };
+      return { ok: true, result: resultOf(streamId, currentVersion, plan), head: plan.head };
     } catch (error) {
       // The transaction itself is lost (or must be run again): not this request's fault.
       if (isConnectionLoss(error) || isTransientConflict(error)) throw error;
@@ -289,10 +372,29 @@ export class PostgresEventStore implements EventStore, StoredRowReader {
     }
   }
 
+  private async insertAllRows(tx: PostgresSession, rows: readonly StoredRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += MAX_ROWS_PER_INSERT) {
+      await this.insertRows(tx, rows.slice(start, start + MAX_ROWS_PER_INSERT));
+    }
+  }
+
   private async insertRows(tx: PostgresSession, rows: readonly StoredRow[]): Promise<void> {
     if (rows.length === 0) return;
     await tx.query(this.statements.insertEvents(rows.length), rows.flatMap(storedRowValues));
   }
+}
+
+function failedAll(batch: readonly PendingAppend[], failure: Error): Outcome[] {
+  return batch.map(() => ({ ok: false, error: failure }));
+}
+
+function resultOf(streamId: string, currentVersion: number, plan: PlannedAppend): AppendResult {
+  return {
+    streamId,
+    streamVersion: currentVersion + plan.rows.length,
+    firstPosition: plan.rows[0]?.position ?? plan.head.position,
+    lastPosition: plan.head.position,
+  };
 }
 
 function headOf(row: Readonly<Record<string, unknown>>): LedgerHead {

@@ -8,7 +8,10 @@ import type { PostgresSession } from './postgres-session.js';
  * throwing refuses the request and rolls back whatever it wrote, and nothing else.
  */
 export interface PostgresInlineProjection {
-  /** Whether appends to this stream concern the projection (as `InlineProjection.handles`). */
+  /**
+   * Whether appends to this stream concern the projection (as `InlineProjection.handles`): the
+   * event store hands the events, and opens a savepoint around `project`, only for those.
+   */
   handles(streamId: string): boolean;
   /** One append request's events, already positioned and hashed. */
   project(

@@ -20,7 +20,7 @@ export interface PostgresMigration {
  * numbering rows, so positions are gapless and in commit order across every process. The insert
  * trigger checks each row against the last stored row itself (not against ledger_head), so a row
  * that does not continue the chain is refused whoever writes it and whatever ledger_head says,
- * then moves ledger_head on.
+ * then moves ledger_head on. (Version 4 replaces this per-row trigger with one per statement.)
  */
 const EVENTS = (s: string): string => `
 CREATE TABLE ${s}.events (
@@ -142,6 +142,72 @@ CREATE TABLE ${s}.webmessaging_sessions (
 );
 `;
 
+/*
+ * Replaces version 1's per-row chain trigger, which looked up the last stored row and updated
+ * ledger_head once for every row, by one check per INSERT (or COPY) statement over all the rows
+ * it stored. The rule is the same: ordered by position, the rows must start right after the last
+ * row stored before them, with its hash as prev_hash, and each later row must follow the one
+ * before it (next position, its hash as prev_hash); otherwise the whole statement is refused
+ * with check_violation, naming the first row that breaks the chain. ledger_head then moves to
+ * the last row, once.
+ *
+ * The rows are already in the table when an AFTER trigger runs, so the function first locks
+ * ledger_head: every writer queues there (the event store holds that lock already, so for it
+ * this costs nothing), and under READ COMMITTED the statements after the lock read a snapshot
+ * that includes whatever the previous holder committed. A writer that never took the lock (a
+ * raw INSERT) is thereby checked against the chain as it is once it is its turn; under
+ * REPEATABLE READ the lock fails instead (serialization failure) if another writer moved the
+ * head since the snapshot. The predecessor is read from events, not ledger_head, so a row that
+ * does not continue the stored chain is refused whatever ledger_head says.
+ */
+const STATEMENT_CHAIN_CHECK = (s: string): string => `
+DROP TRIGGER events_chain_continues ON ${s}.events;
+DROP FUNCTION ${s}.events_continue_chain();
+
+CREATE FUNCTION ${s}.events_continue_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  first_position BIGINT;
+  last_position BIGINT := 0;
+  last_hash TEXT := '${GENESIS_HASH}';
+  broken RECORD;
+BEGIN
+  PERFORM 1 FROM ${s}.ledger_head FOR UPDATE;
+  SELECT MIN(global_position) INTO first_position FROM inserted;
+  IF first_position IS NULL THEN
+    RETURN NULL;
+  END IF;
+  SELECT global_position, hash INTO last_position, last_hash
+    FROM ${s}.events WHERE global_position < first_position
+    ORDER BY global_position DESC LIMIT 1;
+  IF NOT FOUND THEN
+    last_position := 0;
+    last_hash := '${GENESIS_HASH}';
+  END IF;
+  SELECT * INTO broken FROM (
+    SELECT global_position, prev_hash,
+      COALESCE(LAG(global_position) OVER chain, last_position) + 1 AS next_position,
+      COALESCE(LAG(hash) OVER chain, last_hash) AS previous_hash
+    FROM inserted WINDOW chain AS (ORDER BY global_position)
+  ) AS checked
+  WHERE global_position IS DISTINCT FROM next_position
+     OR prev_hash IS DISTINCT FROM previous_hash
+  ORDER BY global_position LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'events must continue the chain: next position %, previous hash %',
+      broken.next_position, broken.previous_hash
+      USING ERRCODE = 'check_violation';
+  END IF;
+  UPDATE ${s}.ledger_head SET position = last_row.global_position, hash = last_row.hash
+    FROM (SELECT global_position, hash FROM inserted
+          ORDER BY global_position DESC LIMIT 1) AS last_row;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER events_chain_continues AFTER INSERT ON ${s}.events
+  REFERENCING NEW TABLE AS inserted
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.events_continue_chain();
+`;
+
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, description: 'events with chain triggers, and the chain head', sql: EVENTS },
   {
@@ -153,6 +219,11 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     version: 3,
     description: 'guest data keys, feed checkpoints, Web Messaging sessions (not the ledger)',
     sql: SIDE_STORES,
+  },
+  {
+    version: 4,
+    description: 'chain check once per INSERT statement instead of once per row',
+    sql: STATEMENT_CHAIN_CHECK,
   },
 ];
 
