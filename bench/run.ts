@@ -24,6 +24,7 @@ import { postgresAppendBenchmark } from './suites/postgres-append.js';
 import { postgresWorkersBenchmark } from './suites/postgres-workers.js';
 import { postgresHeadLockBenchmark } from './suites/postgres-head-lock.js';
 import { growthBenchmark } from './suites/growth.js';
+import { cliSendFileBenchmark } from './suites/cli-send-file.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
   ledgerBatchBenchmark,
@@ -39,6 +40,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   postgresWorkersBenchmark,
   postgresHeadLockBenchmark,
   growthBenchmark,
+  cliSendFileBenchmark,
 ];
 
 const { values } = parseArgs({

@@ -13,7 +13,7 @@ import type { BenchContext } from './types.js';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Bench children built beside src, so their relative imports of src reach the compiled files. */
-const COMPILED_CHILDREN = ['bench/children/memory-child.ts'];
+const COMPILED_CHILDREN = ['bench/children/memory-child.ts', 'bench/children/bare-sdk-child.ts'];
 
 export interface CompiledPackage {
   /** The output root: `src/…` and `bench/…` as `.js`, with package.json and node_modules. */
