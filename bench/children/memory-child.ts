@@ -1,6 +1,8 @@
 /**
  * One memory run in a fresh process: submitMany over a generator of `count` commands, RSS
  * sampled every 100 ms; the peak comes from the kernel (getrusage maxrss). Options in argv[2].
+ * Benchmark 7 runs it compiled (bench/lib/compiled.ts), so these relative imports reach the
+ * compiled src, as an installed package's would.
  */
 import { InstantTransport, messageInputs, transmitterOptions } from '../lib/fixtures.js';
 import { createTransmitter } from '../../src/main.js';

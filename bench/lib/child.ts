@@ -36,20 +36,34 @@ export class BenchChild {
   }
 
   /** Forks `bench/children/<name>.ts` (the tsx loader is inherited) and waits for `ready`. */
-  static async start(name: string, options: unknown): Promise<BenchChild> {
+  static start(name: string, options: unknown): Promise<BenchChild> {
     const path = fileURLToPath(new URL(`../children/${name}.ts`, import.meta.url));
+    return BenchChild.startFile(path, options, process.execArgv);
+  }
+
+  /** Forks a compiled child (`.js`) with plain node: no tsx loader in the process. */
+  static startCompiled(path: string, options: unknown): Promise<BenchChild> {
+    return BenchChild.startFile(path, options, []);
+  }
+
+  private static async startFile(
+    path: string,
+    options: unknown,
+    execArgv: readonly string[],
+  ): Promise<BenchChild> {
     const child = fork(path, [JSON.stringify(options)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [...execArgv],
     });
     const ready = await new Promise<ChildMessage>((resolve, reject) => {
       const onExit = (code: number | null): void => {
-        reject(new Error(`bench child ${name} exited with ${String(code)} before it was ready`));
+        reject(new Error(`bench child ${path} exited with ${String(code)} before it was ready`));
       };
       child.once('exit', onExit);
       child.once('message', (message: ChildMessage) => {
         child.off('exit', onExit);
         if (message.type === 'ready') resolve(message);
-        else reject(new Error(`bench child ${name} said ${message.type} first`));
+        else reject(new Error(`bench child ${path} said ${message.type} first`));
       });
     });
     return new BenchChild(child, ready);

@@ -36,3 +36,13 @@ export function busyShare(before: MachineCpu, after: MachineCpu): number {
   const total = after.totalMs - before.totalMs;
   return total <= 0 ? 0 : (after.busyMs - before.busyMs) / total;
 }
+
+/**
+ * User + system CPU in ms of this process' children that have exited and been waited for
+ * (cutime + cstime): a spawned process' whole CPU, read before it starts and after it exits.
+ */
+export function exitedChildrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ;
+}

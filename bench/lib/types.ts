@@ -9,6 +9,8 @@ export interface BenchContext {
   log(line: string): void;
   /** `--memory-counts SMALL,BIG`: the sizes of benchmark 7, when not the mode's default. */
   readonly memoryCounts: readonly [number, number] | null;
+  /** `--growth-sizes`: the events benchmark 13's ledgers already hold, two or more sizes. */
+  readonly growthSizes: readonly number[];
   /** Figures one benchmark leaves for another (e.g. max throughput for the latency run). */
   readonly shared: Map<string, number>;
 }
