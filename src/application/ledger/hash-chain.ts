@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
 import type { StoredRow } from '../ports/stored-row-reader.port.js';
 import { canonicalJson, isWellFormed } from './canonical-json.js';
+import { sha256Hex } from './sha256-hex.js';
 
 export { canonicalJson } from './canonical-json.js';
 
@@ -37,10 +37,7 @@ export function canonicalRowEncoding(row: ChainRow): string {
 
 /** Hex SHA-256 over the previous row's hash followed by this row's canonical encoding. */
 export function chainHash(prevHash: string, row: ChainRow): string {
-  return createHash('sha256')
-    .update(prevHash, 'utf8')
-    .update(canonicalRowEncoding(row), 'utf8')
-    .digest('hex');
+  return sha256Hex(prevHash + canonicalRowEncoding(row));
 }
 
 /**
@@ -55,13 +52,9 @@ export function chainHashOfEncoded(
   metadataJson: string,
 ): string {
   const scalars = scalarFieldsEncoding(row);
-  return createHash('sha256')
-    .update(prevHash, 'utf8')
-    .update(
-      `{"data":${dataJson},"metadata":${metadataJson}${scalars === '' ? '' : `,${scalars}`}}`,
-      'utf8',
-    )
-    .digest('hex');
+  return sha256Hex(
+    `${prevHash}{"data":${dataJson},"metadata":${metadataJson}${scalars === '' ? '' : `,${scalars}`}}`,
+  );
 }
 
 /** `chainHash` of a row read as stored: the stored data and metadata text is what was hashed. */

@@ -2,9 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asyncScheduler } from 'rxjs';
 import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
 import { parseExportFilter } from '../../../src/application/audit/export-filter.js';
+import { verifyExport } from '../../../src/application/audit/export-verification.js';
 import { writeExport, type ExportOptions } from '../../../src/application/audit/ledger-export.js';
 import type { Clock, EventStore } from '../../../src/application/ports/index.js';
 import { epochMsToIso } from '../../../src/domain/index.js';
+import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
 import { makeLedgerFile, T0, tempDir, type TempDir } from './audit-fixture.js';
 
 /*
@@ -82,4 +84,49 @@ describe('NDJSON export of the stored text', () => {
       expect(stored.progress).toEqual(decoded.progress);
     });
   }
+});
+
+/*
+ * The one place the two paths part: JSON.stringify writes integer-like keys of a parsed object
+ * first, in numeric order, where canonical JSON (the stored text) sorts every key as a string.
+ * The stored path keeps the text the chain hashed; both exports still verify offline.
+ */
+describe('NDJSON export of data with integer-like keys', () => {
+  const storedData = '{"10":"ten","9":"nine","b":true}';
+
+  async function appendIntegerKeyedNote(): Promise<void> {
+    const ledger = openSqliteLedger({ path, clock: new VirtualClock(T0 + 60 * 60_000) });
+    try {
+      await ledger.events.append({
+        streamId: 'notes-integer-keys',
+        expectedVersion: 'noStream',
+        events: [
+          {
+            type: 'NoteTaken',
+            schemaVersion: 1,
+            data: { b: true, 9: 'nine', 10: 'ten' },
+            metadata: {},
+          },
+        ],
+      });
+    } finally {
+      await ledger.close();
+    }
+  }
+
+  async function* linesOf(text: string): AsyncGenerator<string> {
+    for (const line of text.split('\n')) yield await Promise.resolve(line);
+  }
+
+  it('writes the stored canonical text, where the decoded export re-orders the keys', async () => {
+    await appendIntegerKeyedNote();
+    const filter = parseExportFilter({ streams: ['notes-integer-keys'], guests: [], types: [] });
+    const stored = await exported({ filter }, (store) => store);
+    const decoded = await exported({ filter }, decodedOnly);
+    expect(stored.text).toContain(`"data":${storedData},`);
+    expect(decoded.text).toContain('"data":{"9":"nine","10":"ten","b":true},');
+    expect(stored.text.replace(storedData, '{"9":"nine","10":"ten","b":true}')).toBe(decoded.text);
+    expect(await verifyExport(linesOf(stored.text))).toMatchObject({ ok: true, count: 1 });
+    expect(await verifyExport(linesOf(decoded.text))).toMatchObject({ ok: true, count: 1 });
+  });
 });
