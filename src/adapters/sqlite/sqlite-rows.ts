@@ -55,6 +55,60 @@ export function toStoredRow(raw: unknown): StoredRow {
   };
 }
 
+/** The column order of EVENT_COLUMNS (sqlite-statements.ts), for rows read as arrays. */
+const STORED_COLUMNS = [
+  'global_position',
+  'streamId',
+  'streamVersion',
+  'type',
+  'schemaVersion',
+  'dataJson',
+  'metadataJson',
+  'recordedAt',
+  'prevHash',
+  'hash',
+] as const;
+
+function textAt(values: readonly unknown[], index: number, position: number): string {
+  const value = values[index];
+  if (typeof value !== 'string') {
+    throw new LedgerCorruptError(position, `${STORED_COLUMNS[index] ?? '?'} is not text`);
+  }
+  return value;
+}
+
+function integerAt(values: readonly unknown[], index: number, position: number): number {
+  const value = values[index];
+  if (!isInteger(value)) {
+    throw new LedgerCorruptError(position, `${STORED_COLUMNS[index] ?? '?'} is not an integer`);
+  }
+  return value;
+}
+
+/**
+ * `toStoredRow` for a row read as an array (a raw statement): better-sqlite3 builds an array
+ * faster than an object with named keys, and the audit reads every row of the ledger.
+ */
+export function toStoredRowFromColumns(raw: unknown): StoredRow {
+  const values = raw as readonly unknown[];
+  const first = values[0];
+  const position = isInteger(first) ? first : 0;
+  if (position < 1)
+    throw new LedgerCorruptError(position, 'global_position is not a positive integer');
+  return {
+    position,
+    streamId: textAt(values, 1, position),
+    streamVersion: integerAt(values, 2, position),
+    type: textAt(values, 3, position),
+    schemaVersion: integerAt(values, 4, position),
+    dataJson: textAt(values, 5, position),
+    metadataJson: textAt(values, 6, position),
+    recordedAt: textAt(values, 7, position),
+    prevHash: textAt(values, 8, position),
+    hash: textAt(values, 9, position),
+  };
+}
+
 export function toOpenTransmissionRow(raw: unknown): OpenTransmission {
   const row = raw as RawRow;
   const sequence = isInteger(row.sequence) ? row.sequence : 0;
