@@ -103,7 +103,12 @@ describe('hash chain', () => {
 
   it('hashes a row read as stored exactly as chainHash hashes it decoded, whatever its fields', () => {
     const text = fc.string({ unit: 'binary' });
-    const number = fc.oneof(fc.nat(), fc.maxSafeNat(), fc.double({ noNaN: true }), fc.bigInt().map(Number));
+    const number = fc.oneof(
+      fc.nat(),
+      fc.maxSafeNat(),
+      fc.double({ noNaN: true }),
+      fc.bigInt().map(Number),
+    );
     fc.assert(
       fc.property(
         fc.jsonValue(),
