@@ -25,7 +25,7 @@ import { isConnectionLoss, isTransientConflict } from './postgres-errors.js';
 import { batchStatement, BatchStatementRefusedError } from './postgres-append-batch.js';
 import { decodeImportedRows, verifyImport } from './postgres-import.js';
 import type { PostgresInlineProjection } from './postgres-inline-projection.js';
-import { storedRowValues, toStoredRow } from './postgres-rows.js';
+import { headOf, storedRowValues, toStoredRow } from './postgres-rows.js';
 import type { PostgresSession } from './postgres-session.js';
 import {
   eventStatements,
@@ -395,14 +395,4 @@ function resultOf(streamId: string, currentVersion: number, plan: PlannedAppend)
     firstPosition: plan.rows[0]?.position ?? plan.head.position,
     lastPosition: plan.head.position,
   };
-}
-
-function headOf(row: Readonly<Record<string, unknown>>): LedgerHead {
-  const position = Number(row.position);
-  if (!Number.isSafeInteger(position) || typeof row.hash !== 'string') {
-    throw new LedgerUnavailableError(
-      'the ledger head is not a position and a hash; the schema is damaged',
-    );
-  }
-  return { position, hash: row.hash };
 }

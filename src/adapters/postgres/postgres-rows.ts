@@ -1,4 +1,5 @@
-import { LedgerCorruptError } from '../../application/errors.js';
+import { LedgerCorruptError, LedgerUnavailableError } from '../../application/errors.js';
+import type { LedgerHead } from '../../application/ports/event-store.port.js';
 import { canonicalJson } from '../../application/ledger/canonical-json.js';
 import type { StoredRow } from '../../application/ledger/ledger-rows.js';
 import {
@@ -179,4 +180,15 @@ export function toDeadLettered(row: RawRow): DeadLetteredTransmission {
     conversationRef: text(row, 'conversationRef', position),
     position,
   };
+}
+
+/** The `ledger_head` row (or the last event) as a head; anything else is a damaged schema. */
+export function headOf(row: Readonly<Record<string, unknown>>): LedgerHead {
+  const position = Number(row.position);
+  if (!Number.isSafeInteger(position) || typeof row.hash !== 'string') {
+    throw new LedgerUnavailableError(
+      'the ledger head is not a position and a hash; the schema is damaged',
+    );
+  }
+  return { position, hash: row.hash };
 }
