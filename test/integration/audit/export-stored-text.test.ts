@@ -7,7 +7,7 @@ import { writeExport, type ExportOptions } from '../../../src/application/audit/
 import type { Clock, EventStore } from '../../../src/application/ports/index.js';
 import { epochMsToIso } from '../../../src/domain/index.js';
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
-import { makeLedgerFile, T0, tempDir, type TempDir } from './audit-fixture.js';
+import { decodedOnly, makeLedgerFile, T0, tempDir, type TempDir } from './audit-fixture.js';
 
 /*
  * An NDJSON export writes the stored data and metadata text as it is; it must be byte for byte
@@ -28,16 +28,6 @@ beforeEach(async () => {
 afterEach(() => {
   tmp.remove();
 });
-
-function decodedOnly(store: EventStore): EventStore {
-  return {
-    append: (request) => store.append(request),
-    readStream: (streamId) => store.readStream(streamId),
-    readAll: (options) => store.readAll(options),
-    head: () => store.head(),
-    close: () => store.close(),
-  };
-}
 
 async function exported(
   options: Omit<ExportOptions, 'format'>,

@@ -5,7 +5,7 @@ import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js'
 import { verifyLedger } from '../../../src/application/audit/ledger-verification.js';
 import { chainHashOfStored } from '../../../src/application/ledger/hash-chain.js';
 import type { EventStore, StoredRow } from '../../../src/application/ports/index.js';
-import { makeLedgerFile, tamperWith, tempDir, type TempDir } from './audit-fixture.js';
+import { decodedOnly, makeLedgerFile, tamperWith, tempDir, type TempDir } from './audit-fixture.js';
 
 /*
  * `audit verify` hashes the text the ledger stores, which is the text hashed at append. A row
@@ -35,17 +35,6 @@ async function verify(
   } finally {
     await ledger.close();
   }
-}
-
-/** Only the EventStore methods: a store of a library user's own, read decoded. */
-function decodedOnly(store: EventStore): EventStore {
-  return {
-    append: (request) => store.append(request),
-    readStream: (streamId) => store.readStream(streamId),
-    readAll: (options) => store.readAll(options),
-    head: () => store.head(),
-    close: () => store.close(),
-  };
 }
 
 function storedRow(position: number): StoredRow {
