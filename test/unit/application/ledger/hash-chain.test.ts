@@ -117,31 +117,22 @@ describe('hash chain', () => {
         fc.record({ position: number, streamVersion: number, schemaVersion: number }),
         (data, metadata, texts, numbers) => {
           const row = { ...base, ...texts, ...numbers, data, metadata };
+          const stored = {
+            ...row,
+            dataJson: canonicalJson(data),
+            metadataJson: canonicalJson(metadata),
+            prevHash: GENESIS_HASH,
+            hash: '',
+          };
           let expected: string;
           try {
             expected = chainHash(GENESIS_HASH, row);
           } catch (error) {
             // A lone surrogate or a non-finite number: refused the same way.
-            expect(() =>
-              chainHashOfStored(GENESIS_HASH, {
-                ...row,
-                dataJson: canonicalJson(data),
-                metadataJson: canonicalJson(metadata),
-                prevHash: GENESIS_HASH,
-                hash: '',
-              }),
-            ).toThrow((error as Error).message);
+            expect(() => chainHashOfStored(GENESIS_HASH, stored)).toThrow((error as Error).message);
             return;
           }
-          expect(
-            chainHashOfStored(GENESIS_HASH, {
-              ...row,
-              dataJson: canonicalJson(data),
-              metadataJson: canonicalJson(metadata),
-              prevHash: GENESIS_HASH,
-              hash: '',
-            }),
-          ).toBe(expected);
+          expect(chainHashOfStored(GENESIS_HASH, stored)).toBe(expected);
         },
       ),
     );
