@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { TimedEventStore } from '../../src/adapters/http/metrics/timed-event-store.js';
 import { InMemoryEventStore } from '../../src/adapters/memory/in-memory-event-store.js';
 import { createInMemoryLedger } from '../../src/adapters/memory/in-memory-work-queue.js';
 import { openSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
@@ -45,6 +46,21 @@ eventStoreContract(
   () => {
     const clock = manualClock();
     return Promise.resolve({ store: new InMemoryEventStore(clock), clock, readsStoredRows: true });
+  },
+  { describe, it, expect },
+);
+
+// The service's metrics decorator is an event store too, and must keep what it decorates can do.
+eventStoreContract(
+  'TimedEventStore over InMemoryEventStore',
+  () => {
+    const clock = manualClock();
+    const listener = { appended: () => undefined, appendFailed: () => undefined };
+    return Promise.resolve({
+      store: new TimedEventStore(new InMemoryEventStore(clock), listener),
+      clock,
+      readsStoredRows: true,
+    });
   },
   { describe, it, expect },
 );

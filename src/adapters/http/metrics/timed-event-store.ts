@@ -6,7 +6,9 @@ import type {
   LedgerHead,
   ReadAllOptions,
   RecordedEvent,
+  StoredRow,
 } from '../../../application/ports/index.js';
+import { readsStoredRows } from '../../../application/ports/index.js';
 
 /** Told about every append the decorated store made or refused, with how long it took. */
 export interface LedgerAppendListener {
@@ -19,10 +21,18 @@ export interface LedgerAppendListener {
  * exactly what the store holds without the SQLite adapter knowing about metrics.
  */
 export class TimedEventStore implements EventStore {
+  /**
+   * There exactly when the decorated store reads stored rows: `readsStoredRows` sees through
+   * the decorator, so a verify or export through it hashes and writes the stored text.
+   */
+  readonly readStoredRows?: (options: ReadAllOptions) => Promise<readonly StoredRow[]>;
+
   constructor(
     private readonly inner: EventStore,
     private readonly listener: LedgerAppendListener,
-  ) {}
+  ) {
+    if (readsStoredRows(inner)) this.readStoredRows = (options) => inner.readStoredRows(options);
+  }
 
   async append(request: AppendRequest): Promise<AppendResult> {
     const started = performance.now();
