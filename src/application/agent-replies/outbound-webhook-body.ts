@@ -8,6 +8,7 @@ import {
   type GuestIdType,
 } from '../../domain/index.js';
 import type { InputProblem } from '../commands/command-input.js';
+import { isStorableText, UNSTORABLE_TEXT_REASON } from '../ledger/storable-text.js';
 import type { AgentMessageArrival, AgentMessageBody } from './agent-message-arrival.js';
 
 /**
@@ -222,6 +223,9 @@ export function readOutboundWebhookBody(value: unknown): OutboundBodyReading {
   if (message.type !== 'Receipt' && message.direction === 'Inbound') {
     return one('/direction', 'must be Outbound: the outbound webhook carries agent messages');
   }
+  // The message id names a stream and the guest id a conversation: key text (storable-text.ts).
+  if (!isStorableText(message.id)) return one('/id', UNSTORABLE_TEXT_REASON);
+  if (!isStorableText(message.channel.to.id)) return one('/channel/to/id', UNSTORABLE_TEXT_REASON);
   const body = bodyOf(message);
   if ('field' in body) return { ok: false, problems: [body] };
   const idType = message.channel.to.idType;

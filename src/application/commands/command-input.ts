@@ -13,6 +13,7 @@ import {
 } from '../../domain/index.js';
 import { brandParsed, isParsedCommand, type ParsedCommand } from './parsed-command.js';
 import type { IdGenerator } from '../ports/index.js';
+import { isStorableText, UNSTORABLE_TEXT_REASON } from '../ledger/storable-text.js';
 
 /**
  * What callers send us (library, CLI, HTTP): the domain command with its defaults left out.
@@ -214,13 +215,33 @@ function problemsOf(errors: readonly ErrorObject[] | null | undefined): InputPro
   });
 }
 
-function assertShape<T>(
+interface KeyedInput {
+  readonly id?: string | null;
+  readonly guest: { readonly id: string };
+  readonly conversation?: string | null;
+}
+
+/** The fields that become stream ids and key columns of the ledger (see storable-text.ts). */
+function keyProblems(input: KeyedInput): InputProblem[] {
+  const keys: readonly (readonly [string, string | null | undefined])[] = [
+    ['/id', input.id],
+    ['/guest/id', input.guest.id],
+    ['/conversation', input.conversation],
+  ];
+  return keys
+    .filter(([, text]) => typeof text === 'string' && !isStorableText(text))
+    .map(([field]) => ({ field, message: UNSTORABLE_TEXT_REASON }));
+}
+
+function assertShape<T extends KeyedInput>(
   check: (value: unknown) => value is T,
   errors: () => ErrorObject[] | null | undefined,
   value: unknown,
 ): T {
-  if (check(value)) return value;
-  throw new InvalidCommandInputError(problemsOf(errors()));
+  if (!check(value)) throw new InvalidCommandInputError(problemsOf(errors()));
+  const problems = keyProblems(value);
+  if (problems.length > 0) throw new InvalidCommandInputError(problems);
+  return value;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { StoredRow } from '../ports/stored-row-reader.port.js';
 import { canonicalJson } from './canonical-json.js';
 import { chainHashOfEncoded } from './hash-chain.js';
 import { LedgerInvalidEventError, NotCanonicalJsonError } from './ledger-errors.js';
+import { isStorableText, UNSTORABLE_TEXT_REASON } from './storable-text.js';
 import { isTransmissionStream, readTransmissionEvent } from './transmission-projection.js';
 
 export type { StoredRow } from '../ports/stored-row-reader.port.js';
@@ -34,6 +35,12 @@ export function encodeAppendRequest(request: AppendRequest): readonly EncodedEve
   const streamId: unknown = request.streamId;
   if (typeof streamId !== 'string' || streamId.length === 0) {
     throw new LedgerInvalidEventError(String(streamId), 'the stream id must be a non-empty string');
+  }
+  if (!isStorableText(streamId)) {
+    throw new LedgerInvalidEventError(
+      JSON.stringify(streamId),
+      `the stream id ${UNSTORABLE_TEXT_REASON}`,
+    );
   }
   checkExpectedVersionShape(streamId, request.expectedVersion);
   const events: unknown = request.events;
@@ -63,6 +70,7 @@ function encodeEvent(
   const schemaVersion: unknown = event.schemaVersion;
   if (typeof type !== 'string' || type.length === 0)
     throw invalid('type must be a non-empty string');
+  if (!isStorableText(type)) throw invalid(`type ${UNSTORABLE_TEXT_REASON}`);
   if (!Number.isSafeInteger(schemaVersion) || (schemaVersion as number) < 1) {
     throw invalid('schemaVersion must be an integer >= 1');
   }

@@ -130,6 +130,31 @@ export function eventStoreContract(
         expect(await codeOf(hole)).toBe('LEDGER_INVALID_EVENT');
         expect((await store.head()).position).toBe(0);
       });
+
+      it('refuses stream ids and types that no engine stores as given, writing nothing', async ({
+        store,
+      }) => {
+        // A NUL, which PostgreSQL refuses in text, and unpaired surrogates, which would be stored
+        // as U+FFFD and so make two different ids one stream.
+        for (const unstorable of ['s\u0000', 's\ud800', '\udc00s']) {
+          const asStream = store.append({
+            streamId: unstorable,
+            expectedVersion: 'any',
+            events: [note(1)],
+          });
+          expect(await codeOf(asStream)).toBe('LEDGER_INVALID_EVENT');
+          const asType = store.append({
+            streamId: 's',
+            expectedVersion: 'any',
+            events: [note(1), { ...note(2), type: `Note${unstorable}` }],
+          });
+          expect(await codeOf(asType)).toBe('LEDGER_INVALID_EVENT');
+        }
+        // A surrogate pair is well-formed text, stored and read back as given.
+        await store.append({ streamId: 's-😀', expectedVersion: 'noStream', events: [note(1)] });
+        expect((await store.readStream('s-😀')).map((e) => e.streamId)).toEqual(['s-😀']);
+        expect((await store.head()).position).toBe(1);
+      });
     });
 
     describe('expected version', () => {

@@ -353,6 +353,22 @@ describe('a signed body that is not a message', () => {
     expect((await refusal(hashOf(body)))?.data['problemCount']).toBe(1);
   });
 
+  it('with a message id or guest id the ledger cannot key by is 400 naming the field', async () => {
+    // JSON escapes the NUL and the lone surrogate; parsed, they are in the ids themselves.
+    for (const [message, field] of [
+      [agentMessage('nul-\u0000-1', 'guest-a'), '/id'],
+      [agentMessage('surrogate-1', 'guest-\ud800'), '/channel/to/id'],
+    ] as const) {
+      const body = JSON.stringify(message);
+      const response = await post(body, { 'x-hub-signature-256': sign(body) });
+      expect(response.status).toBe(400);
+      const answer = (await response.json()) as { error: { problems: { field: string }[] } };
+      expect(answer.error.problems.map((p) => p.field)).toEqual([field]);
+      expect((await refusal(hashOf(body)))?.data['problemCount']).toBe(1);
+    }
+    expect((await events()).some((e) => e.streamId.startsWith('agent-message-nul'))).toBe(false);
+  });
+
   it('over the body limit is 413, recorded with its size and hash', async () => {
     const body = JSON.stringify(agentMessage('big-1', 'guest-a', { text: 'x'.repeat(5000) }));
     const response = await post(body, { 'x-hub-signature-256': sign(body) });

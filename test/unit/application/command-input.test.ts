@@ -75,6 +75,24 @@ describe('command input', () => {
     );
   });
 
+  it('refuses ids, guest ids and conversations the ledger would not store as given', () => {
+    const reason =
+      'must not contain a NUL character or an unpaired surrogate (neither is stored as given)';
+    expect(
+      problems({ id: 'c\u0000', guest: { id: 'g\ud800' }, conversation: '\udc00r', text: 'x' }),
+    ).toEqual([
+      { field: '/id', message: reason },
+      { field: '/guest/id', message: reason },
+      { field: '/conversation', message: reason },
+    ]);
+    // A NUL in the text is fine: content is sealed JSON, never a key.
+    const command = parseMessageInput({ id: 'c-😀', guest: { id: 'g' }, text: 'a\u0000b' }, ids());
+    expect(command.commandId).toBe('c-😀');
+    const receipt = { guest: { id: 'g\u0000' }, messageId: 'm', status: 'Delivered' };
+    expect(() => parseReceiptInput(receipt, ids())).toThrow(/\/guest\/id must not contain a NUL/);
+    expect(parseReceiptInput({ ...receipt, guest: { id: 'g' } }, ids()).guest.id).toBe('g');
+  });
+
   it('keeps a __proto__ metadata key as plain data without touching prototypes', () => {
     const command = parseMessageInput(
       JSON.parse('{"guest":{"id":"g"},"text":"x","metadata":{"__proto__":"polluted"}}'),
