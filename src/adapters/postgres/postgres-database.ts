@@ -78,6 +78,8 @@ export class PostgresDatabase {
       schema: settings.schema,
       role: settings.role,
       password: settings.password,
+      poolSize: settings.poolSize,
+      connectTimeoutMs: settings.connectTimeoutMs,
     };
     this.pool = new pg.Pool({
       ...this.clientConfig(),

@@ -20,7 +20,13 @@ export interface FailureContext {
   readonly role: string;
   /** Cut out of every message. */
   readonly password: string;
+  /** The pool's size and how long a query waits for one of its connections. */
+  readonly poolSize: number;
+  readonly connectTimeoutMs: number;
 }
+
+/** What pg-pool says when every connection stayed busy for the whole connection timeout. */
+const POOL_WAIT_TIMEOUT = /^timeout exceeded when trying to connect$/;
 
 interface DriverError {
   readonly code?: unknown;
@@ -95,6 +101,14 @@ export function toLedgerError(error: unknown, context: FailureContext): Error {
   const known = code === null ? undefined : UNAVAILABLE_STATES[code];
   if (known !== undefined) {
     return new LedgerUnavailableError(`${where}: ${known}: ${message}`, error);
+  }
+  if (code === null && POOL_WAIT_TIMEOUT.test(message)) {
+    // Not a lost connection: the server was never asked. This process had more work at once
+    // than its pool has connections (poolSize), so the work waited and was not started.
+    return new LedgerUnavailableError(
+      `${where}: all ${String(context.poolSize)} connections of this process's pool stayed busy for ${String(context.connectTimeoutMs)} ms, so the operation was not started (more work at once than poolSize connections can carry)`,
+      error,
+    );
   }
   if (isConnectionLoss(error)) {
     return new LedgerUnavailableError(`lost the connection to ${where}: ${message}`, error);

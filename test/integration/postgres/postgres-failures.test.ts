@@ -185,6 +185,30 @@ describe('PostgreSQL ledger failures', () => {
     expect(update).toBe(`permission denied for table events`);
   });
 
+  it('work that waited for a connection of a busy pool longer than the connect timeout says so, and nothing is written', async () => {
+    const database = PostgresDatabase.open({
+      url: TEST_POSTGRES_URL,
+      schema: freshSchema(),
+      poolSize: 1,
+      connectTimeoutMs: 300,
+    });
+    const ledger = openPostgresLedger(database, clock);
+    onTestFinished(() => ledger.close());
+    await ledger.ready();
+    // The pool's one connection is held for longer than the waits (three tries) of the append.
+    const holding = database.transaction((tx) => tx.query('SELECT pg_sleep(2.5)'));
+    const error = await rejectionOf(
+      ledger.events.append({ streamId: 's', expectedVersion: 'any', events: [note(1)] }),
+    );
+    await holding;
+    expect(error.code).toBe('LEDGER_UNAVAILABLE');
+    expect(error.message).toContain(
+      "all 1 connections of this process's pool stayed busy for 300 ms",
+    );
+    expect(error.message).not.toContain('lost the connection');
+    expect((await ledger.events.head()).position).toBe(0);
+  });
+
   it('appends again after its connections were killed between two appends', async () => {
     const applicationName = `gtx-killed-${randomBytes(4).toString('hex')}`;
     const ledger = openLedger(TEST_POSTGRES_URL, freshSchema(), applicationName);
