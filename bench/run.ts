@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only 1,3|postgres] [--reps N] [--growth-sizes 0,1000000]`: runs the benchmarks, prints a table and
+ * `npm run bench [-- --quick] [--only 1,3|postgres] [--reps N] [--growth-sizes 0,1000000] [--postgres-growth-sizes 0,1000000]`: runs the benchmarks, prints a table and
  * writes bench/results/latest.json. Every headline figure compares ours with a baseline
  * measured in the same run (alternated A/B, median of paired ratios). See docs/benchmarks.md.
  */
@@ -23,6 +23,7 @@ import { brokerIntakeBenchmark } from './suites/broker-intake.js';
 import { postgresAppendBenchmark } from './suites/postgres-append.js';
 import { postgresWorkersBenchmark } from './suites/postgres-workers.js';
 import { postgresHeadLockBenchmark } from './suites/postgres-head-lock.js';
+import { postgresGrowthBenchmark } from './suites/growth-postgres.js';
 import { growthBenchmark } from './suites/growth.js';
 import { cliSendFileBenchmark } from './suites/cli-send-file.js';
 
@@ -41,6 +42,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   postgresHeadLockBenchmark,
   growthBenchmark,
   cliSendFileBenchmark,
+  postgresGrowthBenchmark,
 ];
 
 const { values } = parseArgs({
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'memory-counts': { type: 'string' },
     'growth-sizes': { type: 'string' },
+    'postgres-growth-sizes': { type: 'string' },
     include: { type: 'string', multiple: true },
   },
 });
@@ -85,13 +88,26 @@ if (
   throw new Error('--memory-counts must be SMALL,BIG');
 }
 
-// Benchmark 13's ledger sizes in events; the lead runs the 10,000,000 one on a quiet machine.
-const growthSizes = (values['growth-sizes'] ?? (quick ? '0,200000' : '0,1000000,10000000'))
-  .split(',')
-  .map((s) => Number(s.trim()));
-if (growthSizes.length < 2 || !growthSizes.every((n) => Number.isInteger(n) && n >= 0)) {
-  throw new Error('--growth-sizes must be two or more event counts, e.g. 0,1000000,10000000');
+function eventCounts(option: string, given: string | undefined, fallback: string): number[] {
+  const sizes = (given ?? fallback).split(',').map((s) => Number(s.trim()));
+  if (sizes.length < 2 || !sizes.every((n) => Number.isInteger(n) && n >= 0)) {
+    throw new Error(`--${option} must be two or more event counts, e.g. ${fallback}`);
+  }
+  return sizes;
 }
+
+// Benchmark 13's ledger sizes in events; the lead runs the 10,000,000 one on a quiet machine.
+const growthSizes = eventCounts(
+  'growth-sizes',
+  values['growth-sizes'],
+  quick ? '0,200000' : '0,1000000,10000000',
+);
+// Benchmark 15's: a PostgreSQL copy of 1,000,000 events takes minutes to build (once; kept).
+const postgresGrowthSizes = eventCounts(
+  'postgres-growth-sizes',
+  values['postgres-growth-sizes'],
+  quick ? '0,200000' : '0,1000000',
+);
 
 const tmpDir = mkdtempSync(join(tmpdir(), 'gtx-bench-'));
 const started = performance.now();
@@ -101,6 +117,7 @@ const context: BenchContext = {
   tmpDir,
   memoryCounts: memoryCounts === null ? null : [memoryCounts[0] ?? 0, memoryCounts[1] ?? 0],
   growthSizes,
+  postgresGrowthSizes,
   shared: new Map(),
   log: (line) => {
     const seconds = ((performance.now() - started) / 1000).toFixed(1).padStart(6);

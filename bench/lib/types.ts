@@ -11,6 +11,8 @@ export interface BenchContext {
   readonly memoryCounts: readonly [number, number] | null;
   /** `--growth-sizes`: the events benchmark 13's ledgers already hold, two or more sizes. */
   readonly growthSizes: readonly number[];
+  /** `--postgres-growth-sizes`: the same for benchmark 15 (PostgreSQL). */
+  readonly postgresGrowthSizes: readonly number[];
   /** Figures one benchmark leaves for another (e.g. max throughput for the latency run). */
   readonly shared: Map<string, number>;
 }
