@@ -1,4 +1,5 @@
 import { GENESIS_HASH } from '../../application/ledger/hash-chain.js';
+import { versionsOf } from '../../application/ledger/stream-versions.js';
 import {
   checkExpectedVersion,
   decodeStoredRow,
@@ -73,6 +74,21 @@ export class InMemoryEventStore implements EventStore, StoredRowReader {
 
   readStoredRows(options: ReadAllOptions): Promise<readonly StoredRow[]> {
     return this.run(() => this.readAllNow(options));
+  }
+
+  streamVersionsBefore(
+    streamIds: readonly string[],
+    position: number,
+  ): Promise<ReadonlyMap<string, number>> {
+    return this.run(() => {
+      const found = streamIds.flatMap((streamId) => {
+        const before = (this.streams.get(streamId) ?? []).filter((at) => at < position);
+        const last = before.at(-1);
+        const row = last === undefined ? undefined : this.rows[last - 1];
+        return row === undefined ? [] : [{ streamId, version: row.streamVersion }];
+      });
+      return versionsOf(streamIds, found);
+    });
   }
 
   head(): Promise<LedgerHead> {

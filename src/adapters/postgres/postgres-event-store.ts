@@ -1,5 +1,6 @@
 import { LedgerClosedError, LedgerUnavailableError } from '../../application/errors.js';
 import { GENESIS_HASH } from '../../application/ledger/hash-chain.js';
+import { versionsOf } from '../../application/ledger/stream-versions.js';
 import {
   checkExpectedVersion,
   decodeStoredRow,
@@ -29,6 +30,7 @@ import { headOf, storedRowValues, toStoredRow } from './postgres-rows.js';
 import type { PostgresSession } from './postgres-session.js';
 import {
   eventStatements,
+  readAllQuery,
   MAX_ROWS_PER_INSERT,
   type EventStatements,
 } from './postgres-statements.js';
@@ -128,17 +130,19 @@ export class PostgresEventStore implements EventStore, StoredRowReader {
     const limit = pageLimit(options.limit, this.database.settings.readPageSize);
     if (limit === 0) return [];
     const after = Math.max(0, Math.floor(options.afterPosition));
-    const { types, streamIds } = options;
-    const [sql, values] =
-      types !== undefined && streamIds !== undefined
-        ? [this.statements.readAllByTypeAndStream, [after, limit, [...types], [...streamIds]]]
-        : types !== undefined
-          ? [this.statements.readAllByType, [after, limit, [...types]]]
-          : streamIds !== undefined
-            ? [this.statements.readAllByStream, [after, limit, [...streamIds]]]
-            : [this.statements.readAll, [after, limit]];
+    const [sql, values] = readAllQuery(this.statements, after, limit, options);
     const result = await this.database.query(sql, values);
     return result.rows.map(toStoredRow);
+  }
+
+  async streamVersionsBefore(
+    streamIds: readonly string[],
+    position: number,
+  ): Promise<ReadonlyMap<string, number>> {
+    this.assertOpen();
+    const { statements, database } = this;
+    const found = await database.query(statements.streamVersionsBefore, [[...streamIds], position]);
+    return versionsOf(streamIds, found.rows as { streamId: string; version: string | number }[]);
   }
 
   async head(): Promise<LedgerHead> {

@@ -1,3 +1,4 @@
+import type { ReadAllOptions } from '../../application/ports/event-store.port.js';
 /** The columns of `events`, named as in `StoredRow`. */
 const EVENT_COLUMNS = `global_position AS "position", stream_id AS "streamId",
   stream_version AS "streamVersion", event_type AS "type", schema_version AS "schemaVersion",
@@ -28,6 +29,9 @@ export function eventStatements(s: string) {
       WHERE stream_id = $1`,
     streamVersions: `SELECT stream_id AS "streamId", MAX(stream_version) AS version
       FROM ${s}.events WHERE stream_id = ANY($1::text[]) GROUP BY stream_id`,
+    streamVersionsBefore: `SELECT stream_id AS "streamId", MAX(stream_version) AS version
+      FROM ${s}.events WHERE stream_id = ANY($1::text[]) AND global_position < $2
+      GROUP BY stream_id`,
     readStream: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_id = $1
       ORDER BY stream_version`,
     readAll: readAll([]),
@@ -49,3 +53,18 @@ export function eventStatements(s: string) {
 }
 
 export type EventStatements = ReturnType<typeof eventStatements>;
+
+/** The page read of `readAll` with the filters `options` asks for, and its parameters. */
+export function readAllQuery(
+  statements: EventStatements,
+  after: number,
+  limit: number,
+  { types, streamIds }: Pick<ReadAllOptions, 'types' | 'streamIds'>,
+): [string, unknown[]] {
+  if (types !== undefined && streamIds !== undefined) {
+    return [statements.readAllByTypeAndStream, [after, limit, [...types], [...streamIds]]];
+  }
+  if (types !== undefined) return [statements.readAllByType, [after, limit, [...types]]];
+  if (streamIds !== undefined) return [statements.readAllByStream, [after, limit, [...streamIds]]];
+  return [statements.readAll, [after, limit]];
+}

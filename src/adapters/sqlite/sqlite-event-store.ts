@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { LedgerClosedError, LedgerReadOnlyError } from '../../application/errors.js';
 import { GENESIS_HASH } from '../../application/ledger/hash-chain.js';
+import { versionsOf } from '../../application/ledger/stream-versions.js';
 import { checkImportContinues } from '../../application/ledger/ledger-copy.js';
 import {
   checkExpectedVersion,
@@ -153,6 +154,19 @@ export class SqliteEventStore implements EventStore, StoredRowReader {
 
   readStoredRows(options: ReadAllOptions): Promise<readonly StoredRow[]> {
     return this.run(() => this.readPage(options));
+  }
+
+  streamVersionsBefore(
+    streamIds: readonly string[],
+    position: number,
+  ): Promise<ReadonlyMap<string, number>> {
+    return this.run(() => {
+      const found = this.statements.streamVersionsBefore.all({
+        streamIds: JSON.stringify(streamIds),
+        position,
+      }) as { streamId: string; version: number }[];
+      return versionsOf(streamIds, found);
+    });
   }
 
   head(): Promise<LedgerHead> {

@@ -18,6 +18,8 @@ const SQL = {
   head: 'SELECT global_position AS position, hash FROM events ORDER BY global_position DESC LIMIT 1',
   streamVersion:
     'SELECT COALESCE(MAX(stream_version), 0) AS version FROM events WHERE stream_id = ?',
+  streamVersionsBefore: `SELECT stream_id AS streamId, MAX(stream_version) AS version FROM events
+      WHERE ${STREAM_FILTER} AND global_position < @position GROUP BY stream_id`,
   insertEvent: `INSERT INTO events (global_position, stream_id, stream_version, event_type,
       schema_version, data, metadata, recorded_at, prev_hash, hash)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

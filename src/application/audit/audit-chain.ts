@@ -7,6 +7,7 @@ import {
 import type { LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
 import type { StoredRow } from '../ports/stored-row-reader.port.js';
 import { LedgerCorruptError } from '../errors.js';
+import type { StreamVersionMemory } from '../ledger/stream-versions.js';
 import { unparsableColumn } from '../ledger/ledger-rows.js';
 
 export type AuditFailureReason =
@@ -43,7 +44,7 @@ export const AUDIT_REASON_TEXT: Readonly<Record<AuditFailureReason, string>> = {
 /**
  * The hash chain's verifier plus the one check it cannot make from events alone: that the prev
  * hash stored with each row is the previous row's hash. Rows are pushed one at a time in position
- * order from the first row, so memory stays flat apart from one counter per stream.
+ * order from the first row, so memory stays flat apart from the streams' last versions.
  */
 export class AuditChain {
   private readonly verifier: ChainVerifier;
@@ -52,9 +53,19 @@ export class AuditChain {
   private count = 0;
   private broken: AuditBreak | null = null;
 
-  /** `start`: the row the checked rows continue from, to verify only the end of a ledger. */
-  constructor(checkpoints: readonly LedgerHead[] = [], start?: LedgerHead) {
-    this.verifier = new ChainVerifier(start ?? GENESIS_HASH, { checkpoints });
+  /**
+   * `start`: the row the checked rows continue from, to verify only the end of a ledger.
+   * `streamVersions`: as `ChainVerifier`'s, default every stream's.
+   */
+  constructor(
+    checkpoints: readonly LedgerHead[] = [],
+    start?: LedgerHead,
+    streamVersions?: StreamVersionMemory,
+  ) {
+    this.verifier = new ChainVerifier(start ?? GENESIS_HASH, {
+      checkpoints,
+      ...(streamVersions === undefined ? {} : { streamVersions }),
+    });
     if (start !== undefined) {
       this.lastHash = start.hash;
       this.lastPosition = start.position;

@@ -1,6 +1,7 @@
 import { isGtxError } from '../../domain/index.js';
 import type { EventStore, LedgerHead, ReadAllOptions } from '../ports/event-store.port.js';
-import { readsStoredRows } from '../ports/stored-row-reader.port.js';
+import { readsStoredRows, type StoredRow } from '../ports/stored-row-reader.port.js';
+import { RecentStreamVersions } from '../ledger/stream-versions.js';
 import { AuditChain, type AuditBreak, type AuditVerification } from './audit-chain.js';
 import { AuditUsageError } from './audit-errors.js';
 
@@ -16,6 +17,11 @@ export interface VerifyLedgerOptions {
    * hash stored at it; default 0, the whole chain from the genesis hash.
    */
   readonly afterPosition?: number;
+  /**
+   * Streams kept in memory by a verify of stored rows; default `VERIFY_TRACKED_STREAMS`, and
+   * never fewer than four pages' worth.
+   */
+  readonly trackedStreams?: number;
 }
 
 type PageReader<Row> = (options: ReadAllOptions) => Promise<readonly Row[]>;
@@ -25,6 +31,12 @@ type Scanned<Row> =
   | { readonly kind: 'unreadable'; readonly position: number | null; readonly detail: string };
 
 const DEFAULT_PAGE_SIZE = 1000;
+
+/**
+ * Streams whose last version a verify of stored rows keeps in memory (tens of megabytes); the
+ * versions of the others are asked of the store, one query per page that needs them.
+ */
+export const VERIFY_TRACKED_STREAMS = 262_144;
 
 function isCorruptRow(error: unknown): error is Error & { details: Record<string, unknown> } {
   return isGtxError(error) && error.code === 'LEDGER_CORRUPT';
@@ -92,22 +104,38 @@ export async function verifyLedger(
   const pageSize = Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE));
   const from = Math.max(0, Math.floor(options.afterPosition ?? 0));
   const start = from === 0 ? undefined : await storedHead(ledger, from);
+  if (readsStoredRows(ledger)) {
+    // A page's own streams must not push out the versions just asked for it: a generation (half
+    // the memory) has room for both.
+    const tracked = Math.max(options.trackedStreams ?? VERIFY_TRACKED_STREAMS, 4 * pageSize);
+    const versions = new RecentStreamVersions(tracked);
+    const chain = new AuditChain(options.checkpoints, start, versions);
+    // Before a page is checked, the store says where the streams the memory forgot left off.
+    const readPage = async (page: ReadAllOptions): Promise<readonly StoredRow[]> => {
+      const rows = await ledger.readStoredRows(page);
+      const first = rows[0];
+      const unknown = versions.unknownIn(rows);
+      if (first !== undefined && unknown.length > 0) {
+        versions.remember(await ledger.streamVersionsBefore(unknown, first.position));
+      }
+      return rows;
+    };
+    return verifyRows(
+      chain,
+      scanStoredRows(readPage, pageSize, from),
+      (row) => chain.pushStored(row),
+      pageSize,
+      options.onProgress,
+    );
+  }
   const chain = new AuditChain(options.checkpoints, start);
-  return readsStoredRows(ledger)
-    ? verifyRows(
-        chain,
-        scanStoredRows((page) => ledger.readStoredRows(page), pageSize, from),
-        (row) => chain.pushStored(row),
-        pageSize,
-        options.onProgress,
-      )
-    : verifyRows(
-        chain,
-        scanStoredRows((page) => ledger.readAll(page), pageSize, from),
-        (row) => chain.push(row),
-        pageSize,
-        options.onProgress,
-      );
+  return verifyRows(
+    chain,
+    scanStoredRows((page) => ledger.readAll(page), pageSize, from),
+    (row) => chain.push(row),
+    pageSize,
+    options.onProgress,
+  );
 }
 
 async function verifyRows<Row>(

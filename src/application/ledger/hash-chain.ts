@@ -2,6 +2,7 @@ import type { LedgerHead, RecordedEvent } from '../ports/event-store.port.js';
 import type { StoredRow } from '../ports/stored-row-reader.port.js';
 import { canonicalJson, isWellFormed } from './canonical-json.js';
 import { sha256Hex } from './sha256-hex.js';
+import type { StreamVersionMemory } from './stream-versions.js';
 
 export { canonicalJson } from './canonical-json.js';
 
@@ -138,6 +139,11 @@ export type ChainVerification = ChainVerified | ChainBroken;
 export interface VerifyChainOptions {
   /** Digests (position + hash) taken earlier; each must still be in the chain, unchanged. */
   readonly checkpoints?: readonly LedgerHead[];
+  /**
+   * Where each stream's last version is kept; default a Map of every stream. A bounded memory
+   * must be told the versions of the streams it forgot before their next rows are pushed.
+   */
+  readonly streamVersions?: StreamVersionMemory;
 }
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
@@ -151,7 +157,7 @@ function isPositiveInteger(value: unknown): value is number {
 
 /**
  * Verifies rows one at a time, so a ledger of any size is checked in constant memory apart from
- * one version counter per stream. `start` is the genesis hash (rows must begin at position 1),
+ * the streams' last versions (`streamVersions`: every stream's, unless a bounded memory is given). `start` is the genesis hash (rows must begin at position 1),
  * a `LedgerHead` the rows continue from, or a bare hash when the first position is unknown.
  */
 export class ChainVerifier {
@@ -161,7 +167,7 @@ export class ChainVerifier {
   private count = 0;
   private broken: ChainBroken | null = null;
   private readonly fromGenesis: boolean;
-  private readonly streamVersions = new Map<string, number>();
+  private readonly streamVersions: StreamVersionMemory;
   private readonly checkpoints: ReadonlyMap<number, string>;
 
   constructor(start: string | LedgerHead = GENESIS_HASH, options: VerifyChainOptions = {}) {
@@ -174,6 +180,7 @@ export class ChainVerifier {
     }
     this.fromGenesis = this.lastPosition === 0;
     this.checkpoints = new Map((options.checkpoints ?? []).map((c) => [c.position, c.hash]));
+    this.streamVersions = options.streamVersions ?? new Map<string, number>();
   }
 
   /** Checks the next row; returns the break (and keeps returning it) once the chain is broken. */

@@ -27,6 +27,15 @@ export interface StoredRow {
 export interface StoredRowReader {
   /** As `EventStore.readAll`, same filters and page cap, rows undecoded. */
   readStoredRows(options: ReadAllOptions): Promise<readonly StoredRow[]>;
+  /**
+   * For each of `streamIds`, the highest stream version among its rows before `position` (0
+   * when it has none): what a verifier that does not keep every stream in memory asks for the
+   * streams it forgot. Answered from the stream index, not by reading the rows.
+   */
+  streamVersionsBefore(
+    streamIds: readonly string[],
+    position: number,
+  ): Promise<ReadonlyMap<string, number>>;
 }
 
 export const STORED_ROW_READER: ServiceIdentifier<StoredRowReader> =
@@ -34,5 +43,8 @@ export const STORED_ROW_READER: ServiceIdentifier<StoredRowReader> =
 
 /** Whether an event store also reads its rows as stored (every adapter here does). */
 export function readsStoredRows(store: EventStore): store is EventStore & StoredRowReader {
-  return typeof (store as Partial<StoredRowReader>).readStoredRows === 'function';
+  const reader = store as Partial<StoredRowReader>;
+  return (
+    typeof reader.readStoredRows === 'function' && typeof reader.streamVersionsBefore === 'function'
+  );
 }

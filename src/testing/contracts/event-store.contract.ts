@@ -330,6 +330,23 @@ export function eventStoreContract(
           });
         }
       });
+
+      it('says where each stream stood before a position, 0 for none', async (fixture) => {
+        const { store } = fixture;
+        if (fixture.readsStoredRows !== true) return;
+        if (!readsStoredRows(store)) throw new Error('the store does not implement readStoredRows');
+        // Positions: a1 1, b1 2, a2 3, a3 4, b2 5.
+        await store.append({ streamId: 'a', expectedVersion: 'noStream', events: [note(1)] });
+        await store.append({ streamId: 'b', expectedVersion: 'noStream', events: [note(2)] });
+        await store.append({ streamId: 'a', expectedVersion: 1, events: [note(3), note(4)] });
+        await store.append({ streamId: 'b', expectedVersion: 1, events: [note(5)] });
+        const at = async (position: number, ids: readonly string[]) =>
+          Object.fromEntries(await store.streamVersionsBefore(ids, position));
+        expect(await at(4, ['a', 'b', 'none'])).toEqual({ a: 2, b: 1, none: 0 });
+        expect(await at(1, ['a', 'b'])).toEqual({ a: 0, b: 0 });
+        expect(await at(6, ['b', 'a'])).toEqual({ a: 3, b: 2 });
+        expect(await at(6, [])).toEqual({});
+      });
     });
 
     describe('hash chain and head', () => {

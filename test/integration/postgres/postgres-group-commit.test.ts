@@ -10,7 +10,7 @@ import { readAllPages } from '../../../src/application/ledger/ledger-pages.js';
 import type { Clock } from '../../../src/application/ports/clock.port.js';
 import type { RecordedEvent } from '../../../src/application/ports/event-store.port.js';
 import { codeOf, note } from '../../../src/testing/contracts/transmission-fixtures.js';
-import { postgresTestSchema, requirePostgres } from '../../support/postgres.js';
+import { postgresTestSchema, requirePostgres, withAdmin } from '../../support/postgres.js';
 
 /*
  * Group commit on PostgreSQL: the requests of one tick share one transaction, one
@@ -22,13 +22,13 @@ const clock: Clock = { now: () => Date.UTC(2026, 2, 1, 12, 0, 0), scheduler: asy
 
 beforeAll(requirePostgres);
 
-async function freshLedger(): Promise<PostgresLedger> {
+async function freshLedger(): Promise<PostgresLedger & { schema: string }> {
   const { url, schema, drop } = postgresTestSchema();
   onTestFinished(drop);
   const ledger = openPostgresLedger(PostgresDatabase.open({ url, schema }), clock);
   onTestFinished(() => ledger.close());
   await ledger.ready();
-  return ledger;
+  return { ...ledger, schema };
 }
 
 async function everything(ledger: PostgresLedger): Promise<RecordedEvent[]> {
@@ -72,6 +72,13 @@ describe('PostgreSQL group commit', () => {
 
   it('refuses only the request whose row PostgreSQL refuses, and stores the others gaplessly', async () => {
     const ledger = await freshLedger();
+    // A row the request checks pass and the server refuses: a constraint of this test's own.
+    await withAdmin((admin) =>
+      admin.query(
+        `ALTER TABLE "${ledger.schema}".events ADD CONSTRAINT refused_by_server
+           CHECK (event_type <> 'RefusedByServer')`,
+      ),
+    );
     await ledger.events.append({
       streamId: 'taken',
       expectedVersion: 'noStream',
@@ -81,12 +88,11 @@ describe('PostgreSQL group commit', () => {
       codeOf(
         ledger.events.append({ streamId: 'a', expectedVersion: 'noStream', events: [note(1)] }),
       ),
-      // A NUL character passes the request checks, and PostgreSQL text cannot hold it.
       codeOf(
         ledger.events.append({
           streamId: 'b',
           expectedVersion: 'noStream',
-          events: [{ ...note(2), type: 'Not\u0000Storable' }],
+          events: [{ ...note(2), type: 'RefusedByServer' }],
         }),
       ),
       codeOf(

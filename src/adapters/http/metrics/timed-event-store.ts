@@ -22,16 +22,25 @@ export interface LedgerAppendListener {
  */
 export class TimedEventStore implements EventStore {
   /**
-   * There exactly when the decorated store reads stored rows: `readsStoredRows` sees through
+   * There exactly when the decorated store reads stored rows (StoredRowReader's two methods):
+   * `readsStoredRows` sees through
    * the decorator, so a verify or export through it hashes and writes the stored text.
    */
   readonly readStoredRows?: (options: ReadAllOptions) => Promise<readonly StoredRow[]>;
+  readonly streamVersionsBefore?: (
+    streamIds: readonly string[],
+    position: number,
+  ) => Promise<ReadonlyMap<string, number>>;
 
   constructor(
     private readonly inner: EventStore,
     private readonly listener: LedgerAppendListener,
   ) {
-    if (readsStoredRows(inner)) this.readStoredRows = (options) => inner.readStoredRows(options);
+    if (readsStoredRows(inner)) {
+      this.readStoredRows = (options) => inner.readStoredRows(options);
+      this.streamVersionsBefore = (streamIds, position) =>
+        inner.streamVersionsBefore(streamIds, position);
+    }
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {

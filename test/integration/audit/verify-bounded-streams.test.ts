@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../../src/adapters/clock/system-clock.js';
+import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js';
+import {
+  verifyLedger,
+  type VerifyLedgerOptions,
+} from '../../../src/application/audit/ledger-verification.js';
+import type { EventStore, StoredRowReader } from '../../../src/application/ports/index.js';
+import { note } from '../../../src/testing/contracts/transmission-fixtures.js';
+import { decodedOnly, tamperWith, tempDir, type TempDir } from './audit-fixture.js';
+
+/*
+ * A verify of stored rows keeps the last version of a bounded number of streams and asks the
+ * store where the others stood. With room for 4 streams and 40 streams written round-robin, every
+ * row after the first round belongs to a forgotten stream: the verdicts must still be exactly
+ * those of the verify that remembers every stream.
+ */
+
+const STREAMS = 40;
+const VERSIONS = 4;
+let tmp: TempDir;
+let path: string;
+
+beforeEach(async () => {
+  tmp = tempDir('gtx-verify-bounded-');
+  path = tmp.path('ledger.db');
+  const ledger = openSqliteLedger({ path, clock: new SystemClock() });
+  for (let version = 1; version <= VERSIONS; version += 1) {
+    for (let stream = 0; stream < STREAMS; stream += 1) {
+      await ledger.events.append({
+        streamId: `s-${String(stream)}`,
+        expectedVersion: version === 1 ? 'noStream' : version - 1,
+        events: [note(version * 100 + stream)],
+      });
+    }
+  }
+  await ledger.close();
+});
+
+afterEach(() => {
+  tmp.remove();
+});
+
+/** The store, counting the streams it is asked about. */
+function counting(store: EventStore & StoredRowReader): {
+  store: EventStore & StoredRowReader;
+  asked: () => number;
+} {
+  let asked = 0;
+  return {
+    asked: () => asked,
+    store: {
+      append: (request) => store.append(request),
+      readStream: (streamId) => store.readStream(streamId),
+      readAll: (options) => store.readAll(options),
+      readStoredRows: (options) => store.readStoredRows(options),
+      streamVersionsBefore: (streamIds, position) => {
+        asked += streamIds.length;
+        return store.streamVersionsBefore(streamIds, position);
+      },
+      head: () => store.head(),
+      close: () => store.close(),
+    },
+  };
+}
+
+async function verifyBoth(options: VerifyLedgerOptions = {}) {
+  const ledger = openSqliteLedger({ path, readOnly: true, clock: new SystemClock() });
+  try {
+    const { store, asked } = counting(ledger.events);
+    const bounded = await verifyLedger(store, { pageSize: 7, trackedStreams: 4, ...options });
+    const everyStream = await verifyLedger(decodedOnly(ledger.events), { pageSize: 7, ...options });
+    return { bounded, everyStream, asked: asked() };
+  } finally {
+    await ledger.close();
+  }
+}
+
+describe('audit verify with room for fewer streams than the ledger holds', () => {
+  it('verifies an untouched ledger as the verify that remembers every stream does', async () => {
+    const { bounded, everyStream, asked } = await verifyBoth();
+    expect(bounded).toMatchObject({ ok: true, count: STREAMS * VERSIONS });
+    expect(bounded).toEqual(everyStream);
+    expect(asked).toBeGreaterThanOrEqual(STREAMS * (VERSIONS - 1));
+  });
+
+  it('from the middle of the ledger, checks forgotten streams against where they stood', async () => {
+    const { bounded, everyStream } = await verifyBoth({ afterPosition: 100 });
+    expect(bounded).toMatchObject({ ok: true, count: STREAMS * VERSIONS - 100 });
+    expect(bounded).toEqual(everyStream);
+  });
+
+  it('names a version gap in a forgotten stream, as the verify that remembers it does', async () => {
+    const position = 3 * STREAMS + 8; // s-7, version 4
+    tamperWith(path, `UPDATE events SET stream_version = 6 WHERE global_position = ${position}`);
+    const { bounded, everyStream } = await verifyBoth();
+    expect(bounded).toMatchObject({
+      ok: false,
+      position,
+      reason: 'streamVersionOutOfOrder',
+      detail: 'stream s-7: expected version 4, found 6',
+    });
+    expect(bounded).toEqual(everyStream);
+  });
+});
