@@ -34,6 +34,17 @@ export interface PostgresDatabaseStats {
   readonly transactionRetries: number;
 }
 
+/** What the event store on this database did, for tests and diagnostics. */
+export interface PostgresLedgerDiagnostics extends PostgresDatabaseStats {
+  readonly schema: string;
+  readonly groupCommit: boolean;
+  /** Append transactions committed or attempted by group commit since open. */
+  readonly writeTransactions: number;
+  readonly appendRequests: number;
+  /** Batches run again one savepoint per request after a statement of the batch's failed. */
+  readonly separatedBatches: number;
+}
+
 /** Deadlocks and serialization failures: the server rolled back; running again is safe. */
 const MAX_CONFLICT_ATTEMPTS = 5;
 /** A connection lost before COMMIT was sent: nothing committed, so a fresh connection may retry. */

@@ -21,7 +21,9 @@ import type {
   RecordedEvent,
 } from '../../application/ports/event-store.port.js';
 import type { StoredRowReader } from '../../application/ports/stored-row-reader.port.js';
-import type { PostgresDatabase, PostgresDatabaseStats } from './postgres-database.js';
+
+export type { PostgresLedgerDiagnostics } from './postgres-database.js';
+import type { PostgresDatabase, PostgresLedgerDiagnostics } from './postgres-database.js';
 import { isConnectionLoss, isTransientConflict } from './postgres-errors.js';
 import { batchStatement, BatchStatementRefusedError } from './postgres-append-batch.js';
 import { decodeImportedRows, verifyImport } from './postgres-import.js';
@@ -34,17 +36,6 @@ import {
   MAX_ROWS_PER_INSERT,
   type EventStatements,
 } from './postgres-statements.js';
-
-/** What the ledger did, for tests and diagnostics. */
-export interface PostgresLedgerDiagnostics extends PostgresDatabaseStats {
-  readonly schema: string;
-  readonly groupCommit: boolean;
-  /** Append transactions committed or attempted by group commit since open. */
-  readonly writeTransactions: number;
-  readonly appendRequests: number;
-  /** Batches run again one savepoint per request after a statement of the batch's failed. */
-  readonly separatedBatches: number;
-}
 
 interface PendingAppend {
   readonly request: AppendRequest;
