@@ -1,7 +1,7 @@
 import { isGtxError } from '../../domain/index.js';
 import type { EventStore, LedgerHead, ReadAllOptions } from '../ports/event-store.port.js';
 import { readsStoredRows, type StoredRow } from '../ports/stored-row-reader.port.js';
-import { RecentStreamVersions } from '../ledger/stream-versions.js';
+import { rememberForgottenStreams, streamMemoryFor } from '../ledger/stream-versions.js';
 import { AuditChain, type AuditBreak, type AuditVerification } from './audit-chain.js';
 import { AuditUsageError } from './audit-errors.js';
 
@@ -18,7 +18,7 @@ export interface VerifyLedgerOptions {
    */
   readonly afterPosition?: number;
   /**
-   * Streams kept in memory by a verify of stored rows; default `VERIFY_TRACKED_STREAMS`, and
+   * Streams kept in memory by a verify of stored rows; default `TRACKED_STREAMS`, and
    * never fewer than four pages' worth.
    */
   readonly trackedStreams?: number;
@@ -31,12 +31,6 @@ type Scanned<Row> =
   | { readonly kind: 'unreadable'; readonly position: number | null; readonly detail: string };
 
 const DEFAULT_PAGE_SIZE = 1000;
-
-/**
- * Streams whose last version a verify of stored rows keeps in memory (tens of megabytes); the
- * versions of the others are asked of the store, one query per page that needs them.
- */
-export const VERIFY_TRACKED_STREAMS = 262_144;
 
 function isCorruptRow(error: unknown): error is Error & { details: Record<string, unknown> } {
   return isGtxError(error) && error.code === 'LEDGER_CORRUPT';
@@ -105,19 +99,11 @@ export async function verifyLedger(
   const from = Math.max(0, Math.floor(options.afterPosition ?? 0));
   const start = from === 0 ? undefined : await storedHead(ledger, from);
   if (readsStoredRows(ledger)) {
-    // A page's own streams must not push out the versions just asked for it: a generation (half
-    // the memory) has room for both.
-    const tracked = Math.max(options.trackedStreams ?? VERIFY_TRACKED_STREAMS, 4 * pageSize);
-    const versions = new RecentStreamVersions(tracked);
+    const versions = streamMemoryFor(pageSize, options.trackedStreams);
     const chain = new AuditChain(options.checkpoints, start, versions);
-    // Before a page is checked, the store says where the streams the memory forgot left off.
     const readPage = async (page: ReadAllOptions): Promise<readonly StoredRow[]> => {
       const rows = await ledger.readStoredRows(page);
-      const first = rows[0];
-      const unknown = versions.unknownIn(rows);
-      if (first !== undefined && unknown.length > 0) {
-        versions.remember(await ledger.streamVersionsBefore(unknown, first.position));
-      }
+      await rememberForgottenStreams(versions, rows, ledger);
       return rows;
     };
     return verifyRows(

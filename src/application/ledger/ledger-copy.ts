@@ -7,8 +7,10 @@ import type {
   RecordedEvent,
 } from '../ports/index.js';
 import type { EventStore } from '../ports/event-store.port.js';
+import type { StoredRowReader } from '../ports/stored-row-reader.port.js';
 import { ChainVerifier, GENESIS_HASH } from './hash-chain.js';
 import { storedRowOf, type StoredRow } from './ledger-rows.js';
+import { rememberForgottenStreams, streamMemoryFor } from './stream-versions.js';
 
 /**
  * Where a copy writes: an empty ledger (of any engine) that takes rows exactly as stored, so
@@ -25,7 +27,12 @@ export interface LedgerCopyTarget {
 }
 
 export interface LedgerCopySource {
-  readonly events: Pick<EventStore, 'head' | 'readAll'>;
+  /**
+   * With `streamVersionsBefore` (every adapter here), the source's chain is checked keeping a
+   * bounded number of streams in memory, as `audit verify` does; without it, every stream.
+   */
+  readonly events: Pick<EventStore, 'head' | 'readAll'> &
+    Partial<Pick<StoredRowReader, 'streamVersionsBefore'>>;
   readonly guestKeys: GuestKeyStore;
   readonly checkpoints: FeedCheckpointStore;
 }
@@ -36,6 +43,8 @@ export interface LedgerCopyOptions {
   /** Continue a copy that stopped: the target must hold a prefix of the source, unchanged. */
   readonly resume?: boolean;
   readonly onProgress?: (progress: LedgerCopyProgress) => void;
+  /** Streams the source check keeps in memory; default `TRACKED_STREAMS`. */
+  readonly trackedStreams?: number;
 }
 
 export interface LedgerCopyProgress {
@@ -82,7 +91,18 @@ export async function copyLedger(
   const targetHead = await target.events.head();
   await checkTargetStart(source, sourceHead, targetHead, options.resume === true);
 
-  const verifier = new ChainVerifier(GENESIS_HASH);
+  const { events } = source;
+  const bounded =
+    events.streamVersionsBefore === undefined
+      ? null
+      : {
+          versions: streamMemoryFor(pageSize, options.trackedStreams),
+          store: { streamVersionsBefore: events.streamVersionsBefore.bind(events) },
+        };
+  const verifier = new ChainVerifier(
+    GENESIS_HASH,
+    bounded === null ? {} : { streamVersions: bounded.versions },
+  );
   let copied = 0;
   let afterPosition = 0;
   for (;;) {
@@ -94,6 +114,7 @@ export async function copyLedger(
     );
     const last = page.at(-1);
     if (last === undefined) break;
+    if (bounded !== null) await rememberForgottenStreams(bounded.versions, page, bounded.store);
     const rows = verifiedRows(verifier, page, targetHead.position, copied);
     if (rows.length > 0) await target.importStoredRows(rows);
     copied += rows.length;

@@ -1,3 +1,5 @@
+import type { StoredRowReader } from '../ports/stored-row-reader.port.js';
+
 /**
  * What a chain verifier remembers of each stream: the version of its last row, so the next row
  * of the stream must carry the one after it. A `Map` is one, holding every stream it has seen;
@@ -13,6 +15,33 @@ export interface StreamVersionMemory {
 interface VersionedRow {
   readonly streamId: string;
   readonly streamVersion: number;
+}
+
+/**
+ * Streams whose last version a pass over the whole ledger (verify, copy) keeps in memory, tens
+ * of megabytes; the versions of the others are asked of the store, one query per page.
+ */
+export const TRACKED_STREAMS = 262_144;
+
+/**
+ * The memory of a pass that reads `pageSize` rows at a time: `tracked` streams, but never so few
+ * that a page's own streams push out the versions just asked for it (a generation, half the
+ * memory, holds both).
+ */
+export function streamMemoryFor(pageSize: number, tracked = TRACKED_STREAMS): RecentStreamVersions {
+  return new RecentStreamVersions(Math.max(tracked, 4 * pageSize));
+}
+
+/** Before a page is checked, the store says where the streams `versions` forgot stood. */
+export async function rememberForgottenStreams(
+  versions: RecentStreamVersions,
+  page: readonly (VersionedRow & { readonly position: number })[],
+  store: Pick<StoredRowReader, 'streamVersionsBefore'>,
+): Promise<void> {
+  const first = page[0];
+  const unknown = versions.unknownIn(page);
+  if (first === undefined || unknown.length === 0) return;
+  versions.remember(await store.streamVersionsBefore(unknown, first.position));
 }
 
 /**

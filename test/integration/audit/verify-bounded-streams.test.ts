@@ -6,6 +6,8 @@ import {
   type VerifyLedgerOptions,
 } from '../../../src/application/audit/ledger-verification.js';
 import type { EventStore, StoredRowReader } from '../../../src/application/ports/index.js';
+import { copyLedger, LedgerCopyError } from '../../../src/application/ledger/ledger-copy.js';
+import { openLedgerStores } from '../../../src/composition/ledger-stores.js';
 import { note } from '../../../src/testing/contracts/transmission-fixtures.js';
 import { decodedOnly, tamperWith, tempDir, type TempDir } from './audit-fixture.js';
 
@@ -101,5 +103,49 @@ describe('audit verify with room for fewer streams than the ledger holds', () =>
       detail: 'stream s-7: expected version 4, found 6',
     });
     expect(bounded).toEqual(everyStream);
+  });
+});
+
+describe('ledger copy with room for fewer streams than the source holds', () => {
+  async function copyWithRoomFor4(): Promise<{ asked: number; copied: Promise<number> }> {
+    const clock = new SystemClock();
+    const source = openLedgerStores({ kind: 'sqlite', path }, clock, { mustExist: true });
+    const target = openLedgerStores({ kind: 'sqlite', path: tmp.path('copy.db') }, clock);
+    const { store, asked } = counting(source.ledger.events as EventStore & StoredRowReader);
+    const copied = copyLedger(
+      { events: store, guestKeys: source.guestKeys, checkpoints: source.checkpoints },
+      {
+        events: target.ledger.events,
+        importStoredRows: (rows) => target.importStoredRows(rows),
+        rebuildProjections: () => target.finishImport(),
+        guestKeys: target.guestKeys,
+        checkpoints: target.checkpoints,
+      },
+      { pageSize: 7, trackedStreams: 4 },
+    )
+      .then((summary) => summary.events)
+      .finally(async () => {
+        await target.close();
+        await source.close();
+      });
+    await copied.catch(() => undefined);
+    return { asked: asked(), copied };
+  }
+
+  it('copies a sound source whole, asking the source where forgotten streams stood', async () => {
+    const { asked, copied } = await copyWithRoomFor4();
+    expect(await copied).toBe(STREAMS * VERSIONS);
+    expect(asked).toBeGreaterThanOrEqual(STREAMS * (VERSIONS - 1));
+  });
+
+  it('stops at a version gap in a forgotten stream of the source', async () => {
+    const position = 3 * STREAMS + 8;
+    tamperWith(path, `UPDATE events SET stream_version = 6 WHERE global_position = ${position}`);
+    const { copied } = await copyWithRoomFor4();
+    const error = await copied.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LedgerCopyError);
+    expect((error as LedgerCopyError).message).toContain(
+      `does not verify at position ${position} (streamVersionOutOfOrder: stream s-7: expected version 4, found 6)`,
+    );
   });
 });
