@@ -7,7 +7,8 @@ import { writeExport, type ExportOptions } from '../../../src/application/audit/
 import type { Clock, EventStore } from '../../../src/application/ports/index.js';
 import { epochMsToIso } from '../../../src/domain/index.js';
 import { VirtualClock } from '../../../src/adapters/clock/virtual-clock.js';
-import { decodedOnly, makeLedgerFile, T0, tempDir, type TempDir } from './audit-fixture.js';
+import { makeLedgerFile, T0, tempDir, type TempDir } from './audit-fixture.js';
+import { decodedOnly } from '../../support/decoded-only.js';
 
 /*
  * An NDJSON export writes the stored data and metadata text as it is; it must be byte for byte

@@ -9,7 +9,8 @@ import type { EventStore, StoredRowReader } from '../../../src/application/ports
 import { copyLedger, LedgerCopyError } from '../../../src/application/ledger/ledger-copy.js';
 import { openLedgerStores } from '../../../src/composition/ledger-stores.js';
 import { note } from '../../../src/testing/contracts/transmission-fixtures.js';
-import { decodedOnly, tamperWith, tempDir, type TempDir } from './audit-fixture.js';
+import { tamperWith, tempDir, type TempDir } from './audit-fixture.js';
+import { decodedOnly } from '../../support/decoded-only.js';
 
 /*
  * A verify of stored rows keeps the last version of a bounded number of streams and asks the
@@ -52,16 +53,12 @@ function counting(store: EventStore & StoredRowReader): {
   return {
     asked: () => asked,
     store: {
-      append: (request) => store.append(request),
-      readStream: (streamId) => store.readStream(streamId),
-      readAll: (options) => store.readAll(options),
+      ...decodedOnly(store),
       readStoredRows: (options) => store.readStoredRows(options),
       streamVersionsBefore: (streamIds, position) => {
         asked += streamIds.length;
         return store.streamVersionsBefore(streamIds, position);
       },
-      head: () => store.head(),
-      close: () => store.close(),
     },
   };
 }

@@ -5,7 +5,8 @@ import { openSqliteLedger } from '../../../src/adapters/sqlite/sqlite-ledger.js'
 import { verifyLedger } from '../../../src/application/audit/ledger-verification.js';
 import { chainHashOfStored } from '../../../src/application/ledger/hash-chain.js';
 import type { EventStore, StoredRow } from '../../../src/application/ports/index.js';
-import { decodedOnly, makeLedgerFile, tamperWith, tempDir, type TempDir } from './audit-fixture.js';
+import { makeLedgerFile, tamperWith, tempDir, type TempDir } from './audit-fixture.js';
+import { decodedOnly } from '../../support/decoded-only.js';
 
 /*
  * `audit verify` hashes the text the ledger stores, which is the text hashed at append. A row

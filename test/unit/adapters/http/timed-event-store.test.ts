@@ -5,8 +5,9 @@ import {
   type LedgerAppendListener,
 } from '../../../../src/adapters/http/metrics/timed-event-store.js';
 import { InMemoryEventStore } from '../../../../src/adapters/memory/in-memory-event-store.js';
-import type { AppendRequest, EventStore } from '../../../../src/application/ports/index.js';
+import type { AppendRequest } from '../../../../src/application/ports/index.js';
 import { readsStoredRows } from '../../../../src/application/ports/index.js';
+import { decodedOnly } from '../../../support/decoded-only.js';
 
 const clock = { now: () => Date.UTC(2026, 11, 2), scheduler: asyncScheduler };
 
@@ -26,17 +27,6 @@ function recordingListener(): LedgerAppendListener & { heard: string[] } {
       heard.push(`appended ${request.streamId} v${String(result.streamVersion)}`),
     appendFailed: (request, error) =>
       heard.push(`failed ${request.streamId} ${(error as { code?: string }).code ?? '?'}`),
-  };
-}
-
-/** An event store of a caller's own that reads decoded rows only. */
-function decodedOnly(inner: EventStore): EventStore {
-  return {
-    append: (request) => inner.append(request),
-    readStream: (streamId) => inner.readStream(streamId),
-    readAll: (options) => inner.readAll(options),
-    head: () => inner.head(),
-    close: () => inner.close(),
   };
 }
 
